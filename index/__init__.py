@@ -1,0 +1,49 @@
+"""briefing-qa's indexing library: documents → sentence-aligned passages → embeddings → versions.
+
+Framework-free: nothing here imports the web service or the CLI.
+"""
+
+from .documents import Document, DocumentError, Section, document_id, load_corpus, read_document
+from .embedding import MODEL_NAME, Embedder, EmbeddingCache, bundled_model_path
+from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
+from .search import MODES, Hit, SearchWeights, search
+from .store import (
+    BuildInProgress,
+    BuildReport,
+    IndexIncompatible,
+    IndexNotFound,
+    IndexProblem,
+    LoadedIndex,
+    build_index,
+    current_version,
+    load_index,
+)
+
+__all__ = [
+    "MODEL_NAME",
+    "MODES",
+    "BuildInProgress",
+    "BuildReport",
+    "Document",
+    "DocumentError",
+    "Embedder",
+    "EmbeddingCache",
+    "Hit",
+    "IndexIncompatible",
+    "IndexNotFound",
+    "IndexProblem",
+    "LoadedIndex",
+    "PassageOptions",
+    "PassageRecord",
+    "SearchWeights",
+    "Section",
+    "SentenceRecord",
+    "build_index",
+    "bundled_model_path",
+    "current_version",
+    "cut_passages",
+    "document_id",
+    "load_corpus",
+    "read_document",
+    "search",
+]

@@ -1,0 +1,206 @@
+"""Text utilities shared by indexing and querying: normalisation, sentences, reflow, tokens.
+
+Everything that compares text (BM25, term overlap, evidence checks) goes through
+:func:`normalize` so a curly quote in the document and a straight one in a question match.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_TRANSLATE = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201a": "'",
+        "\u201b": "'",
+        "\u2032": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u2033": '"',
+        "\u2010": "-",
+        "\u2011": "-",
+        "\u2012": "-",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2015": "-",
+        "\u2212": "-",
+        "\u00a0": " ",
+        "\u00ad": "",
+    }
+)
+_HYPHEN_BREAK = re.compile(r"(\w)-\s*\n\s*(\w)")
+_SPACES = re.compile(r"\s+")
+_INVISIBLE = re.compile(r"[\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` with quotes, dashes and whitespace unified, NFKC-folded, lower-cased.
+
+    Args:
+        text: any text, from the corpus or from a user.
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
+    text = _HYPHEN_BREAK.sub(r"\1-\2", text)
+    return _SPACES.sub(" ", text).strip().lower()
+
+
+def clean_user_text(text: str) -> str:
+    """Strip control and zero-width characters and collapse whitespace in user input."""
+    text = _INVISIBLE.sub("", _CONTROL.sub(" ", text))
+    return _SPACES.sub(" ", text).strip()
+
+
+def reflow(text: str) -> str:
+    """Join hard-wrapped lines: every run of whitespace becomes one space."""
+    return _SPACES.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class Reflowed:
+    """Reflowed text with, for each of its characters, the offset it came from."""
+
+    text: str
+    origin: tuple[int, ...]
+
+    def to_reflowed(self, original_offset: int) -> int:
+        """Map an offset in the original text to the nearest offset in the reflowed text."""
+        return bisect.bisect_left(self.origin, original_offset)
+
+
+def reflow_with_offsets(text: str, base: int = 0) -> Reflowed:
+    """Reflow ``text`` and remember where each output character came from.
+
+    Args:
+        text: a slice of a document.
+        base: the offset of ``text`` in its document, added to every origin.
+    """
+    out: list[str] = []
+    origin: list[int] = []
+    pending_space = False
+    for i, ch in enumerate(text):
+        if ch.isspace():
+            pending_space = bool(out)
+            continue
+        if pending_space:
+            out.append(" ")
+            origin.append(base + i - 1)
+            pending_space = False
+        out.append(ch)
+        origin.append(base + i)
+    return Reflowed("".join(out), tuple(origin))
+
+
+# --- sentences -------------------------------------------------------------------------------
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "st", "no", "nos", "vs", "etc", "e.g", "i.e", "cf", "art",
+    "para", "ca", "approx", "fig", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept",
+    "oct", "nov", "dec", "gen", "col", "sen", "rep", "gov", "u.s", "u.k", "inc", "ltd", "co",
+}  # fmt: skip
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace,
+# then something that can open a sentence.
+_BOUNDARY = re.compile(r"[.!?][\"'\u2019\u201d)\]]*(\s+)(?=[\"'\u2018\u201c(\[]?[A-Z0-9\u0400-\u04ff])")
+_WORD_BEFORE = re.compile(r"([\w.]+)[.!?][\"'\u2019\u201d)\]]*$")
+
+
+def _is_abbreviation(text: str, dot_at: int) -> bool:
+    match = _WORD_BEFORE.search(text[max(0, dot_at - 12) : dot_at + 1])
+    if not match or text[dot_at] != ".":
+        return False
+    word = match.group(1).lower()
+    # Single letters are initials ("J. Smith"), not sentence ends.
+    return word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha())
+
+
+def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Split ``text[start:end]`` into sentences and return their (start, end) offsets.
+
+    Offsets index ``text`` itself; leading and trailing whitespace is excluded.
+
+    Args:
+        text: the full document text.
+        start: where the region to split begins.
+        end: where it ends (default: the end of ``text``).
+    """
+    end = len(text) if end is None else end
+    region = text[start:end]
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for match in _BOUNDARY.finditer(region):
+        if _is_abbreviation(region, match.start()):
+            continue
+        spans.append((cursor, match.start(1)))
+        cursor = match.end(1)
+    spans.append((cursor, len(region)))
+    result = []
+    for a, b in spans:
+        piece = region[a:b]
+        stripped_left = len(piece) - len(piece.lstrip())
+        stripped_right = len(piece) - len(piece.rstrip())
+        if piece.strip():
+            result.append((start + a + stripped_left, start + b - stripped_right))
+    return result
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+STOPWORDS = frozenset(
+    """a about above after again against all also am an and any are aren't as at be because been
+    before being below between both but by can could did didn't do does doesn't doing don't down
+    during each few for from further had has have having he her here hers herself him himself his
+    how i if in into is isn't it it's its itself just let me more most my myself no nor not now of
+    off on once only or other our ours ourselves out over own same she should so some such than
+    that that's the their theirs them themselves then there there's these they this those through
+    to too under until up very was wasn't we were what what's when where which while who who's
+    whom why will with would you your yours yourself yourselves s t d ll m re ve""".split()
+)
+# Question words and chat filler carry no topic; they must not count as "uncovered" terms.
+QUERY_FILLER = frozenset(
+    """tell know say says said briefing document according mention mentions mentioned please
+    explain describe give list anything something anyone anybody much many kind kinds sort
+    happen happened happens get got way ways thing things one ones well still really also
+    does did do done make made want like would could should else whether yes""".split()
+)
+_TOKEN = re.compile(r"[a-z0-9\u00c0-\u024f\u0400-\u04ff]+(?:[.,'][a-z0-9]+)*")
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased word tokens of ``text`` after :func:`normalize` (numbers like 95.55 stay whole)."""
+    return [t.strip("'") for t in _TOKEN.findall(normalize(text)) if t.strip("'")]
+
+
+def content_terms(text: str) -> list[str]:
+    """Tokens of ``text`` without stopwords, in order, each once."""
+    seen: dict[str, None] = {}
+    for token in tokenize(text):
+        if token not in STOPWORDS:
+            seen.setdefault(token, None)
+    return list(seen)
+
+
+def stem(token: str) -> str:
+    """A light English stemmer: enough to match plurals and common verb/noun endings."""
+    if token.isdigit() or len(token) <= 3:
+        return token
+    for suffix, keep in (
+        ("ations", 1), ("ation", 1), ("ities", 1), ("ity", 1), ("ings", 1), ("ing", 1),
+        ("ments", 1), ("ment", 1), ("ness", 1), ("ised", 1), ("ized", 1), ("ies", 0),
+        ("ied", 0), ("ed", 1), ("es", 1), ("s", 1), ("ly", 1), ("ic", 1), ("al", 1),
+    ):  # fmt: skip
+        if token.endswith(suffix) and len(token) - len(suffix) >= 3 + keep:
+            token = token[: -len(suffix)]
+            break
+    if token.endswith("e") and len(token) > 4:
+        token = token[:-1]
+    return token
+
+
+def stems(text: str) -> list[str]:
+    """Stemmed content terms of ``text``."""
+    return [stem(t) for t in content_terms(text)]

@@ -1,0 +1,1 @@
+"""briefing-qa application: settings, answerer, HTTP API, pages, CLI, evaluation."""

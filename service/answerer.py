@@ -1,0 +1,483 @@
+"""From a question (and the conversation so far) to a quoted, cited answer — or an honest "no".
+
+The answerer is extractive: it never writes a sentence of its own. It folds the conversation into
+a standalone query, ranks passages (hybrid search), picks the sentences that answer, numbers the
+citations in order of first use, and abstains when the evidence does not clear the bar.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from index import Embedder, Hit, LoadedIndex, SearchWeights, search
+from index.text import QUERY_FILLER, content_terms, reflow_with_offsets, stem
+
+from .abstention import AbstentionPolicy, Evidence, judge
+
+NOT_IN_CORPUS = (
+    "The briefing does not answer this. Nothing in the indexed documents states it, "
+    "so I won't guess."
+)
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier exchange of the conversation."""
+
+    question: str
+    answer: str = ""
+
+
+@dataclass
+class Citation:
+    """A cited passage; ``highlights`` are offsets of the quoted sentences inside ``text``."""
+
+    n: int
+    document_id: str
+    document_title: str
+    section: str
+    text: str
+    start: int
+    end: int
+    page: int | None
+    score: float
+    highlights: list[tuple[int, int]]
+    url: str
+
+
+@dataclass
+class RelatedSection:
+    """A section that touches the question's topic, offered when the answer is "not covered"."""
+
+    document_id: str
+    document_title: str
+    section: str
+    url: str
+
+
+@dataclass
+class Answer:
+    """The answerer's result; the API serialises it as the /ask response."""
+
+    question: str
+    standalone_question: str
+    answered: bool
+    answer: str
+    citations: list[Citation]
+    index_version: str
+    took_ms: float
+    related: list[RelatedSection] = field(default_factory=list)
+    signals: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnswerOptions:
+    """Knobs of answer extraction; defaults chosen on the dev set (README, Quality)."""
+
+    passages_for_sentences: int = 4
+    overlap_weight: float = 0.35
+    passage_weight: float = 0.25
+    max_answer_chars: int = 300
+    second_sentence_margin: float = 0.06
+    fragment_chars: int = 70
+
+
+_FOLLOW_UP_OPENERS = re.compile(
+    r"^(and|but|also|so|then|what about|how about|why|how come|what else|anything else|"
+    r"which one|who else|when|where)\b",
+    re.IGNORECASE,
+)
+_REFERRING_WORDS = frozenset(
+    "he she it they them him her his hers its their theirs this that these those there "
+    "then one ones such former latter same".split()
+)
+_MARKER = re.compile(r"\s*\[\d+\]")
+
+
+def looks_like_follow_up(question: str) -> bool:
+    """True when a question leans on what came before (pronouns, ellipsis, "and ...")."""
+    words = re.findall(r"[a-z']+", question.lower())
+    if not words:
+        return True
+    if _FOLLOW_UP_OPENERS.match(question.strip()) and len(content_terms(question)) <= 4:
+        return True
+    if any(w in _REFERRING_WORDS for w in words):
+        return True
+    topical = [t for t in content_terms(question) if t not in QUERY_FILLER]
+    return len(topical) <= 1
+
+
+def fold_history(question: str, history: Sequence[Turn]) -> str:
+    """Turn ``question`` into a standalone query by carrying the topic of earlier turns.
+
+    Earlier questions are folded the same way, oldest first, so a chain of follow-ups keeps
+    its topic. Only topic terms are carried; the new question's own words come first.
+    """
+    standalone_previous = ""
+    for turn in history:
+        standalone_previous = _fold_one(turn.question, standalone_previous)
+    return _fold_one(question, standalone_previous)
+
+
+def _fold_one(question: str, previous: str) -> str:
+    if not previous or not looks_like_follow_up(question):
+        return question.strip()
+    own = set(content_terms(question))
+    carried = [t for t in content_terms(previous) if t not in own and t not in QUERY_FILLER]
+    return f"{question.strip()} ({' '.join(carried[:12])})" if carried else question.strip()
+
+
+class Answerer:
+    """Answers questions from whatever index version ``index_source`` returns.
+
+    Args:
+        embedder: the embedding model.
+        index_source: returns the index version to use; called once per question, so a
+            question is answered entirely from one version even if a new one is published.
+        policy: when to abstain.
+        options: answer extraction knobs.
+        weights: retrieval fusion weights.
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        index_source: Callable[[], LoadedIndex],
+        policy: AbstentionPolicy | None = None,
+        options: AnswerOptions | None = None,
+        weights: SearchWeights | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.index_source = index_source
+        self.policy = policy or AbstentionPolicy()
+        self.options = options or AnswerOptions()
+        self.weights = weights or SearchWeights()
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        top_k: int = 3,
+        mode: str = "hybrid",
+    ) -> Answer:
+        """Answer ``question`` in the context of ``history``.
+
+        Args:
+            question: the user's question (already validated and cleaned).
+            history: earlier turns, oldest first.
+            top_k: how many citations to return at most.
+            mode: retrieval mode (``hybrid``, ``dense``, ``bm25``), for ablations.
+        """
+        started = time.perf_counter()
+        index = self.index_source()
+        standalone = fold_history(question, history)
+        query_vector = self.embedder.encode_one(standalone)
+        hits = search(index, standalone, query_vector, k=max(top_k, 10), mode=mode,
+                      weights=self.weights)  # fmt: skip
+        hits = _boost_previous_sections(index, hits, history)
+        if not hits:
+            return self._abstain(index, question, standalone, [], started, {})
+
+        question_vector = (
+            query_vector if standalone == question.strip() else self.embedder.encode_one(question)
+        )
+        chosen, evidence = self._choose_sentences(index, hits, standalone, question,
+                                                  query_vector, question_vector)  # fmt: skip
+        verdict = judge(evidence, self.policy)
+        if not verdict.answered:
+            return self._abstain(index, question, standalone, hits, started, verdict.signals)
+        citations, answer_text = self._cite(index, hits, chosen, top_k)
+        return Answer(
+            question=question,
+            standalone_question=standalone,
+            answered=True,
+            answer=answer_text,
+            citations=citations,
+            index_version=index.version,
+            took_ms=_elapsed_ms(started),
+            signals=verdict.signals,
+        )
+
+    # --- sentence selection --------------------------------------------------------------------
+
+    def _choose_sentences(
+        self,
+        index: LoadedIndex,
+        hits: list[Hit],
+        standalone: str,
+        question: str,
+        query_vector: np.ndarray,
+        question_vector: np.ndarray,
+    ) -> tuple[list[int], Evidence]:
+        """Pick the answer sentence(s) from the top passages and gather abstention evidence."""
+        opts = self.options
+        top = hits[: opts.passages_for_sentences]
+        best_hit = hits[0].score
+        passage_score: dict[int, float] = {}
+        for hit in top:
+            for sid in index.passages[hit.passage_id].sentence_ids:
+                passage_score[sid] = max(passage_score.get(sid, -1.0), hit.score)
+        sentence_ids = list(passage_score)
+        vectors = index.sentence_vectors[sentence_ids]
+        # The folded query finds the topic; the user's own words say what is asked about it.
+        similarity = 0.5 * (vectors @ query_vector) + 0.5 * (vectors @ question_vector)
+        query_stems = _weighted_stems(index, standalone)
+        overlap = np.array([_overlap(query_stems, index.sentences[s].text) for s in sentence_ids])
+        relative_passage = np.array([passage_score[s] - best_hit for s in sentence_ids])
+        score = similarity + opts.overlap_weight * overlap + opts.passage_weight * relative_passage
+        order = np.argsort(-score, kind="stable")
+        best = sentence_ids[int(order[0])]
+        chosen = [best]
+        second = self._second_sentence(index, best, sentence_ids, score, order, query_stems)
+        if second is not None:
+            chosen.append(second)
+            chosen.sort(key=lambda s: (index.sentences[s].document_id, index.sentences[s].start))
+        evidence = Evidence(
+            question=question,
+            standalone=standalone,
+            answer_sentences=[index.sentences[s].text for s in chosen],
+            context=_context_text(index, best),
+            sentence_similarity=float(similarity[int(order[0])]),
+            top_score=float(best_hit),
+            top_dense=float(hits[0].dense),
+            top_bm25=float(hits[0].bm25),
+            document_frequency=index.document_frequency,
+            passage_count=len(index.passages),
+        )
+        return chosen, evidence
+
+    def _second_sentence(
+        self,
+        index: LoadedIndex,
+        best: int,
+        sentence_ids: list[int],
+        score: np.ndarray,
+        order: np.ndarray,
+        query_stems: dict[str, float],
+    ) -> int | None:
+        """A neighbour when the best sentence is a fragment, or a close runner-up that covers
+        query terms the best one lacks — if it fits in the answer length budget."""
+        opts = self.options
+        best_sentence = index.sentences[best]
+        budget = opts.max_answer_chars - len(best_sentence.text)
+        if budget <= 20:
+            return None
+        if len(best_sentence.text) < opts.fragment_chars or _starts_by_referring(
+            best_sentence.text
+        ):
+            neighbour = best - 1 if _starts_by_referring(best_sentence.text) else best + 1
+            if 0 <= neighbour < len(index.sentences) and _same_section(index, best, neighbour):
+                if len(index.sentences[neighbour].text) <= budget + 80:
+                    return neighbour
+        covered = _covered(query_stems, best_sentence.text)
+        for rank in order[1:3]:
+            candidate = sentence_ids[int(rank)]
+            if float(score[int(order[0])] - score[int(rank)]) > opts.second_sentence_margin:
+                break
+            text = index.sentences[candidate].text
+            adds = _covered(query_stems, text) - covered
+            if adds and len(text) <= budget and abs(candidate - best) <= 2:
+                return candidate
+        return None
+
+    # --- citations -----------------------------------------------------------------------------
+
+    def _cite(
+        self, index: LoadedIndex, hits: list[Hit], chosen: list[int], top_k: int
+    ) -> tuple[list[Citation], str]:
+        """Number citations in order of first use in the answer, then add the best other hits."""
+        ordered_hits: list[Hit] = []
+        sentence_passage: dict[int, int] = {}
+        for sid in chosen:
+            hit = _best_hit_containing(index, hits, sid, chosen)
+            sentence_passage[sid] = hit.passage_id
+            if all(h.passage_id != hit.passage_id for h in ordered_hits):
+                ordered_hits.append(hit)
+        for hit in hits:
+            if len(ordered_hits) >= top_k:
+                break
+            if all(not _mostly_overlaps(index, hit, h) for h in ordered_hits):
+                ordered_hits.append(hit)
+        ordered_hits = ordered_hits[: max(top_k, len({*sentence_passage.values()}))]
+        numbers = {h.passage_id: n for n, h in enumerate(ordered_hits, start=1)}
+        answer_parts = [
+            f"{index.sentences[sid].text} [{numbers[sentence_passage[sid]]}]" for sid in chosen
+        ]
+        citations = [
+            _citation(index, hit, numbers[hit.passage_id], chosen) for hit in ordered_hits
+        ]
+        return citations, " ".join(answer_parts)
+
+    def _abstain(
+        self,
+        index: LoadedIndex,
+        question: str,
+        standalone: str,
+        hits: list[Hit],
+        started: float,
+        signals: dict[str, float],
+    ) -> Answer:
+        return Answer(
+            question=question,
+            standalone_question=standalone,
+            answered=False,
+            answer=NOT_IN_CORPUS,
+            citations=[],
+            index_version=index.version,
+            took_ms=_elapsed_ms(started),
+            related=_related_sections(index, hits),
+            signals=signals,
+        )
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+def _boost_previous_sections(
+    index: LoadedIndex, hits: list[Hit], history: Sequence[Turn]
+) -> list[Hit]:
+    """Nudge passages from the sections the previous answer quoted: a follow-up usually stays
+    in the same place. The history carries only text, so the sections are found by matching the
+    quoted sentences back to the index."""
+    if not history or not history[-1].answer:
+        return hits
+    quoted = [part.strip() for part in _MARKER.split(history[-1].answer) if part.strip()]
+    sections = {
+        (index.sentences[sid].document_id, index.sentences[sid].section)
+        for text in quoted
+        for sid in index.sentence_ids_by_text.get(text, [])
+    }
+    if not sections:
+        return hits
+    boosted = [
+        Hit(h.passage_id, h.score + 0.04, h.dense, h.sentence_dense, h.bm25, h.bm25_normalized)
+        if (index.passages[h.passage_id].document_id, index.passages[h.passage_id].section)
+        in sections
+        else h
+        for h in hits
+    ]
+    return sorted(boosted, key=lambda h: -h.score)
+
+
+def _weighted_stems(index: LoadedIndex, query: str) -> dict[str, float]:
+    """Query stems weighted by rarity in the corpus: rare words say more about what is asked."""
+    weights: dict[str, float] = {}
+    n = max(len(index.passages), 1)
+    for term in content_terms(query):
+        if term in QUERY_FILLER:
+            continue
+        df = index.document_frequency(term)
+        weights[stem(term)] = float(np.log(1 + n / (1 + df)))
+    return weights
+
+
+def _overlap(query_stems: dict[str, float], text: str) -> float:
+    total = sum(query_stems.values())
+    if total <= 0:
+        return 0.0
+    present = {stem(t) for t in content_terms(text)}
+    return sum(w for s, w in query_stems.items() if s in present) / total
+
+
+def _covered(query_stems: dict[str, float], text: str) -> set[str]:
+    present = {stem(t) for t in content_terms(text)}
+    return {s for s in query_stems if s in present}
+
+
+def _starts_by_referring(text: str) -> bool:
+    first = text.split(" ", 1)[0].lower().strip(",")
+    return first in {"it", "this", "these", "they", "he", "she", "its", "their", "such"}
+
+
+def _same_section(index: LoadedIndex, a: int, b: int) -> bool:
+    sa, sb = index.sentences[a], index.sentences[b]
+    return sa.document_id == sb.document_id and sa.section == sb.section
+
+
+def _context_text(index: LoadedIndex, sentence_id: int) -> str:
+    """The answer sentence with its neighbours in the same section."""
+    ids = [i for i in (sentence_id - 1, sentence_id, sentence_id + 1)
+           if 0 <= i < len(index.sentences) and _same_section(index, sentence_id, i)]  # fmt: skip
+    return " ".join(index.sentences[i].text for i in ids)
+
+
+def _best_hit_containing(index: LoadedIndex, hits: list[Hit], sid: int, chosen: list[int]) -> Hit:
+    """The highest-ranked hit containing sentence ``sid``, preferring one with every answer
+    sentence in it, so one citation covers the whole answer when it can."""
+    containing = [h for h in hits if sid in index.passages[h.passage_id].sentence_ids]
+    if not containing:  # the sentence came from a passage outside the hit list: cite it directly
+        pid = index.sentence_to_passages[sid][0]
+        return Hit(pid, hits[0].score, 0.0, 0.0, 0.0, 0.0)
+    complete = [
+        h for h in containing if all(c in index.passages[h.passage_id].sentence_ids for c in chosen)
+    ]
+    return (complete or containing)[0]
+
+
+def _mostly_overlaps(index: LoadedIndex, a: Hit, b: Hit) -> bool:
+    pa, pb = index.passages[a.passage_id], index.passages[b.passage_id]
+    if pa.document_id != pb.document_id:
+        return False
+    shared = min(pa.end, pb.end) - max(pa.start, pb.start)
+    return shared > 0.6 * min(pa.end - pa.start, pb.end - pb.start)
+
+
+def _citation(index: LoadedIndex, hit: Hit, n: int, chosen: list[int]) -> Citation:
+    passage = index.passages[hit.passage_id]
+    document = index.documents[passage.document_id]
+    source = document.text[passage.start : passage.end]
+    mapping = reflow_with_offsets(source, base=passage.start)
+    highlights = []
+    doc_highlights = []
+    for sid in chosen:
+        sentence = index.sentences[sid]
+        if sid in passage.sentence_ids:
+            a = mapping.to_reflowed(sentence.start)
+            highlights.append((a, a + len(sentence.text)))
+            doc_highlights.append(f"{sentence.start}-{sentence.end}")
+    url = f"/documents/{document.id}?start={passage.start}&end={passage.end}"
+    if doc_highlights:
+        url += "&hl=" + ",".join(doc_highlights)
+    return Citation(
+        n=n,
+        document_id=document.id,
+        document_title=document.title,
+        section=passage.section,
+        text=passage.text,
+        start=passage.start,
+        end=passage.end,
+        page=passage.page,
+        score=round(hit.score, 4),
+        highlights=highlights,
+        url=url + "#cited",
+    )
+
+
+def _related_sections(index: LoadedIndex, hits: list[Hit], limit: int = 3) -> list[RelatedSection]:
+    related: list[RelatedSection] = []
+    seen: set[tuple[str, str]] = set()
+    for hit in hits:
+        passage = index.passages[hit.passage_id]
+        key = (passage.document_id, passage.section)
+        if key in seen or hit.dense < 0.3:
+            continue
+        seen.add(key)
+        document = index.documents[passage.document_id]
+        section = next((s for s in document.sections if s.title == passage.section), None)
+        start, end = (section.start, section.end) if section else (passage.start, passage.end)
+        related.append(
+            RelatedSection(document.id, document.title, passage.section,
+                           f"/documents/{document.id}?start={start}&end={end}#cited")  # fmt: skip
+        )
+        if len(related) >= limit:
+            break
+    return related

@@ -1,0 +1,112 @@
+"""The JSON API: /ask, /health, /admin/reindex."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi.responses import JSONResponse
+
+from index import BuildInProgress
+
+from .answerer import Answer
+from .errors import error_response
+from .schemas import (
+    AskRequest,
+    AskResponse,
+    ErrorResponse,
+    HealthResponse,
+    ReindexResponse,
+)
+from .state import AppState
+from .text_input import InputProblem, validate_ask
+
+router = APIRouter()
+
+_ERRORS: dict[int | str, dict[str, object]] = {
+    413: {"model": ErrorResponse, "description": "Request body too large"},
+    422: {"model": ErrorResponse, "description": "Invalid request"},
+    503: {"model": ErrorResponse, "description": "Index not available"},
+}
+
+
+def get_state(request: Request) -> AppState:
+    """The application state loaded by the lifespan."""
+    state: AppState = request.app.state.qa
+    return state
+
+
+State = Annotated[AppState, Depends(get_state)]
+
+
+@router.post("/ask", response_model=AskResponse, responses=_ERRORS, tags=["questions"])
+async def ask(body: AskRequest, state: State) -> AskResponse | JSONResponse:
+    """Answer a question with sentences quoted from the corpus, each cited."""
+    try:
+        question, history, top_k = validate_ask(body, state.settings)
+    except InputProblem as problem:
+        return error_response(422, "invalid_request", problem.message,
+                              [{"field": problem.field, "message": problem.message}])  # fmt: skip
+    answer = await asyncio.to_thread(state.answerer.ask, question, history, top_k)
+    return answer_response(answer)
+
+
+def answer_response(answer: Answer) -> AskResponse:
+    """The API model of an answer."""
+    data = dataclasses.asdict(answer)
+    data.pop("signals", None)
+    return AskResponse.model_validate(data)
+
+
+@router.get("/health", response_model=HealthResponse, tags=["operations"])
+async def health(state: State) -> HealthResponse:
+    """Report the index version being served and its size."""
+    index = state.holder.current()
+    return HealthResponse(
+        status="ok",
+        index_version=index.version,
+        documents=len(index.documents),
+        passages=len(index.passages),
+        sentences=len(index.sentences),
+        model=str(index.manifest.get("model", "")),
+        built_at=str(index.manifest.get("created_at", "")),
+    )
+
+
+@router.post(
+    "/admin/reindex",
+    response_model=ReindexResponse,
+    responses={401: {"model": ErrorResponse}, 404: {"model": ErrorResponse},
+               409: {"model": ErrorResponse}},  # fmt: skip
+    tags=["operations"],
+)
+async def reindex(
+    state: State, authorization: Annotated[str | None, Header()] = None
+) -> ReindexResponse:
+    """Rebuild the index from the corpus (incrementally) and switch to it without a restart."""
+    expected = state.settings.admin_token
+    if not expected:
+        raise HTTPException(404, "admin endpoints are disabled: set BRIEFING_QA_ADMIN_TOKEN")
+    supplied = (authorization or "").removeprefix("Bearer ").strip()
+    if not authorization or not hmac.compare_digest(supplied.encode(), expected.encode()):
+        raise HTTPException(401, "a valid 'Authorization: Bearer <token>' header is required",
+                            headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+    try:
+        report = await asyncio.to_thread(state.holder.rebuild)
+    except BuildInProgress as exc:
+        raise HTTPException(409, str(exc)) from exc
+    return ReindexResponse(
+        index_version=report.version,
+        documents=report.documents,
+        passages=report.passages,
+        added=report.added,
+        changed=report.changed,
+        removed=report.removed,
+        embedded=report.embedded,
+        reused=report.reused,
+        skipped_files=report.skipped_files,
+        seconds=round(report.seconds, 3),
+    )

@@ -1,0 +1,233 @@
+"""The ``briefing-qa`` command: serve, build-index, ask, eval."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from index import MODES, BuildInProgress, BuildReport, IndexProblem, build_index, current_version
+
+from .settings import Settings
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="Ask questions of policy briefings; every answer is quoted and cited.",
+)
+
+CorpusOption = Annotated[
+    Path | None, typer.Option("--corpus", help="Corpus folder [env BRIEFING_QA_CORPUS_DIR]")
+]
+IndexOption = Annotated[
+    Path | None, typer.Option("--index", help="Index folder [env BRIEFING_QA_INDEX_DIR]")
+]
+
+
+def _settings(corpus: Path | None = None, index: Path | None = None, **extra: Any) -> Settings:
+    overrides: dict[str, Any] = {k: v for k, v in extra.items() if v is not None}
+    if corpus is not None:
+        overrides["corpus_dir"] = corpus
+    if index is not None:
+        overrides["index_dir"] = index
+    return Settings(**overrides)
+
+
+def _fail(message: str, code: int = 1) -> None:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+def _build(settings: Settings, quiet: bool = False) -> BuildReport:
+    """Build with a progress bar on stderr."""
+    from tqdm import tqdm
+
+    from .state import load_embedder
+
+    if not quiet:
+        typer.echo("Loading the embedding model…", err=True)
+    embedder = load_embedder(settings)
+    bar: tqdm[Any] | None = None
+
+    def on_stage(stage: str, done: int, total: int) -> None:
+        nonlocal bar
+        if quiet:
+            return
+        if stage == "embed" and total:
+            if bar is None:
+                bar = tqdm(total=total, desc="Embedding", unit="text", file=sys.stderr)
+            bar.update(done - bar.n)
+        elif stage in ("read", "write"):
+            typer.echo({"read": "Reading the corpus…", "write": "Writing the index…"}[stage],
+                       err=True)  # fmt: skip
+
+    try:
+        return build_index(settings.corpus_dir, settings.index_dir, embedder, on_stage=on_stage)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+def _print_report(report: BuildReport) -> None:
+    typer.echo(
+        f"Index {report.version}: {report.documents} documents, {report.passages} passages, "
+        f"{report.sentences} sentences in {report.seconds:.1f} s"
+    )
+    typer.echo(
+        f"Documents: {len(report.added)} added, {len(report.changed)} changed, "
+        f"{len(report.removed)} removed, {report.unchanged} unchanged"
+    )
+    typer.echo(f"Texts embedded: {report.embedded} new, {report.reused} reused from the cache")
+    for name, items in (("added", report.added), ("changed", report.changed),
+                        ("removed", report.removed)):  # fmt: skip
+        for item in items[:20]:
+            typer.echo(f"  {name}: {item}")
+    for problem in report.skipped_files:
+        typer.secho(f"  skipped: {problem}", fg=typer.colors.YELLOW, err=True)
+
+
+@app.command("build-index")
+def build_index_command(
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+) -> None:
+    """Build (or incrementally rebuild) the index from the corpus and publish it atomically."""
+    settings = _settings(corpus, index)
+    try:
+        report = _build(settings, quiet)
+    except BuildInProgress as exc:
+        _fail(str(exc), 3)
+    except FileNotFoundError as exc:
+        _fail(str(exc), 2)
+    _print_report(report)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address [env BRIEFING_QA_HOST]")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [env BRIEFING_QA_PORT]")] = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes [env BRIEFING_QA_WORKERS]")
+    ] = None,
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Run the web chat and the API (builds the index first if there is none)."""
+    import uvicorn
+
+    settings = _settings(corpus, index, host=host, port=port, workers=workers)
+    if current_version(settings.index_dir) is None:
+        typer.echo(f"No index in {settings.index_dir} yet: building it first.", err=True)
+        try:
+            _print_report(_build(settings))
+        except (BuildInProgress, FileNotFoundError) as exc:
+            _fail(str(exc), 2)
+    # Worker processes build their own Settings from the environment, so hand the CLI's
+    # choices down that way.
+    for name in ("corpus_dir", "index_dir"):
+        os.environ[f"BRIEFING_QA_{name.upper()}"] = str(getattr(settings, name))
+    typer.echo(f"briefing-qa: chat at http://{settings.host}:{settings.port}/", err=True)
+    uvicorn.run(
+        "service.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level="info",
+        timeout_graceful_shutdown=10,
+    )
+
+
+def _answerer(settings: Settings) -> Any:
+    from .answerer import Answerer
+    from .state import IndexHolder, load_embedder
+
+    embedder = load_embedder(settings)
+    holder = IndexHolder(settings, embedder)
+    try:
+        holder.load(build_if_missing=True)
+    except IndexProblem as exc:
+        _fail(str(exc), 2)
+    return Answerer(embedder, holder.current)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question to ask.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the /ask JSON response.")] = False,
+    top_k: Annotated[int, typer.Option(min=1, max=10, help="Citations to show.")] = 3,
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Answer one question from the command line."""
+    from index.text import clean_user_text
+
+    from .api import answer_response
+
+    settings = _settings(corpus, index)
+    cleaned = clean_user_text(question)
+    if not cleaned:
+        _fail("the question is empty", 2)
+    answer = _answerer(settings).ask(cleaned, (), top_k)
+    if as_json:
+        typer.echo(answer_response(answer).model_dump_json(indent=2))
+        return
+    typer.echo(answer.answer)
+    for c in answer.citations:
+        page = f", p. {c.page}" if c.page else ""
+        typer.echo(f"  [{c.n}] {c.document_title} — {c.section}{page} (chars {c.start}-{c.end})")
+    for r in answer.related:
+        typer.echo(f"  related: {r.section} ({r.document_title})")
+
+
+@app.command("eval")
+def eval_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Questions (.jsonl)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    retriever: Annotated[
+        str, typer.Option(help=f"Retrieval mode for ablations: {', '.join(MODES)}")
+    ] = "hybrid",
+    show_misses: Annotated[bool, typer.Option("--misses/--no-misses")] = True,
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Score the answerer on a question set (R@k, MRR, answer accuracy, abstention, latency)."""
+    from .evaluation import METRIC_LABELS, evaluate, load_cases
+
+    if retriever not in MODES:
+        _fail(f"--retriever must be one of {', '.join(MODES)}", 2)
+    try:
+        cases = load_cases(file)
+    except ValueError as exc:
+        _fail(str(exc), 2)
+    report = evaluate(_answerer(_settings(corpus, index)), cases, mode=retriever)
+    if as_json:
+        typer.echo(json.dumps({"retriever": retriever, **report.to_json()}, indent=2))
+        return
+    typer.echo(f"{file} — {report.counts['questions']} questions, retriever={retriever}")
+    for key, label in METRIC_LABELS.items():
+        typer.echo(f"  {label:<34} {report.metrics[key]}")
+    if show_misses:
+        misses = report.misses()
+        typer.echo(f"Misses ({len(misses)}):")
+        for miss in misses:
+            typer.echo(f"  {miss['id']}: {', '.join(miss['reasons'])} — {miss['question']}")
+            typer.echo(f"      answer: {miss['answer'][:160]}")
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    for noisy in ("httpx", "sentence_transformers", "optimum", "transformers"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,243 @@
+"""HTML pages: the chat (works without JavaScript through a form POST) and the document view."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from index import Document, LoadedIndex
+
+from .answerer import Turn
+from .api import State, answer_response, get_state
+from .settings import PROJECT_ROOT
+from .text_input import InputProblem, clean_question
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates", autoescape=True)
+_MARKER = re.compile(r"\[(\d+)\]")
+
+
+def highlight(text: str, spans: list[Any]) -> Markup:
+    """``text`` escaped, with the ``spans`` (answer sentences) wrapped in <mark>."""
+    out: list[str] = []
+    position = 0
+    for a, b in sorted((int(a), int(b)) for a, b in spans):
+        if a < position or b > len(text):
+            continue
+        out.append(str(escape(text[position:a])))
+        out.append(f"<mark>{escape(text[a:b])}</mark>")
+        position = b
+    out.append(str(escape(text[position:])))
+    return Markup("".join(out))
+_SPAN = re.compile(r"^(\d+)-(\d+)$")
+
+
+def starter_questions(index: LoadedIndex, limit: int = 4) -> list[str]:
+    """Questions an empty chat offers, one per section of the corpus (largest sections first)."""
+    sections: dict[str, int] = {}
+    corpus_text = " ".join(d.text for d in index.documents.values())
+    for document in index.documents.values():
+        for section in document.sections:
+            if section.title and section.title != document.title:
+                size = section.end - section.start
+                sections[section.title] = max(sections.get(section.title, 0), size)
+    ranked = sorted(sections, key=lambda title: -sections[title])[:limit]
+    return [f"What does the briefing say about {_as_phrase(t, corpus_text)}?" for t in ranked]
+
+
+def _as_phrase(title: str, corpus_text: str) -> str:
+    """A heading made to read inside a sentence: "Press freedom" -> "press freedom", but names
+    ("Kazakhstan and the EU") keep their capital — the corpus shows which words are names."""
+    first, _, rest = title.partition(" ")
+    if first.isupper() or f" {first.lower()} " not in corpus_text:
+        return title
+    return first.lower() + (" " + rest if rest else "")
+
+
+def answer_segments(turn: dict[str, Any]) -> list[tuple[str, int | None, str | None]]:
+    """An answer as (text, marker number, citation url) runs, to render markers as links."""
+    answer = str(turn.get("answer", ""))
+    urls = {c.get("n"): c.get("url") for c in turn.get("citations") or [] if isinstance(c, dict)}
+    segments: list[tuple[str, int | None, str | None]] = []
+    position = 0
+    for match in _MARKER.finditer(answer):
+        n = int(match.group(1))
+        if n not in urls:
+            continue
+        if match.start() > position:
+            segments.append((answer[position : match.start()], None, None))
+        segments.append((match.group(0), n, urls[n]))
+        position = match.end()
+    if position < len(answer):
+        segments.append((answer[position:], None, None))
+    return segments
+
+
+def _parse_history(raw: str) -> list[dict[str, Any]]:
+    """Earlier turns carried in the form's hidden field; anything malformed is dropped."""
+    try:
+        data = json.loads(raw) if raw else []
+    except ValueError:
+        return []
+    if not isinstance(data, list):
+        return []
+    turns = []
+    for item in data[-20:]:
+        if isinstance(item, dict) and isinstance(item.get("question"), str):
+            turns.append(item)
+    return turns
+
+
+templates.env.globals.update(segments=answer_segments, highlight=highlight)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def chat_page(request: Request, state: State) -> HTMLResponse:
+    """The chat."""
+    index = state.holder.current()
+    return templates.TemplateResponse(
+        request,
+        "chat.html",
+        {"turns": [], "history_json": "[]", "starters": starter_questions(index),
+         "error": None, "index": index},  # fmt: skip
+    )
+
+
+@router.post("/", response_class=HTMLResponse)
+async def chat_form(
+    request: Request,
+    state: State,
+    question: Annotated[str, Form(max_length=20_000)] = "",
+    history: Annotated[str, Form(max_length=200_000)] = "[]",
+) -> HTMLResponse:
+    """The chat without JavaScript: the form posts here and the page comes back answered."""
+    index = state.holder.current()
+    turns = _parse_history(history)
+    error = None
+    try:
+        cleaned = clean_question(question, state.settings)
+    except InputProblem as problem:
+        error = problem.message
+    else:
+        previous = [Turn(t["question"], str(t.get("answer", ""))) for t in turns]
+        answer = await asyncio.to_thread(state.answerer.ask, cleaned, previous,
+                                         state.settings.top_k)  # fmt: skip
+        turns.append(answer_response(answer).model_dump())
+    status = 422 if error else 200
+    return templates.TemplateResponse(
+        request,
+        "chat.html",
+        {"turns": turns, "history_json": json.dumps(turns), "starters": starter_questions(index),
+         "error": error, "index": index},  # fmt: skip
+        status_code=status,
+    )
+
+
+@dataclass
+class Run:
+    """A piece of a paragraph with the way it is marked."""
+
+    text: str
+    cited: bool = False
+    answer: bool = False
+    anchor: str | None = None
+
+
+@dataclass
+class Block:
+    """A heading or a paragraph of the document view."""
+
+    kind: str
+    runs: list[Run] = field(default_factory=list)
+    page: int | None = None
+
+
+def _parse_spans(raw: str | None, limit: int) -> list[tuple[int, int]]:
+    spans = []
+    for part in (raw or "").split(",")[:20]:
+        match = _SPAN.match(part.strip())
+        if match:
+            a, b = int(match.group(1)), int(match.group(2))
+            if 0 <= a < b <= limit:
+                spans.append((a, b))
+    return spans
+
+
+def document_blocks(
+    document: Document, cited: tuple[int, int] | None, answer_spans: list[tuple[int, int]]
+) -> list[Block]:
+    """The document as headings and paragraphs, with the cited passage and the quoted sentences
+    marked. Offsets are the index's, so what is marked is exactly what was cited."""
+    text = document.text
+    heading_spans = sorted(
+        (s.heading_start, s.heading_end)
+        for s in document.sections
+        if s.heading_start is not None and s.heading_end is not None
+    )
+    boundaries: list[tuple[int, int, str]] = []
+    position = 0
+    for a, b in heading_spans:
+        boundaries.extend(_paragraphs(text, position, a))
+        boundaries.append((a, b, "heading"))
+        position = b
+    boundaries.extend(_paragraphs(text, position, len(text)))
+
+    blocks = []
+    anchored = False
+    for a, b, kind in boundaries:
+        cuts = {a, b}
+        for x, y in ([cited] if cited else []) + answer_spans:
+            cuts.update(p for p in (x, y) if a < p < b)
+        points = sorted(cuts)
+        runs = []
+        for x, y in zip(points, points[1:], strict=False):
+            in_cited = bool(cited and cited[0] <= x < cited[1])
+            in_answer = any(s <= x < e for s, e in answer_spans)
+            anchor = None
+            if in_cited and not anchored:
+                anchor, anchored = "cited", True
+            # Newlines become spaces one-for-one, so offsets stay those of the file.
+            runs.append(Run(text[x:y].replace("\n", " "), in_cited, in_answer, anchor))
+        blocks.append(Block(kind, runs, document.page_at(a)))
+    return blocks
+
+
+def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
+    spans = []
+    for match in re.finditer(r"\S(?:.|\n(?!\s*\n))*", text[start:end]):
+        spans.append((start + match.start(), start + match.end(), "paragraph"))
+    return spans
+
+
+@router.get("/documents/{document_id}", response_class=HTMLResponse)
+async def document_page(
+    request: Request,
+    document_id: str,
+    state: Annotated[Any, Depends(get_state)],
+    start: Annotated[int | None, Query(ge=0)] = None,
+    end: Annotated[int | None, Query(ge=0)] = None,
+    hl: Annotated[str | None, Query(max_length=2000)] = None,
+) -> HTMLResponse:
+    """A document, with the cited passage highlighted and scrolled into view."""
+    index = state.holder.current()
+    document = index.documents.get(document_id)
+    if document is None:
+        raise HTTPException(404, f"no document with id {document_id!r}")
+    cited = None
+    if start is not None and end is not None and start < end <= len(document.text):
+        cited = (start, end)
+    answer_spans = _parse_spans(hl, len(document.text))
+    return templates.TemplateResponse(
+        request,
+        "document.html",
+        {"document": document, "blocks": document_blocks(document, cited, answer_spans),
+         "cited": cited, "index": index},  # fmt: skip
+    )

@@ -1,0 +1,120 @@
+"""Request and response models of the HTTP API (they are the OpenAPI schema at /docs)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class HistoryTurn(BaseModel):
+    """An earlier exchange; the client sends the conversation back, the server keeps none."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(..., max_length=4000)
+    answer: str = Field("", max_length=4000)
+
+
+class AskRequest(BaseModel):
+    """A question, optionally with the conversation so far."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {"question": "What was Kazakhstan's rank in the 2014 World Press Freedom Index?"}
+            ]
+        },
+    )
+
+    question: str = Field(..., description="The question, 1 to 1,000 characters.")
+    history: list[HistoryTurn] = Field(
+        default_factory=list, description="Earlier turns, oldest first (at most 20)."
+    )
+    top_k: int | None = Field(None, ge=1, le=10, description="How many citations to return.")
+
+
+class CitationOut(BaseModel):
+    """A cited passage. ``start``/``end`` are character offsets into the document's text;
+    ``highlights`` are offsets of the quoted answer sentences inside ``text``."""
+
+    n: int
+    document_id: str
+    document_title: str
+    section: str
+    text: str
+    start: int
+    end: int
+    page: int | None
+    score: float
+    highlights: list[tuple[int, int]]
+    url: str
+
+
+class RelatedSectionOut(BaseModel):
+    """A section on the question's topic, offered when the corpus does not answer."""
+
+    document_id: str
+    document_title: str
+    section: str
+    url: str
+
+
+class AskResponse(BaseModel):
+    """An answer quoted from the corpus with numbered citations, or ``answered: false``."""
+
+    question: str
+    standalone_question: str
+    answered: bool
+    answer: str
+    citations: list[CitationOut]
+    related: list[RelatedSectionOut] = Field(default_factory=list)
+    index_version: str
+    took_ms: float
+
+
+class HealthResponse(BaseModel):
+    """Liveness and what is being served."""
+
+    status: str
+    index_version: str
+    documents: int
+    passages: int
+    sentences: int
+    model: str
+    built_at: str
+
+
+class ReindexResponse(BaseModel):
+    """What an admin-triggered rebuild did."""
+
+    index_version: str
+    documents: int
+    passages: int
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    embedded: int
+    reused: int
+    skipped_files: list[str]
+    seconds: float
+
+
+class ErrorDetail(BaseModel):
+    """One problem with a request."""
+
+    field: str | None = None
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """The error shape of every 4xx response."""
+
+    code: str
+    message: str
+    details: list[ErrorDetail] = Field(default_factory=list)
+
+
+class ErrorResponse(BaseModel):
+    """``{"error": {...}}`` — one shape for every error."""
+
+    error: ErrorBody

@@ -1,0 +1,52 @@
+"""The one settings object. Every value can come from a ``BRIEFING_QA_*`` environment variable."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The repository root: defaults point into it so the README's commands work from a checkout.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Configuration of the service, the CLI and the evaluation."""
+
+    model_config = SettingsConfigDict(env_prefix="BRIEFING_QA_", extra="ignore")
+
+    corpus_dir: Path = Field(PROJECT_ROOT / "corpus", description="Folder of documents to index.")
+    index_dir: Path = Field(
+        PROJECT_ROOT / "var" / "index", description="Where index versions are built and served."
+    )
+    model_cache_dir: Path = Field(
+        PROJECT_ROOT / "var" / "models",
+        description="Where the ONNX export of the embedding model is kept.",
+    )
+    embedding_backend: Literal["onnx", "torch"] = Field(
+        "onnx", description="Inference backend for the embedding model."
+    )
+    threads: int = Field(0, ge=0, description="Inference threads (0: library default).")
+    host: str = Field("127.0.0.1", description="Address `serve` binds to.")
+    port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on.")
+    workers: int = Field(1, ge=1, le=16, description="Server worker processes for `serve`.")
+    top_k: int = Field(3, ge=1, le=10, description="Citations returned by default.")
+    max_top_k: int = Field(10, ge=1, le=50, description="Largest `top_k` a request may ask for.")
+    max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
+    max_history_turns: int = Field(20, ge=0, description="Most history turns accepted.")
+    max_history_chars: int = Field(4000, ge=10, description="Longest question/answer in history.")
+    max_body_bytes: int = Field(64 * 1024, ge=1024, description="Largest request body accepted.")
+    reload_check_seconds: float = Field(
+        2.0, ge=0, description="How often the server checks for a new index version (0: never)."
+    )
+    admin_token: str | None = Field(
+        None, description="Bearer token for /admin endpoints; unset disables them."
+    )
+    build_on_start: bool = Field(True, description="Build the index on start when none exists.")
+
+    @property
+    def onnx_dir(self) -> Path:
+        """Where the ONNX export lives."""
+        return self.model_cache_dir / "all-MiniLM-L6-v2-onnx"

@@ -1,0 +1,93 @@
+"""The long-lived things a running server holds: the model, the index version, the answerer."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from index import (
+    BuildReport,
+    Embedder,
+    IndexNotFound,
+    LoadedIndex,
+    build_index,
+    current_version,
+    load_index,
+)
+
+from .answerer import Answerer
+from .settings import Settings
+
+log = logging.getLogger("briefing_qa")
+
+
+def load_embedder(settings: Settings) -> Embedder:
+    """The embedding model as configured (ONNX export cached under ``model_cache_dir``)."""
+    return Embedder(settings.embedding_backend, settings.onnx_dir, settings.threads)
+
+
+def model_key(embedder: Embedder) -> str:
+    """What an index must have been built with to be served by ``embedder``."""
+    return f"{embedder.model_name}/{embedder.dimension}"
+
+
+class IndexHolder:
+    """Holds the index version being served and swaps it when a new one is published.
+
+    Readers call :meth:`current` once per request and keep that object, so a request that is
+    running when the version changes finishes on the version it started with.
+    """
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._lock = threading.Lock()
+        self._index: LoadedIndex | None = None
+
+    def current(self) -> LoadedIndex:
+        """The version being served."""
+        index = self._index
+        if index is None:
+            raise IndexNotFound("the index is not loaded yet")
+        return index
+
+    def load(self, build_if_missing: bool = True) -> LoadedIndex:
+        """Load the current version; build one first if there is none and that is allowed."""
+        index_dir = self.settings.index_dir
+        if current_version(index_dir) is None and build_if_missing:
+            log.info("no index in %s: building it from %s", index_dir, self.settings.corpus_dir)
+            report = self.rebuild()
+            log.info("built index %s (%d passages)", report.version, report.passages)
+        with self._lock:
+            self._index = load_index(index_dir, model_key=model_key(self.embedder))
+        return self._index
+
+    def refresh_if_changed(self) -> bool:
+        """Load the version CURRENT names if it is not the one being served."""
+        name = current_version(self.settings.index_dir)
+        if name is None or (self._index is not None and self._index.version == name):
+            return False
+        with self._lock:
+            if self._index is not None and self._index.version == name:
+                return False
+            fresh = load_index(self.settings.index_dir, name, model_key=model_key(self.embedder))
+            previous = self._index.version if self._index else None
+            self._index = fresh  # one reference assignment: readers see old or new, never half
+        log.info("switched index version %s -> %s", previous, name)
+        return True
+
+    def rebuild(self) -> BuildReport:
+        """Build a new version from the corpus and switch to it."""
+        report = build_index(self.settings.corpus_dir, self.settings.index_dir, self.embedder)
+        if self._index is not None:
+            self.refresh_if_changed()
+        return report
+
+
+class AppState:
+    """Everything the request handlers need, created once in the lifespan."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, holder: IndexHolder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.holder = holder
+        self.answerer = Answerer(embedder, holder.current)

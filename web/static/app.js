@@ -1,0 +1,351 @@
+// briefing-qa chat: turns the form into a live chat. Without this file the form still works
+// (it posts to "/" and the server renders the answer). User text is only ever set with
+// textContent, never parsed as HTML.
+"use strict";
+
+(function () {
+  const STORE_KEY = "briefing-qa:conversation:v1";
+  const MAX_HISTORY = 20;
+
+  const form = document.getElementById("ask-form");
+  const thread = document.getElementById("thread");
+  const input = document.getElementById("question");
+  const send = document.getElementById("send");
+  const status = document.getElementById("status");
+  const empty = document.getElementById("empty");
+  const newConversation = document.getElementById("new-conversation");
+  if (!form || !thread || !input) return;
+
+  let turns = loadTurns();
+  let popover = null;
+
+  // ---- persistence ------------------------------------------------------------------------
+  function loadTurns() {
+    try {
+      const data = JSON.parse(localStorage.getItem(STORE_KEY) || "[]");
+      return Array.isArray(data) ? data.filter((t) => t && typeof t.question === "string") : [];
+    } catch (_) {
+      return [];
+    }
+  }
+  function saveTurns() {
+    try {
+      localStorage.setItem(STORE_KEY, JSON.stringify(turns.slice(-50)));
+    } catch (_) {
+      /* storage full or disabled: the chat still works, it just will not survive a reload */
+    }
+  }
+
+  // ---- rendering --------------------------------------------------------------------------
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  }
+
+  function passageNode(text, highlights) {
+    const quote = el("blockquote", "passage");
+    let position = 0;
+    const spans = (highlights || []).slice().sort((a, b) => a[0] - b[0]);
+    for (const [a, b] of spans) {
+      if (a < position || b > text.length) continue;
+      quote.appendChild(document.createTextNode(text.slice(position, a)));
+      quote.appendChild(el("mark", "", text.slice(a, b)));
+      position = b;
+    }
+    quote.appendChild(document.createTextNode(text.slice(position)));
+    return quote;
+  }
+
+  function citationLabel(c) {
+    return c.document_title + " — " + c.section + (c.page ? ", p. " + c.page : "");
+  }
+
+  function renderTurn(turn, number) {
+    const article = el("article", "turn");
+    article.dataset.turn = String(number);
+    const question = el("p", "question");
+    question.appendChild(el("span", "visually-hidden", "You asked: "));
+    question.appendChild(document.createTextNode(turn.question));
+    article.appendChild(question);
+
+    const answer = el("div", "answer " + (turn.answered ? "answered" : "not-answered"));
+    answer.dataset.answered = String(turn.answered);
+    if (!turn.answered) answer.appendChild(el("p", "badge", "Not in the briefing"));
+    const text = el("p", "answer-text");
+    const byNumber = new Map((turn.citations || []).map((c) => [c.n, c]));
+    const parts = turn.answer.split(/(\[\d+\])/);
+    for (const part of parts) {
+      const match = /^\[(\d+)\]$/.exec(part);
+      const citation = match && byNumber.get(Number(match[1]));
+      if (citation) {
+        const link = el("a", "marker", part);
+        link.href = citation.url;
+        link.dataset.n = match[1];
+        link.setAttribute("aria-label", "Citation " + match[1] + ": " + citationLabel(citation));
+        text.appendChild(link);
+      } else if (part) {
+        text.appendChild(document.createTextNode(part));
+      }
+    }
+    answer.appendChild(text);
+
+    if (turn.citations && turn.citations.length) {
+      const list = el("ol", "citations");
+      list.setAttribute("aria-label", "Sources");
+      for (const c of turn.citations) {
+        const item = el("li", "citation");
+        item.id = "cite-" + number + "-" + c.n;
+        item.dataset.n = String(c.n);
+        const head = el("div", "citation-head");
+        head.appendChild(el("span", "cite-n", "[" + c.n + "]"));
+        const link = el("a", "cite-link", citationLabel(c));
+        link.href = c.url;
+        head.appendChild(link);
+        item.appendChild(head);
+        item.appendChild(passageNode(c.text, c.highlights));
+        list.appendChild(item);
+      }
+      answer.appendChild(list);
+    }
+    if (!turn.answered && turn.related && turn.related.length) {
+      const related = el("div", "related");
+      related.appendChild(el("p", "", "Related sections you could read:"));
+      const list = el("ul");
+      for (const r of turn.related) {
+        const item = el("li");
+        const link = el("a", "", r.section);
+        link.href = r.url;
+        item.appendChild(link);
+        item.appendChild(document.createTextNode(" "));
+        item.appendChild(el("span", "muted", "(" + r.document_title + ")"));
+        list.appendChild(item);
+      }
+      related.appendChild(list);
+      answer.appendChild(related);
+    }
+    answer.appendChild(answerTools(turn));
+    article.appendChild(answer);
+    return article;
+  }
+
+  function answerTools(turn) {
+    const tools = el("div", "answer-tools");
+    const copy = el("button", "secondary copy", "Copy answer");
+    copy.type = "button";
+    copy.addEventListener("click", () => copyAnswer(turn, copy));
+    tools.appendChild(copy);
+    return tools;
+  }
+
+  function renderAll() {
+    thread.replaceChildren(...turns.map((t, i) => renderTurn(t, i + 1)));
+    if (empty) empty.hidden = turns.length > 0;
+  }
+
+  // ---- copy -------------------------------------------------------------------------------
+  function answerAsText(turn) {
+    const lines = [turn.question, "", turn.answer];
+    if (turn.citations && turn.citations.length) {
+      lines.push("", "Sources:");
+      for (const c of turn.citations) {
+        lines.push("[" + c.n + "] " + citationLabel(c) + " — " + new URL(c.url, location.href).href);
+      }
+    }
+    return lines.join("\n");
+  }
+
+  async function copyAnswer(turn, button) {
+    const text = answerAsText(turn);
+    let ok = false;
+    try {
+      await navigator.clipboard.writeText(text);
+      ok = true;
+    } catch (_) {
+      const area = el("textarea");
+      area.value = text;
+      area.setAttribute("readonly", "");
+      area.className = "visually-hidden";
+      document.body.appendChild(area);
+      area.select();
+      try { ok = document.execCommand("copy"); } catch (_) { ok = false; }
+      area.remove();
+    }
+    button.textContent = ok ? "Copied" : "Copy failed";
+    setTimeout(() => { button.textContent = "Copy answer"; }, 1800);
+  }
+
+  // ---- citation cards ---------------------------------------------------------------------
+  function citationFor(marker) {
+    const article = marker.closest(".turn");
+    if (!article) return null;
+    const index = Number(article.dataset.turn) - 1;
+    const turn = turns[index];
+    const n = Number(marker.dataset.n);
+    if (turn && turn.citations) return turn.citations.find((c) => c.n === n) || null;
+    const item = article.querySelector('.citation[data-n="' + n + '"]');
+    if (!item) return null;
+    return { element: item };
+  }
+
+  function showCard(marker) {
+    hideCard();
+    const citation = citationFor(marker);
+    if (!citation) return;
+    popover = el("div", "card-popover");
+    popover.id = "citation-card";
+    popover.setAttribute("role", "tooltip");
+    if (citation.element) {
+      popover.appendChild(citation.element.cloneNode(true));
+    } else {
+      popover.appendChild(el("p", "card-title", "[" + citation.n + "] " + citationLabel(citation)));
+      popover.appendChild(passageNode(citation.text, citation.highlights));
+    }
+    document.body.appendChild(popover);
+    marker.setAttribute("aria-describedby", "citation-card");
+    const box = marker.getBoundingClientRect();
+    const width = popover.offsetWidth;
+    const left = Math.max(8, Math.min(window.scrollX + box.left, window.scrollX + document.documentElement.clientWidth - width - 8));
+    popover.style.left = left + "px";
+    popover.style.top = window.scrollY + box.bottom + 6 + "px";
+  }
+
+  function hideCard() {
+    if (popover) {
+      popover.remove();
+      popover = null;
+    }
+    for (const m of thread.querySelectorAll("[aria-describedby='citation-card']")) {
+      m.removeAttribute("aria-describedby");
+    }
+  }
+
+  thread.addEventListener("mouseover", (event) => {
+    const marker = event.target.closest && event.target.closest(".marker");
+    if (marker) showCard(marker);
+  });
+  thread.addEventListener("mouseout", (event) => {
+    if (event.target.closest && event.target.closest(".marker")) hideCard();
+  });
+  thread.addEventListener("focusin", (event) => {
+    if (event.target.classList && event.target.classList.contains("marker")) showCard(event.target);
+  });
+  thread.addEventListener("focusout", hideCard);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "Escape") hideCard();
+  });
+
+  // ---- asking -----------------------------------------------------------------------------
+  function setBusy(busy, message) {
+    send.disabled = busy;
+    input.setAttribute("aria-busy", String(busy));
+    status.textContent = message || "";
+    status.classList.toggle("loading", busy);
+    status.classList.remove("error");
+  }
+
+  function showError(message) {
+    status.textContent = message;
+    status.classList.remove("loading");
+    status.classList.add("error");
+    status.setAttribute("role", "alert");
+  }
+
+  async function ask(question) {
+    const history = turns.slice(-MAX_HISTORY).map((t) => ({ question: t.question, answer: t.answer }));
+    setBusy(true, "Searching the briefing…");
+    let response;
+    try {
+      response = await fetch("/ask", {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        body: JSON.stringify({ question: question, history: history }),
+      });
+    } catch (_) {
+      setBusy(false);
+      showError("The server cannot be reached. Check that briefing-qa is running, then try again.");
+      return false;
+    }
+    let body = null;
+    try {
+      body = await response.json();
+    } catch (_) {
+      body = null;
+    }
+    setBusy(false);
+    if (!response.ok || !body || typeof body.answer !== "string") {
+      const message = body && body.error && body.error.message
+        ? body.error.message
+        : "The server could not answer (HTTP " + response.status + "). Please try again.";
+      showError(message);
+      return false;
+    }
+    turns.push(body);
+    saveTurns();
+    const node = renderTurn(body, turns.length);
+    thread.appendChild(node);
+    if (empty) empty.hidden = true;
+    node.scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
+  async function submitQuestion(question) {
+    const trimmed = question.trim();
+    if (!trimmed) {
+      showError("Type a question first.");
+      input.focus();
+      return;
+    }
+    if (await ask(trimmed)) {
+      input.value = "";
+    }
+    input.focus();
+  }
+
+  form.addEventListener("submit", (event) => {
+    event.preventDefault();
+    submitQuestion(input.value);
+  });
+
+  input.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submitQuestion(input.value);
+    }
+  });
+
+  if (empty) {
+    empty.addEventListener("click", (event) => {
+      const starter = event.target.closest && event.target.closest(".starter");
+      if (!starter) return;
+      event.preventDefault();
+      submitQuestion(starter.value);
+    });
+  }
+
+  if (newConversation) {
+    newConversation.addEventListener("click", (event) => {
+      event.preventDefault();
+      turns = [];
+      saveTurns();
+      hideCard();
+      renderAll();
+      status.textContent = "Started a new conversation.";
+      input.value = "";
+      input.focus();
+    });
+  }
+
+  // ---- start ------------------------------------------------------------------------------
+  // A page the server rendered after a form post already shows its turns; adopt them.
+  const serverTurns = Number(thread.dataset.serverTurns || "0");
+  const historyField = document.getElementById("history");
+  if (serverTurns > 0 && historyField) {
+    try {
+      turns = JSON.parse(historyField.value);
+      saveTurns();
+    } catch (_) { /* keep what was stored */ }
+  }
+  renderAll();
+})();
