@@ -44,6 +44,7 @@ __all__ = [
     "cut_passages",
     "document_id",
     "load_corpus",
+    "load_index",
     "read_document",
     "search",
 ]

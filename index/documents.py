@@ -208,7 +208,8 @@ def _looks_like_heading(
 
 
 def _plain_text_sections(text: str) -> tuple[str, list[Section]]:
-    """Title from the first non-empty line; short unpunctuated lines between sentences are headings."""
+    """Title from the first non-empty line; short unpunctuated lines after a finished sentence
+    are headings."""
     lines = _lines(text)
     nonblank = [(a, b) for a, b in lines if text[a:b].strip()]
     if not nonblank:

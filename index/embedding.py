@@ -6,6 +6,7 @@ import hashlib
 import os
 import sqlite3
 import threading
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -47,7 +48,11 @@ class Embedder:
         self.model_name = MODEL_NAME
         self._lock = threading.Lock()
         self._model = self._load(backend, onnx_cache_dir, threads)
-        self.dimension = int(self._model.get_sentence_embedding_dimension() or 384)
+        dimension_of = (
+            getattr(self._model, "get_embedding_dimension", None)
+            or self._model.get_sentence_embedding_dimension
+        )
+        self.dimension = int(dimension_of() or 384)
 
     @staticmethod
     def _load(backend: str, onnx_cache_dir: Path | None, threads: int) -> Any:
@@ -72,10 +77,13 @@ class Embedder:
                 str(onnx_cache_dir), backend="onnx", device="cpu", model_kwargs=model_kwargs,
                 local_files_only=True,
             )  # fmt: skip
-        model = SentenceTransformer(
-            str(source), backend="onnx", device="cpu", model_kwargs=model_kwargs,
-            local_files_only=True,
-        )  # fmt: skip
+        with warnings.catch_warnings():
+            # The one-time export traces the torch model; its tracer warnings are not actionable.
+            warnings.simplefilter("ignore")
+            model = SentenceTransformer(
+                str(source), backend="onnx", device="cpu", model_kwargs=model_kwargs,
+                local_files_only=True,
+            )  # fmt: skip
         if onnx_cache_dir is not None:
             _save_export_atomically(model, onnx_cache_dir)
         return model

@@ -57,16 +57,20 @@ def search(
     if not index.passages:
         return []
     bm25 = index.bm25_scores(query)
-    dense_scores, dense_ids = index.dense_search(query_vector, weights.pool)
+    _, dense_ids = index.dense_search(query_vector, weights.pool)
     bm25_ids = np.argsort(-bm25)[: weights.pool]
     candidates = list(dict.fromkeys([*dense_ids.tolist(), *bm25_ids[bm25[bm25_ids] > 0].tolist()]))
     passage_vectors = _passage_vectors(index, candidates)
     dense = passage_vectors @ query_vector
     sentence_best = np.array(
-        [float(np.max(index.sentence_vectors[list(index.passages[p].sentence_ids)] @ query_vector))
-         for p in candidates],
+        [
+            float(
+                np.max(index.sentence_vectors[list(index.passages[p].sentence_ids)] @ query_vector)
+            )
+            for p in candidates
+        ],
         dtype=np.float32,
-    )  # fmt: skip
+    )
     bm25_top = float(bm25.max()) if bm25.size else 0.0
     bm25_norm = bm25[candidates] / bm25_top if bm25_top > 0 else np.zeros(len(candidates))
     if mode == "dense":

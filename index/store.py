@@ -267,9 +267,15 @@ def build_index(
             "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         }
         _write_version(
-            index_dir, name, manifest, documents, passages, sentences,
-            passage_vectors, sentence_vectors,
-        )  # fmt: skip
+            index_dir,
+            name,
+            manifest,
+            documents,
+            passages,
+            sentences,
+            passage_vectors,
+            sentence_vectors,
+        )
         _publish(index_dir, name)
         prune_versions(index_dir)
 
@@ -308,6 +314,7 @@ def _previous_documents(index_dir: Path) -> dict[str, str]:
 
 def _faiss_index(vectors: np.ndarray, kind: str) -> Any:
     dimension = vectors.shape[1]
+    index: Any
     if kind == "flat-ip":
         index = faiss.IndexFlatIP(dimension)
     else:
@@ -383,7 +390,9 @@ def prune_versions(index_dir: Path, keep: int = KEEP_VERSIONS) -> list[str]:
 # --- load --------------------------------------------------------------------------------------
 
 
-def load_index(index_dir: Path, version: str | None = None, model_key: str | None = None) -> LoadedIndex:
+def load_index(
+    index_dir: Path, version: str | None = None, model_key: str | None = None
+) -> LoadedIndex:
     """Load an index version (default: the current one).
 
     Args:
@@ -397,9 +406,7 @@ def load_index(index_dir: Path, version: str | None = None, model_key: str | Non
     """
     version = version or current_version(index_dir)
     if version is None:
-        raise IndexNotFound(
-            f"no index in {index_dir}; build one with `briefing-qa build-index`"
-        )
+        raise IndexNotFound(f"no index in {index_dir}; build one with `briefing-qa build-index`")
     path = versions_dir(index_dir) / version
     try:
         manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))

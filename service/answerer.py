@@ -93,8 +93,32 @@ _FOLLOW_UP_OPENERS = re.compile(
     re.IGNORECASE,
 )
 _REFERRING_WORDS = frozenset(
-    "he she it they them him her his hers its their theirs this that these those there "
-    "then one ones such former latter same".split()
+    [
+        "he",
+        "she",
+        "it",
+        "they",
+        "them",
+        "him",
+        "her",
+        "his",
+        "hers",
+        "its",
+        "their",
+        "theirs",
+        "this",
+        "that",
+        "these",
+        "those",
+        "there",
+        "then",
+        "one",
+        "ones",
+        "such",
+        "former",
+        "latter",
+        "same",
+    ]
 )
 _MARKER = re.compile(r"\s*\[\d+\]")
 
@@ -177,8 +201,9 @@ class Answerer:
         index = self.index_source()
         standalone = fold_history(question, history)
         query_vector = self.embedder.encode_one(standalone)
-        hits = search(index, standalone, query_vector, k=max(top_k, 10), mode=mode,
-                      weights=self.weights)  # fmt: skip
+        hits = search(
+            index, standalone, query_vector, k=max(top_k, 10), mode=mode, weights=self.weights
+        )
         hits = _boost_previous_sections(index, hits, history)
         if not hits:
             return self._abstain(index, question, standalone, [], started, {})
@@ -186,8 +211,9 @@ class Answerer:
         question_vector = (
             query_vector if standalone == question.strip() else self.embedder.encode_one(question)
         )
-        chosen, evidence = self._choose_sentences(index, hits, standalone, question,
-                                                  query_vector, question_vector)  # fmt: skip
+        chosen, evidence = self._choose_sentences(
+            index, hits, standalone, question, query_vector, question_vector
+        )
         verdict = judge(evidence, self.policy)
         if not verdict.answered:
             return self._abstain(index, question, standalone, hits, started, verdict.signals)
@@ -271,9 +297,12 @@ class Answerer:
             best_sentence.text
         ):
             neighbour = best - 1 if _starts_by_referring(best_sentence.text) else best + 1
-            if 0 <= neighbour < len(index.sentences) and _same_section(index, best, neighbour):
-                if len(index.sentences[neighbour].text) <= budget + 80:
-                    return neighbour
+            if (
+                0 <= neighbour < len(index.sentences)
+                and _same_section(index, best, neighbour)
+                and len(index.sentences[neighbour].text) <= budget + 80
+            ):
+                return neighbour
         covered = _covered(query_stems, best_sentence.text)
         for rank in order[1:3]:
             candidate = sentence_ids[int(rank)]
@@ -308,9 +337,7 @@ class Answerer:
         answer_parts = [
             f"{index.sentences[sid].text} [{numbers[sentence_passage[sid]]}]" for sid in chosen
         ]
-        citations = [
-            _citation(index, hit, numbers[hit.passage_id], chosen) for hit in ordered_hits
-        ]
+        citations = [_citation(index, hit, numbers[hit.passage_id], chosen) for hit in ordered_hits]
         return citations, " ".join(answer_parts)
 
     def _abstain(
@@ -405,8 +432,11 @@ def _same_section(index: LoadedIndex, a: int, b: int) -> bool:
 
 def _context_text(index: LoadedIndex, sentence_id: int) -> str:
     """The answer sentence with its neighbours in the same section."""
-    ids = [i for i in (sentence_id - 1, sentence_id, sentence_id + 1)
-           if 0 <= i < len(index.sentences) and _same_section(index, sentence_id, i)]  # fmt: skip
+    ids = [
+        i
+        for i in (sentence_id - 1, sentence_id, sentence_id + 1)
+        if 0 <= i < len(index.sentences) and _same_section(index, sentence_id, i)
+    ]
     return " ".join(index.sentences[i].text for i in ids)
 
 
@@ -475,8 +505,12 @@ def _related_sections(index: LoadedIndex, hits: list[Hit], limit: int = 3) -> li
         section = next((s for s in document.sections if s.title == passage.section), None)
         start, end = (section.start, section.end) if section else (passage.start, passage.end)
         related.append(
-            RelatedSection(document.id, document.title, passage.section,
-                           f"/documents/{document.id}?start={start}&end={end}#cited")  # fmt: skip
+            RelatedSection(
+                document.id,
+                document.title,
+                passage.section,
+                f"/documents/{document.id}?start={start}&end={end}#cited",
+            )
         )
         if len(related) >= limit:
             break

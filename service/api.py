@@ -48,8 +48,12 @@ async def ask(body: AskRequest, state: State) -> AskResponse | JSONResponse:
     try:
         question, history, top_k = validate_ask(body, state.settings)
     except InputProblem as problem:
-        return error_response(422, "invalid_request", problem.message,
-                              [{"field": problem.field, "message": problem.message}])  # fmt: skip
+        return error_response(
+            422,
+            "invalid_request",
+            problem.message,
+            [{"field": problem.field, "message": problem.message}],
+        )
     answer = await asyncio.to_thread(state.answerer.ask, question, history, top_k)
     return answer_response(answer)
 
@@ -79,8 +83,11 @@ async def health(state: State) -> HealthResponse:
 @router.post(
     "/admin/reindex",
     response_model=ReindexResponse,
-    responses={401: {"model": ErrorResponse}, 404: {"model": ErrorResponse},
-               409: {"model": ErrorResponse}},  # fmt: skip
+    responses={
+        401: {"model": ErrorResponse},
+        404: {"model": ErrorResponse},
+        409: {"model": ErrorResponse},
+    },
     tags=["operations"],
 )
 async def reindex(
@@ -92,8 +99,11 @@ async def reindex(
         raise HTTPException(404, "admin endpoints are disabled: set BRIEFING_QA_ADMIN_TOKEN")
     supplied = (authorization or "").removeprefix("Bearer ").strip()
     if not authorization or not hmac.compare_digest(supplied.encode(), expected.encode()):
-        raise HTTPException(401, "a valid 'Authorization: Bearer <token>' header is required",
-                            headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
+        raise HTTPException(
+            401,
+            "a valid 'Authorization: Bearer <token>' header is required",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     try:
         report = await asyncio.to_thread(state.holder.rebuild)
     except BuildInProgress as exc:

@@ -37,7 +37,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app_state = state or await asyncio.to_thread(_start, settings)
+        app_state = state if state is not None else await asyncio.to_thread(_start, settings)
         app.state.qa = app_state
         watcher = asyncio.create_task(_watch_index(app_state))
         try:
@@ -99,11 +99,18 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {401: "unauthorized", 403: "forbidden", 404: "not_found",
-                 405: "method_not_allowed", 413: "too_large", 429: "rate_limited",
-                 503: "unavailable"}  # fmt: skip
-        response = error_response(exc.status_code, codes.get(exc.status_code, "error"),
-                                  str(exc.detail))  # fmt: skip
+        codes = {
+            401: "unauthorized",
+            403: "forbidden",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "too_large",
+            429: "rate_limited",
+            503: "unavailable",
+        }
+        response = error_response(
+            exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail)
+        )
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response

@@ -63,8 +63,9 @@ def _build(settings: Settings, quiet: bool = False) -> BuildReport:
                 bar = tqdm(total=total, desc="Embedding", unit="text", file=sys.stderr)
             bar.update(done - bar.n)
         elif stage in ("read", "write"):
-            typer.echo({"read": "Reading the corpus…", "write": "Writing the index…"}[stage],
-                       err=True)  # fmt: skip
+            typer.echo(
+                {"read": "Reading the corpus…", "write": "Writing the index…"}[stage], err=True
+            )
 
     try:
         return build_index(settings.corpus_dir, settings.index_dir, embedder, on_stage=on_stage)
@@ -83,8 +84,11 @@ def _print_report(report: BuildReport) -> None:
         f"{len(report.removed)} removed, {report.unchanged} unchanged"
     )
     typer.echo(f"Texts embedded: {report.embedded} new, {report.reused} reused from the cache")
-    for name, items in (("added", report.added), ("changed", report.changed),
-                        ("removed", report.removed)):  # fmt: skip
+    for name, items in (
+        ("added", report.added),
+        ("changed", report.changed),
+        ("removed", report.removed),
+    ):
         for item in items[:20]:
             typer.echo(f"  {name}: {item}")
     for problem in report.skipped_files:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import re
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
+import jinja2
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
@@ -21,7 +23,12 @@ from .settings import PROJECT_ROOT
 from .text_input import InputProblem, clean_question
 
 router = APIRouter(include_in_schema=False)
-templates = Jinja2Templates(directory=PROJECT_ROOT / "web" / "templates", autoescape=True)
+# Autoescape everywhere: questions and corpus text are only ever rendered as text.
+templates = Jinja2Templates(
+    env=jinja2.Environment(
+        loader=jinja2.FileSystemLoader(PROJECT_ROOT / "web" / "templates"), autoescape=True
+    )
+)
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
@@ -37,6 +44,8 @@ def highlight(text: str, spans: list[Any]) -> Markup:
         position = b
     out.append(str(escape(text[position:])))
     return Markup("".join(out))
+
+
 _SPAN = re.compile(r"^(\d+)-(\d+)$")
 
 
@@ -106,8 +115,13 @@ async def chat_page(request: Request, state: State) -> HTMLResponse:
     return templates.TemplateResponse(
         request,
         "chat.html",
-        {"turns": [], "history_json": "[]", "starters": starter_questions(index),
-         "error": None, "index": index},  # fmt: skip
+        {
+            "turns": [],
+            "history_json": "[]",
+            "starters": starter_questions(index),
+            "error": None,
+            "index": index,
+        },
     )
 
 
@@ -128,15 +142,21 @@ async def chat_form(
         error = problem.message
     else:
         previous = [Turn(t["question"], str(t.get("answer", ""))) for t in turns]
-        answer = await asyncio.to_thread(state.answerer.ask, cleaned, previous,
-                                         state.settings.top_k)  # fmt: skip
+        answer = await asyncio.to_thread(
+            state.answerer.ask, cleaned, previous, state.settings.top_k
+        )
         turns.append(answer_response(answer).model_dump())
     status = 422 if error else 200
     return templates.TemplateResponse(
         request,
         "chat.html",
-        {"turns": turns, "history_json": json.dumps(turns), "starters": starter_questions(index),
-         "error": error, "index": index},  # fmt: skip
+        {
+            "turns": turns,
+            "history_json": json.dumps(turns),
+            "starters": starter_questions(index),
+            "error": error,
+            "index": index,
+        },
         status_code=status,
     )
 
@@ -198,7 +218,7 @@ def document_blocks(
             cuts.update(p for p in (x, y) if a < p < b)
         points = sorted(cuts)
         runs = []
-        for x, y in zip(points, points[1:], strict=False):
+        for x, y in itertools.pairwise(points):
             in_cited = bool(cited and cited[0] <= x < cited[1])
             in_answer = any(s <= x < e for s, e in answer_spans)
             anchor = None
@@ -238,6 +258,10 @@ async def document_page(
     return templates.TemplateResponse(
         request,
         "document.html",
-        {"document": document, "blocks": document_blocks(document, cited, answer_spans),
-         "cited": cited, "index": index},  # fmt: skip
+        {
+            "document": document,
+            "blocks": document_blocks(document, cited, answer_spans),
+            "cited": cited,
+            "index": index,
+        },
     )

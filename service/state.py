@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+
 from index import (
     BuildReport,
     Embedder,

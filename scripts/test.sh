@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Install everything the tests need (Python packages, and Debian's chromium for the browser
+# tests), then run the whole suite. CI runs exactly this (see .ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3.11}
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "== installing chromium (Debian package) for the browser tests"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+fi
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+# torch first and pinned: a bare requirement would pull a multi-GB CUDA build.
+.venv/bin/pip install -q --disable-pip-version-check torch==2.13.0
+.venv/bin/pip install -q --disable-pip-version-check -e ".[test]"
+
+set +e
+.venv/bin/python -m pytest "$@"
+status=$?
+set -e
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no tests: failing on purpose" >&2
+  exit 1
+fi
+exit "$status"

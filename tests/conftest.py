@@ -1,0 +1,66 @@
+"""Shared fixtures: the real embedding model and a real index built from the repo's corpus.
+
+Building takes a few seconds, so the model and the corpus index are made once per session;
+tests that change an index build their own in ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from index import Embedder, build_index
+from service.app import create_app
+from service.settings import PROJECT_ROOT, Settings
+from service.state import AppState, IndexHolder
+
+CORPUS = PROJECT_ROOT / "corpus"
+BRIEFING = CORPUS / "kazakhstan-human-rights-situation.txt"
+DEV_SET = Path(__file__).parent / "data" / "dev.jsonl"
+
+
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The ONNX export, shared by the session (the repo's own var/ is left alone)."""
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def embedder(model_cache: Path) -> Embedder:
+    """The real all-MiniLM-L6-v2 from the offline package."""
+    return Embedder("onnx", model_cache / "onnx-export")
+
+
+@pytest.fixture(scope="session")
+def corpus_settings(tmp_path_factory: pytest.TempPathFactory, model_cache: Path) -> Settings:
+    """Settings pointing at a copy of the repo corpus and a fresh index folder."""
+    root = tmp_path_factory.mktemp("corpus-index")
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    return Settings(
+        corpus_dir=corpus,
+        index_dir=root / "index",
+        model_cache_dir=model_cache,
+        reload_check_seconds=0,
+        admin_token="test-token",
+    )
+
+
+@pytest.fixture(scope="session")
+def app_state(corpus_settings: Settings, embedder: Embedder) -> AppState:
+    """Model, built index and answerer for the repo corpus."""
+    build_index(corpus_settings.corpus_dir, corpus_settings.index_dir, embedder)
+    holder = IndexHolder(corpus_settings, embedder)
+    holder.load(build_if_missing=False)
+    return AppState(corpus_settings, embedder, holder)
+
+
+@pytest.fixture(scope="session")
+def client(app_state: AppState) -> Iterator[TestClient]:
+    """An HTTP client for the app on the repo corpus (lifespan runs)."""
+    with TestClient(create_app(app_state.settings, state=app_state)) as test_client:
+        yield test_client

@@ -1,0 +1,52 @@
+"""The briefing-qa command, run as a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from index import current_version
+from service.settings import Settings
+from tests.conftest import BRIEFING
+
+
+def _run(args: list[str], settings: Settings) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "BRIEFING_QA_CORPUS_DIR": str(settings.corpus_dir),
+        "BRIEFING_QA_INDEX_DIR": str(settings.index_dir),
+        "BRIEFING_QA_MODEL_CACHE_DIR": str(settings.model_cache_dir),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "service.cli", *args],
+        capture_output=True, text=True, env=env, timeout=300, check=False,
+    )  # fmt: skip
+
+
+def test_cli_ask_json_prints_the_contract(app_state) -> None:  # type: ignore[no-untyped-def]
+    result = _run(
+        ["ask", "How many votes did Nazarbayev get in the 2011 presidential election?", "--json"],
+        app_state.settings,
+    )
+    assert result.returncode == 0, result.stderr
+    body = json.loads(result.stdout)
+    assert body["answered"] is True
+    assert "95.55" in body["answer"]
+    first = body["citations"][0]
+    assert "95.55" in BRIEFING.read_text(encoding="utf-8")[first["start"] : first["end"]]
+    assert body["index_version"] == current_version(app_state.settings.index_dir)
+
+
+def test_cli_ask_empty_question_fails_clearly(app_state) -> None:  # type: ignore[no-untyped-def]
+    result = _run(["ask", "   "], app_state.settings)
+    assert result.returncode == 2
+    assert "question is empty" in result.stderr
+
+
+def test_cli_build_index_reports_reuse(app_state) -> None:  # type: ignore[no-untyped-def]
+    result = _run(["build-index", "--quiet"], app_state.settings)
+    assert result.returncode == 0, result.stderr
+    assert "0 new" in result.stdout
+    assert "1 unchanged" in result.stdout

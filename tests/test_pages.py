@@ -1,0 +1,77 @@
+"""The chat page (form POST path, no JavaScript) and the document view."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from fastapi.testclient import TestClient
+
+
+def test_chat_page_offers_starter_questions(client: TestClient) -> None:
+    page = client.get("/").text
+    assert "Ask the briefing" in page
+    assert page.count('class="starter"') >= 3
+
+
+def test_chat_form_post_renders_answer_and_citations(client: TestClient) -> None:
+    response = client.post(
+        "/",
+        data={
+            "question": "What was Kazakhstan's rank in the 2014 World Press Freedom Index?",
+            "history": "[]",
+        },
+    )
+    assert response.status_code == 200
+    page = response.text
+    assert "161 of 180 countries" in page
+    assert 'class="marker"' in page
+    assert "Press freedom" in page
+    assert "<mark>" in page  # the answer sentence is highlighted in its passage
+
+
+def test_chat_form_post_carries_the_conversation(client: TestClient) -> None:
+    first = client.post(
+        "/",
+        data={
+            "question": "Which newspaper was closed down by a court in February 2014?",
+            "history": "[]",
+        },
+    ).text
+    history = re.search(r'id="history" value="([^"]*)"', first)
+    assert history is not None
+    carried = history.group(1).replace("&#34;", '"').replace("&#39;", "'").replace("&amp;", "&")
+    second = client.post("/", data={"question": "why?", "history": carried}).text
+    assert second.count('class="turn"') == 2
+    assert "technical" in second
+    assert len(json.loads(carried)) == 1
+
+
+def test_chat_form_escapes_user_text(client: TestClient) -> None:
+    page = client.post("/", data={"question": "<img src=x onerror=alert(1)>", "history": "[]"}).text
+    assert "<img src=x" not in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+
+
+def test_chat_form_empty_question_shows_error(client: TestClient) -> None:
+    response = client.post("/", data={"question": "  ", "history": "[]"})
+    assert response.status_code == 422
+    assert "must not be empty" in response.text
+
+
+def test_citation_url_opens_document_with_passage_highlighted(client: TestClient) -> None:
+    body = client.post(
+        "/ask",
+        json={"question": "What was Kazakhstan's rank in the 2014 World Press Freedom Index?"},
+    ).json()
+    url = body["citations"][0]["url"]
+    page = client.get(url).text
+    assert 'id="cited"' in page
+    cited = re.findall(r'<mark class="cited[^"]*"[^>]*>([^<]*)</mark>', page)
+    assert "161 of 180 countries" in " ".join(cited).replace("\n", " ")
+
+
+def test_unknown_document_is_404(client: TestClient) -> None:
+    response = client.get("/documents/no-such-document")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"

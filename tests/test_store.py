@@ -1,0 +1,77 @@
+"""Index versions on disk: manifest, pointer, lock, load errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index import (
+    BuildInProgress,
+    Embedder,
+    IndexIncompatible,
+    IndexNotFound,
+    build_index,
+    current_version,
+    load_index,
+)
+from index.store import build_lock
+from tests.conftest import CORPUS
+
+
+@pytest.fixture()
+def small_index(tmp_path: Path, embedder: Embedder) -> Path:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    build_index(corpus, tmp_path / "index", embedder)
+    return tmp_path / "index"
+
+
+def test_manifest_round_trips(small_index: Path, embedder: Embedder) -> None:
+    loaded = load_index(small_index)
+    manifest = json.loads((loaded.path / "manifest.json").read_text())
+    assert loaded.manifest == manifest
+    assert manifest["model"] == "all-MiniLM-L6-v2"
+    assert manifest["dimension"] == embedder.dimension == 384
+    assert manifest["passage_count"] == len(loaded.passages) == loaded.passage_index.ntotal
+    assert manifest["sentence_count"] == len(loaded.sentences) == len(loaded.sentence_vectors)
+    assert len(manifest["corpus_digest"]) == 64
+    assert manifest["created_at"].startswith("20")
+
+
+def test_current_pointer_names_the_loaded_version(small_index: Path) -> None:
+    assert load_index(small_index).version == current_version(small_index)
+
+
+def test_missing_index_names_the_fix(tmp_path: Path) -> None:
+    with pytest.raises(IndexNotFound, match="build-index"):
+        load_index(tmp_path / "nothing-here")
+
+
+def test_other_format_version_is_refused(small_index: Path) -> None:
+    version = current_version(small_index)
+    manifest_path = small_index / "versions" / str(version) / "manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    manifest["format_version"] = 999
+    manifest_path.write_text(json.dumps(manifest))
+    with pytest.raises(IndexIncompatible, match="rebuild"):
+        load_index(small_index)
+
+
+def test_other_model_is_refused(small_index: Path) -> None:
+    with pytest.raises(IndexIncompatible, match="built with"):
+        load_index(small_index, model_key="some-other-model/768")
+
+
+def test_damaged_vectors_are_reported(small_index: Path) -> None:
+    version_dir = small_index / "versions" / str(current_version(small_index))
+    (version_dir / "passages.faiss").write_bytes(b"garbage")
+    with pytest.raises(IndexIncompatible, match="cannot be read"):
+        load_index(small_index)
+
+
+def test_second_concurrent_build_is_refused(small_index: Path, embedder: Embedder) -> None:
+    with build_lock(small_index), pytest.raises(BuildInProgress, match="another index build"):
+        build_index(CORPUS, small_index, embedder)
