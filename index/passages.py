@@ -14,7 +14,7 @@ class PassageOptions:
 
     max_sentences: int = 3
     max_chars: int = 700
-    overlap_sentences: int = 2
+    overlap_sentences: int = 1
 
 
 @dataclass(frozen=True)

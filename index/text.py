@@ -361,12 +361,14 @@ QUERY_FILLER = frozenset(
         "yes",
     ]
 )
+_POSSESSIVE = re.compile(r"'s$")
 _TOKEN = re.compile(r"[a-z0-9\u00c0-\u024f\u0400-\u04ff]+(?:[.,'][a-z0-9]+)*")
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens of ``text`` after :func:`normalize`; 95.55 stays one token."""
-    return [t.strip("'") for t in _TOKEN.findall(normalize(text)) if t.strip("'")]
+    tokens = (_POSSESSIVE.sub("", t).strip("'") for t in _TOKEN.findall(normalize(text)))
+    return [t for t in tokens if t]
 
 
 def content_terms(text: str) -> list[str]:

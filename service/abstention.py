@@ -12,9 +12,12 @@ Signals, each general (nothing is keyed to particular questions):
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import numpy as np
 
 from index.text import QUERY_FILLER, content_terms, stem
 
@@ -24,13 +27,17 @@ _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\b")
 
 @dataclass(frozen=True)
 class AbstentionPolicy:
-    """Thresholds of the abstention decision, calibrated on the dev set and perturbed negatives."""
+    """Thresholds of the abstention decision, calibrated on the dev set (see README, Quality).
 
-    min_sentence_similarity: float = 0.30
-    min_top_score: float = 0.30
-    confident_similarity: float = 0.62
-    min_coverage: float = 0.25
-    rare_term_max_df: int = 0
+    ``min_top_score`` separates off-topic questions (nothing in the corpus is close);
+    ``min_support`` is the least share of the question's topical words that the answer
+    sentence must support, exactly, by stem, or through a similar word.
+    """
+
+    min_top_score: float = 0.38
+    min_support: float = 0.25
+    word_similarity_floor: float = 0.30
+    word_similarity_full: float = 0.70
 
 
 @dataclass
@@ -47,6 +54,7 @@ class Evidence:
     top_bm25: float
     document_frequency: Callable[[str], int]
     passage_count: int
+    word_vectors: Callable[[list[str]], np.ndarray] | None = None
 
 
 @dataclass
@@ -76,44 +84,56 @@ def constraint_mismatch(question: str, answer: str, context: str) -> bool:
     return any(n not in re.findall(r"\d+(?:[.,]\d+)?", haystack) for n in numbers)
 
 
-def coverage(evidence: Evidence) -> tuple[float, list[str]]:
-    """Share (IDF-weighted) of the question's topical terms present in the answer's context,
-    and the terms that are missing."""
-    present = {stem(t) for t in content_terms(evidence.context + " " + evidence.standalone)}
+def support(evidence: Evidence, policy: AbstentionPolicy) -> tuple[float, list[str]]:
+    """Share (weighted by rarity) of the question's topical words that the answer supports.
+
+    A word counts fully when its stem is in the answer sentences, mostly when it is in their
+    neighbours, and in part when a word of the answer is similar to it (word embeddings; only
+    computed when the exact matches alone fall short, so the usual path costs nothing).
+
+    Returns:
+        The share, and the words that found no support.
+    """
     terms = [t for t in content_terms(evidence.question) if t not in QUERY_FILLER]
     if not terms:
         return 1.0, []
+    answer_terms = content_terms(" ".join(evidence.answer_sentences))
+    answer_stems = {stem(t) for t in answer_terms}
+    context_stems = {stem(t) for t in content_terms(evidence.context)}
     n = max(evidence.passage_count, 1)
-    total = 0.0
-    found = 0.0
-    missing = []
-    for term in terms:
-        df = evidence.document_frequency(term)
-        weight = 1.0 + (n / (1 + df)) ** 0.5
-        total += weight
-        if stem(term) in present or term in evidence.context.lower():
-            found += weight
-        else:
-            missing.append(term)
-    return found / total, missing
+    weights = np.array([math.log(1 + n / (1 + evidence.document_frequency(t))) for t in terms])
+    exact = np.array(
+        [
+            1.0 if stem(t) in answer_stems else 0.8 if stem(t) in context_stems else 0.0
+            for t in terms
+        ]
+    )
+    share = float((weights * exact).sum() / weights.sum())
+    if share < policy.min_support and evidence.word_vectors is not None and answer_terms:
+        vectors = evidence.word_vectors(terms + answer_terms)
+        similarity = (vectors[: len(terms)] @ vectors[len(terms) :].T).max(axis=1)
+        span = policy.word_similarity_full - policy.word_similarity_floor
+        soft = np.clip((similarity - policy.word_similarity_floor) / span, 0.0, 1.0)
+        exact = np.maximum(exact, soft)
+        share = float((weights * exact).sum() / weights.sum())
+    missing = [t for t, e in zip(terms, exact, strict=True) if e < 0.5]
+    return share, missing
 
 
 def judge(evidence: Evidence, policy: AbstentionPolicy) -> Verdict:
     """Decide whether ``evidence`` answers its question."""
-    cover, missing = coverage(evidence)
     signals = {
         "sentence_similarity": round(evidence.sentence_similarity, 4),
         "top_score": round(evidence.top_score, 4),
         "top_dense": round(evidence.top_dense, 4),
-        "coverage": round(cover, 4),
     }
     answer = " ".join(evidence.answer_sentences)
     if constraint_mismatch(evidence.question, answer, evidence.context):
         return Verdict(False, "the year or number asked about is not in the evidence", signals)
-    if evidence.sentence_similarity < policy.min_sentence_similarity:
-        return Verdict(False, "nothing in the corpus is close to the question", signals)
     if evidence.top_score < policy.min_top_score:
-        return Verdict(False, "retrieval found only weak matches", signals)
-    if evidence.sentence_similarity < policy.confident_similarity and cover < policy.min_coverage:
+        return Verdict(False, "nothing in the corpus is close to the question", signals)
+    share, missing = support(evidence, policy)
+    signals["support"] = round(share, 4)
+    if share < policy.min_support:
         return Verdict(False, f"the evidence does not mention {', '.join(missing[:3])}", signals)
     return Verdict(True, "answered", signals)

@@ -85,6 +85,9 @@ class AnswerOptions:
     max_answer_chars: int = 300
     second_sentence_margin: float = 0.06
     fragment_chars: int = 70
+    answer_type_weight: float = 0.08
+    referring_penalty: float = 0.04
+    locality_weight: float = 0.06
 
 
 _FOLLOW_UP_OPENERS = re.compile(
@@ -93,32 +96,9 @@ _FOLLOW_UP_OPENERS = re.compile(
     re.IGNORECASE,
 )
 _REFERRING_WORDS = frozenset(
-    [
-        "he",
-        "she",
-        "it",
-        "they",
-        "them",
-        "him",
-        "her",
-        "his",
-        "hers",
-        "its",
-        "their",
-        "theirs",
-        "this",
-        "that",
-        "these",
-        "those",
-        "there",
-        "then",
-        "one",
-        "ones",
-        "such",
-        "former",
-        "latter",
-        "same",
-    ]
+    """he she it they them him her his hers its their theirs this that these those there then
+    one ones such former latter same afterwards afterward later earlier meanwhile beforehand
+    anyone anybody""".split()
 )
 _MARKER = re.compile(r"\s*\[\d+\]")
 
@@ -181,6 +161,7 @@ class Answerer:
         self.policy = policy or AbstentionPolicy()
         self.options = options or AnswerOptions()
         self.weights = weights or SearchWeights()
+        self._word_cache: dict[str, np.ndarray] = {}
 
     def ask(
         self,
@@ -212,7 +193,13 @@ class Answerer:
             query_vector if standalone == question.strip() else self.embedder.encode_one(question)
         )
         chosen, evidence = self._choose_sentences(
-            index, hits, standalone, question, query_vector, question_vector
+            index,
+            hits,
+            standalone,
+            question,
+            query_vector,
+            question_vector,
+            previous_quotes=_quoted_sentence_ids(index, history),
         )
         verdict = judge(evidence, self.policy)
         if not verdict.answered:
@@ -239,6 +226,7 @@ class Answerer:
         question: str,
         query_vector: np.ndarray,
         question_vector: np.ndarray,
+        previous_quotes: set[int],
     ) -> tuple[list[int], Evidence]:
         """Pick the answer sentence(s) from the top passages and gather abstention evidence."""
         opts = self.options
@@ -253,13 +241,30 @@ class Answerer:
         # The folded query finds the topic; the user's own words say what is asked about it.
         similarity = 0.5 * (vectors @ query_vector) + 0.5 * (vectors @ question_vector)
         query_stems = _weighted_stems(index, standalone)
-        overlap = np.array([_overlap(query_stems, index.sentences[s].text) for s in sentence_ids])
+        expected = expected_answer_type(question)
+        texts = [index.sentences[s].text for s in sentence_ids]
+        overlap = np.array([_overlap(query_stems, t) for t in texts])
         relative_passage = np.array([passage_score[s] - best_hit for s in sentence_ids])
-        score = similarity + opts.overlap_weight * overlap + opts.passage_weight * relative_passage
+        typed = np.array([expected is not None and has_answer_type(expected, t) for t in texts])
+        referring = np.array([_starts_by_referring(t) for t in texts])
+        # A follow-up usually asks about what was just quoted or right next to it.
+        near_previous = np.array(
+            [any(abs(s - p) <= 1 for p in previous_quotes) for s in sentence_ids]
+        )
+        score = (
+            similarity
+            + opts.overlap_weight * overlap
+            + opts.passage_weight * relative_passage
+            + opts.answer_type_weight * typed
+            - opts.referring_penalty * referring
+            + opts.locality_weight * near_previous
+        )
         order = np.argsort(-score, kind="stable")
         best = sentence_ids[int(order[0])]
         chosen = [best]
-        second = self._second_sentence(index, best, sentence_ids, score, order, query_stems)
+        second = self._second_sentence(
+            index, best, sentence_ids, score, order, query_stems, expected
+        )
         if second is not None:
             chosen.append(second)
             chosen.sort(key=lambda s: (index.sentences[s].document_id, index.sentences[s].start))
@@ -274,6 +279,7 @@ class Answerer:
             top_bm25=float(hits[0].bm25),
             document_frequency=index.document_frequency,
             passage_count=len(index.passages),
+            word_vectors=self.word_vectors,
         )
         return chosen, evidence
 
@@ -285,34 +291,62 @@ class Answerer:
         score: np.ndarray,
         order: np.ndarray,
         query_stems: dict[str, float],
+        expected: str | None,
     ) -> int | None:
-        """A neighbour when the best sentence is a fragment, or a close runner-up that covers
-        query terms the best one lacks — if it fits in the answer length budget."""
+        """A second sentence when the best one cannot stand alone or lacks what is asked:
+        its antecedent when it opens with "These"/"It", the next sentence when it is a
+        fragment or when only the neighbour holds the date or number asked for, or a close
+        runner-up that covers query terms the best one lacks — within the length budget."""
         opts = self.options
-        best_sentence = index.sentences[best]
-        budget = opts.max_answer_chars - len(best_sentence.text)
+        text = index.sentences[best].text
+        budget = opts.max_answer_chars - len(text)
+
+        def neighbour(offset: int) -> int | None:
+            candidate = best + offset
+            if 0 <= candidate < len(index.sentences) and _same_section(index, best, candidate):
+                return candidate
+            return None
+
+        if _starts_by_referring(text):
+            antecedent = neighbour(-1)
+            if antecedent is not None and len(index.sentences[antecedent].text) <= budget + 200:
+                return antecedent
+        if expected is not None and not has_answer_type(expected, text):
+            for offset in (1, -1):
+                candidate = neighbour(offset)
+                if (
+                    candidate is not None
+                    and has_answer_type(expected, index.sentences[candidate].text)
+                    and len(index.sentences[candidate].text) <= budget + 100
+                ):
+                    return candidate
+        following = neighbour(1)
+        if following is not None:
+            following_text = index.sentences[following].text
+            fragment = min(len(text), len(following_text)) < opts.fragment_chars
+            if fragment and len(following_text) <= budget:
+                return following
         if budget <= 20:
             return None
-        if len(best_sentence.text) < opts.fragment_chars or _starts_by_referring(
-            best_sentence.text
-        ):
-            neighbour = best - 1 if _starts_by_referring(best_sentence.text) else best + 1
-            if (
-                0 <= neighbour < len(index.sentences)
-                and _same_section(index, best, neighbour)
-                and len(index.sentences[neighbour].text) <= budget + 80
-            ):
-                return neighbour
-        covered = _covered(query_stems, best_sentence.text)
+        covered = _covered(query_stems, text)
         for rank in order[1:3]:
             candidate = sentence_ids[int(rank)]
             if float(score[int(order[0])] - score[int(rank)]) > opts.second_sentence_margin:
                 break
-            text = index.sentences[candidate].text
-            adds = _covered(query_stems, text) - covered
-            if adds and len(text) <= budget and abs(candidate - best) <= 2:
+            candidate_text = index.sentences[candidate].text
+            adds = _covered(query_stems, candidate_text) - covered
+            if adds and len(candidate_text) <= budget and abs(candidate - best) <= 2:
                 return candidate
         return None
+
+    def word_vectors(self, words: list[str]) -> np.ndarray:
+        """Embeddings of single words, cached: the vocabulary of questions repeats a lot."""
+        missing = [w for w in dict.fromkeys(words) if w not in self._word_cache]
+        if missing:
+            if len(self._word_cache) > 50_000:
+                self._word_cache.clear()
+            self._word_cache.update(zip(missing, self.embedder.encode(missing), strict=True))
+        return np.vstack([self._word_cache[w] for w in words])
 
     # --- citations -----------------------------------------------------------------------------
 
@@ -330,7 +364,7 @@ class Answerer:
         for hit in hits:
             if len(ordered_hits) >= top_k:
                 break
-            if all(not _mostly_overlaps(index, hit, h) for h in ordered_hits):
+            if not _adds_nothing(index, hit, ordered_hits):
                 ordered_hits.append(hit)
         ordered_hits = ordered_hits[: max(top_k, len({*sentence_passage.values()}))]
         numbers = {h.passage_id: n for n, h in enumerate(ordered_hits, start=1)}
@@ -375,13 +409,9 @@ def _boost_previous_sections(
     """Nudge passages from the sections the previous answer quoted: a follow-up usually stays
     in the same place. The history carries only text, so the sections are found by matching the
     quoted sentences back to the index."""
-    if not history or not history[-1].answer:
-        return hits
-    quoted = [part.strip() for part in _MARKER.split(history[-1].answer) if part.strip()]
     sections = {
         (index.sentences[sid].document_id, index.sentences[sid].section)
-        for text in quoted
-        for sid in index.sentence_ids_by_text.get(text, [])
+        for sid in _quoted_sentence_ids(index, history)
     }
     if not sections:
         return hits
@@ -393,6 +423,54 @@ def _boost_previous_sections(
         for h in hits
     ]
     return sorted(boosted, key=lambda h: -h.score)
+
+
+def _quoted_sentence_ids(index: LoadedIndex, history: Sequence[Turn]) -> set[int]:
+    """The sentences the previous answer quoted (found by their text: history is only text)."""
+    if not history or not history[-1].answer:
+        return set()
+    quoted = [part.strip() for part in _MARKER.split(history[-1].answer) if part.strip()]
+    return {sid for text in quoted for sid in index.sentence_ids_by_text.get(text, [])}
+
+
+_TYPE_PATTERNS = (
+    ("duration", re.compile(r"\bhow long\b")),
+    ("date", re.compile(r"\b(when|what year|which year|what date|since when|what month)\b")),
+    (
+        "number",
+        re.compile(
+            r"\b(how many|how much|what percentage|what share|what proportion|how big|how large|"
+            r"what number|what rank|which rank|rank(ed)?|percent(age)?|quota)\b"
+        ),
+    ),
+)
+_MONTHS = (
+    "january february march april may june july august september october november december"
+).split()
+_DURATION = re.compile(
+    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|an)\b[\w\s-]{0,20}?"
+    r"\b(years?|months?|weeks?|days?|hours?)\b"
+)
+_YEAR_OR_DAY = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def expected_answer_type(question: str) -> str | None:
+    """What kind of answer the question wants: ``date``, ``number``, ``duration`` or None."""
+    lowered = question.lower()
+    for name, pattern in _TYPE_PATTERNS:
+        if pattern.search(lowered):
+            return name
+    return None
+
+
+def has_answer_type(kind: str, text: str) -> bool:
+    """Whether ``text`` holds an answer of ``kind`` (a date, a number, a duration)."""
+    lowered = text.lower()
+    if kind == "duration":
+        return bool(_DURATION.search(lowered))
+    if kind == "date":
+        return bool(_YEAR_OR_DAY.search(lowered)) or any(m in lowered for m in _MONTHS)
+    return any(ch.isdigit() for ch in lowered)
 
 
 def _weighted_stems(index: LoadedIndex, query: str) -> dict[str, float]:
@@ -453,12 +531,10 @@ def _best_hit_containing(index: LoadedIndex, hits: list[Hit], sid: int, chosen: 
     return (complete or containing)[0]
 
 
-def _mostly_overlaps(index: LoadedIndex, a: Hit, b: Hit) -> bool:
-    pa, pb = index.passages[a.passage_id], index.passages[b.passage_id]
-    if pa.document_id != pb.document_id:
-        return False
-    shared = min(pa.end, pb.end) - max(pa.start, pb.start)
-    return shared > 0.6 * min(pa.end - pa.start, pb.end - pb.start)
+def _adds_nothing(index: LoadedIndex, hit: Hit, cited: list[Hit]) -> bool:
+    """True when every sentence of ``hit`` is already in a cited passage."""
+    seen = {sid for h in cited for sid in index.passages[h.passage_id].sentence_ids}
+    return set(index.passages[hit.passage_id].sentence_ids) <= seen
 
 
 def _citation(index: LoadedIndex, hit: Hit, n: int, chosen: list[int]) -> Citation:

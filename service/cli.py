@@ -228,7 +228,7 @@ def eval_command(
 def main() -> None:
     """Entry point of the console script."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
-    for noisy in ("httpx", "sentence_transformers", "optimum", "transformers"):
+    for noisy in ("httpx", "sentence_transformers", "optimum", "transformers", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     app()
 
