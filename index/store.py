@@ -35,7 +35,7 @@ import numpy as np
 from .documents import Document, Section, load_corpus
 from .embedding import Embedder, EmbeddingCache, embed_with_cache
 from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
-from .text import tokenize
+from .text import stems, tokenize
 
 FORMAT_VERSION = 1
 KEEP_VERSIONS = 3
@@ -94,6 +94,15 @@ class LoadedIndex:
     sentence_to_passages: list[list[int]]
     sentence_ids_by_text: dict[str, list[int]] = field(default_factory=dict, repr=False)
     _vocab: dict[str, int] = field(default_factory=dict, repr=False)
+    _stems: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
+
+    def sentence_stems(self, sentence_id: int) -> frozenset[str]:
+        """Stemmed content words of a sentence (memoised: answers reuse the same few)."""
+        cached = self._stems.get(sentence_id)
+        if cached is None:
+            cached = frozenset(stems(self.sentences[sentence_id].text))
+            self._stems[sentence_id] = cached
+        return cached
 
     def document_frequency(self, term: str) -> int:
         """In how many passages the BM25 token ``term`` occurs."""

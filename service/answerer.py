@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index import Embedder, Hit, LoadedIndex, SearchWeights, search
-from index.text import QUERY_FILLER, content_terms, reflow_with_offsets, stem
+from index.text import QUERY_FILLER, content_terms, stem
 
 from .abstention import AbstentionPolicy, Evidence, judge
 
@@ -243,7 +243,7 @@ class Answerer:
         query_stems = _weighted_stems(index, standalone)
         expected = expected_answer_type(question)
         texts = [index.sentences[s].text for s in sentence_ids]
-        overlap = np.array([_overlap(query_stems, t) for t in texts])
+        overlap = np.array([_overlap(query_stems, index.sentence_stems(s)) for s in sentence_ids])
         relative_passage = np.array([passage_score[s] - best_hit for s in sentence_ids])
         typed = np.array([expected is not None and has_answer_type(expected, t) for t in texts])
         referring = np.array([_starts_by_referring(t) for t in texts])
@@ -328,13 +328,13 @@ class Answerer:
                 return following
         if budget <= 20:
             return None
-        covered = _covered(query_stems, text)
+        covered = _covered(query_stems, index.sentence_stems(best))
         for rank in order[1:3]:
             candidate = sentence_ids[int(rank)]
             if float(score[int(order[0])] - score[int(rank)]) > opts.second_sentence_margin:
                 break
             candidate_text = index.sentences[candidate].text
-            adds = _covered(query_stems, candidate_text) - covered
+            adds = _covered(query_stems, index.sentence_stems(candidate)) - covered
             if adds and len(candidate_text) <= budget and abs(candidate - best) <= 2:
                 return candidate
         return None
@@ -485,16 +485,14 @@ def _weighted_stems(index: LoadedIndex, query: str) -> dict[str, float]:
     return weights
 
 
-def _overlap(query_stems: dict[str, float], text: str) -> float:
+def _overlap(query_stems: dict[str, float], present: frozenset[str]) -> float:
     total = sum(query_stems.values())
     if total <= 0:
         return 0.0
-    present = {stem(t) for t in content_terms(text)}
     return sum(w for s, w in query_stems.items() if s in present) / total
 
 
-def _covered(query_stems: dict[str, float], text: str) -> set[str]:
-    present = {stem(t) for t in content_terms(text)}
+def _covered(query_stems: dict[str, float], present: frozenset[str]) -> set[str]:
     return {s for s in query_stems if s in present}
 
 
@@ -540,15 +538,19 @@ def _adds_nothing(index: LoadedIndex, hit: Hit, cited: list[Hit]) -> bool:
 def _citation(index: LoadedIndex, hit: Hit, n: int, chosen: list[int]) -> Citation:
     passage = index.passages[hit.passage_id]
     document = index.documents[passage.document_id]
-    source = document.text[passage.start : passage.end]
-    mapping = reflow_with_offsets(source, base=passage.start)
+    # A passage's text is its sentences' texts joined by single spaces (both are reflowed from
+    # the same source), so a sentence's place in it is the sum of the lengths before it.
+    offsets: dict[int, int] = {}
+    position = 0
+    for sid in passage.sentence_ids:
+        offsets[sid] = position
+        position += len(index.sentences[sid].text) + 1
     highlights = []
     doc_highlights = []
     for sid in chosen:
-        sentence = index.sentences[sid]
-        if sid in passage.sentence_ids:
-            a = mapping.to_reflowed(sentence.start)
-            highlights.append((a, a + len(sentence.text)))
+        if sid in offsets:
+            sentence = index.sentences[sid]
+            highlights.append((offsets[sid], offsets[sid] + len(sentence.text)))
             doc_highlights.append(f"{sentence.start}-{sentence.end}")
     url = f"/documents/{document.id}?start={passage.start}&end={passage.end}"
     if doc_highlights:

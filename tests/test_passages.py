@@ -60,3 +60,10 @@ def test_reflow_joins_hard_wrapped_lines() -> None:
     first = sentences[0]
     assert "\n" in document.text[first.start : first.end]
     assert "\n" not in first.text
+
+
+def test_passage_text_is_its_sentences_joined_by_spaces() -> None:
+    # The answerer computes highlight offsets from this identity.
+    _, sentences, passages = _passages()
+    for passage in passages:
+        assert passage.text == " ".join(sentences[s].text for s in passage.sentence_ids)
