@@ -35,9 +35,9 @@ import numpy as np
 from .documents import Document, Section, load_corpus
 from .embedding import Embedder, EmbeddingCache, embed_with_cache
 from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
-from .text import stems, tokenize
+from .text import content_terms, stems, tokenize
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 KEEP_VERSIONS = 3
 # Exact search is fastest and best below this many passages; above it HNSW keeps queries fast.
 EXACT_SEARCH_LIMIT = 50_000
@@ -93,6 +93,8 @@ class LoadedIndex:
     bm25: bm25s.BM25
     sentence_to_passages: list[list[int]]
     sentence_ids_by_text: dict[str, list[int]] = field(default_factory=dict, repr=False)
+    word_ids: dict[str, int] = field(default_factory=dict, repr=False)
+    word_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
     _vocab: dict[str, int] = field(default_factory=dict, repr=False)
     _stems: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
@@ -198,6 +200,11 @@ def corpus_digest(documents: list[Document]) -> str:
     return h.hexdigest()
 
 
+def corpus_vocabulary(sentences: list[SentenceRecord]) -> list[str]:
+    """Every content word of the corpus, once, sorted."""
+    return sorted({t for s in sentences for t in content_terms(s.text)})
+
+
 def bm25_tokens(text: str) -> list[str]:
     """BM25 tokens: normalised words; numbers and hyphenated words also split into parts."""
     tokens = []
@@ -248,16 +255,20 @@ def build_index(
             sentences.extend(doc_sentences)
             passages.extend(doc_passages)
 
-        cache = EmbeddingCache(index_dir / "embeddings.sqlite", _model_key(embedder))
+        cache = EmbeddingCache(index_dir / "embeddings.sqlite", embedder.model_key)
         try:
-            texts = [p.search_text for p in passages] + [s.text for s in sentences]
+            # Single words too: the abstention check compares question words with answer words,
+            # and looking corpus words up beats embedding them while a user waits.
+            words = corpus_vocabulary(sentences)
+            texts = [p.search_text for p in passages] + [s.text for s in sentences] + words
             vectors, embedded = embed_with_cache(
                 embedder, cache, texts, progress=lambda d, t: stage("embed", d, t)
             )
         finally:
             cache.close()
         passage_vectors = vectors[: len(passages)]
-        sentence_vectors = vectors[len(passages) :]
+        sentence_vectors = vectors[len(passages) : len(passages) + len(sentences)]
+        word_vectors = vectors[len(passages) + len(sentences) :]
 
         stage("write", 0, 0)
         name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
@@ -265,7 +276,7 @@ def build_index(
             "format_version": FORMAT_VERSION,
             "version": name,
             "model": embedder.model_name,
-            "model_key": _model_key(embedder),
+            "model_key": embedder.model_key,
             "dimension": embedder.dimension,
             "corpus_digest": corpus_digest(documents),
             "document_count": len(documents),
@@ -284,6 +295,8 @@ def build_index(
             sentences,
             passage_vectors,
             sentence_vectors,
+            words,
+            word_vectors,
         )
         _publish(index_dir, name)
         prune_versions(index_dir)
@@ -303,10 +316,6 @@ def build_index(
         skipped_files=skipped,
         seconds=time.perf_counter() - started,
     )
-
-
-def _model_key(embedder: Embedder) -> str:
-    return f"{embedder.model_name}/{embedder.dimension}"
 
 
 def _previous_documents(index_dir: Path) -> dict[str, str]:
@@ -344,6 +353,8 @@ def _write_version(
     sentences: list[SentenceRecord],
     passage_vectors: np.ndarray,
     sentence_vectors: np.ndarray,
+    words: list[str],
+    word_vectors: np.ndarray,
 ) -> None:
     root = versions_dir(index_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -357,6 +368,8 @@ def _write_version(
             _faiss_index(passage_vectors, manifest["faiss_index"]), str(staging / "passages.faiss")
         )
         np.save(staging / "sentences.npy", sentence_vectors.astype(np.float32))
+        _write_json(staging / "words.json", words)
+        np.save(staging / "words.npy", word_vectors.astype(np.float32))
         retriever = bm25s.BM25()
         retriever.index([bm25_tokens(p.search_text) for p in passages], show_progress=False)
         retriever.save(str(staging / "bm25"), show_progress=False)
@@ -477,6 +490,8 @@ def _read_version(path: Path, version: str, manifest: dict[str, Any]) -> LoadedI
         sentences=sentences,
         passage_index=passage_index,
         sentence_vectors=np.load(path / "sentences.npy"),
+        word_ids={w: i for i, w in enumerate(json.loads((path / "words.json").read_text()))},
+        word_vectors=np.load(path / "words.npy"),
         bm25=bm25,
         sentence_to_passages=sentence_to_passages,
         sentence_ids_by_text=sentence_ids_by_text,

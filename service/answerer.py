@@ -7,9 +7,12 @@ citations in order of first use, and abstains when the evidence does not clear t
 
 from __future__ import annotations
 
+import dataclasses
 import re
+import threading
 import time
-from collections.abc import Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -146,6 +149,8 @@ class Answerer:
         policy: when to abstain.
         options: answer extraction knobs.
         weights: retrieval fusion weights.
+        cache_size: answers remembered for repeated questions (0: none); keyed by index
+            version, so a new version never serves an old answer.
     """
 
     def __init__(
@@ -155,6 +160,7 @@ class Answerer:
         policy: AbstentionPolicy | None = None,
         options: AnswerOptions | None = None,
         weights: SearchWeights | None = None,
+        cache_size: int = 512,
     ) -> None:
         self.embedder = embedder
         self.index_source = index_source
@@ -162,6 +168,7 @@ class Answerer:
         self.options = options or AnswerOptions()
         self.weights = weights or SearchWeights()
         self._word_cache: dict[str, np.ndarray] = {}
+        self._cache = _LruCache(cache_size)
 
     def ask(
         self,
@@ -180,6 +187,23 @@ class Answerer:
         """
         started = time.perf_counter()
         index = self.index_source()
+        key = (index.version, question, tuple(history), top_k, mode)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return dataclasses.replace(cached, took_ms=_elapsed_ms(started))
+        answer = self._answer(index, question, history, top_k, mode, started)
+        self._cache.put(key, answer)
+        return answer
+
+    def _answer(
+        self,
+        index: LoadedIndex,
+        question: str,
+        history: Sequence[Turn],
+        top_k: int,
+        mode: str,
+        started: float,
+    ) -> Answer:
         standalone = fold_history(question, history)
         query_vector = self.embedder.encode_one(standalone)
         hits = search(
@@ -340,13 +364,24 @@ class Answerer:
         return None
 
     def word_vectors(self, words: list[str]) -> np.ndarray:
-        """Embeddings of single words, cached: the vocabulary of questions repeats a lot."""
-        missing = [w for w in dict.fromkeys(words) if w not in self._word_cache]
+        """Embeddings of single words: corpus words come from the index, others are embedded
+        once and remembered (the words people ask with repeat a lot)."""
+        index = self.index_source()
+        missing = [
+            w for w in dict.fromkeys(words) if w not in index.word_ids and w not in self._word_cache
+        ]
         if missing:
             if len(self._word_cache) > 50_000:
                 self._word_cache.clear()
             self._word_cache.update(zip(missing, self.embedder.encode(missing), strict=True))
-        return np.vstack([self._word_cache[w] for w in words])
+        return np.vstack(
+            [
+                index.word_vectors[index.word_ids[w]]
+                if w in index.word_ids
+                else self._word_cache[w]
+                for w in words
+            ]
+        )
 
     # --- citations -----------------------------------------------------------------------------
 
@@ -397,6 +432,31 @@ class Answerer:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+
+class _LruCache:
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Answer | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Answer) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
 
 
 def _elapsed_ms(started: float) -> float:

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     embedding_backend: Literal["onnx", "torch"] = Field(
         "onnx", description="Inference backend for the embedding model."
     )
+    quantized_embeddings: bool = Field(
+        False, description="Use the int8 ONNX model (faster; needs an index built with it)."
+    )
     threads: int = Field(0, ge=0, description="Inference threads (0: library default).")
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on.")
@@ -49,4 +52,4 @@ class Settings(BaseSettings):
     @property
     def onnx_dir(self) -> Path:
         """Where the ONNX export lives."""
-        return self.model_cache_dir / "all-MiniLM-L6-v2-onnx"
+        return self.model_cache_dir / "all-MiniLM-L6-v2-onnx-v2"

@@ -23,12 +23,12 @@ log = logging.getLogger("briefing_qa")
 
 def load_embedder(settings: Settings) -> Embedder:
     """The embedding model as configured (ONNX export cached under ``model_cache_dir``)."""
-    return Embedder(settings.embedding_backend, settings.onnx_dir, settings.threads)
-
-
-def model_key(embedder: Embedder) -> str:
-    """What an index must have been built with to be served by ``embedder``."""
-    return f"{embedder.model_name}/{embedder.dimension}"
+    return Embedder(
+        settings.embedding_backend,
+        settings.onnx_dir,
+        settings.threads,
+        quantized=settings.quantized_embeddings,
+    )
 
 
 class IndexHolder:
@@ -59,7 +59,7 @@ class IndexHolder:
             report = self.rebuild()
             log.info("built index %s (%d passages)", report.version, report.passages)
         with self._lock:
-            self._index = load_index(index_dir, model_key=model_key(self.embedder))
+            self._index = load_index(index_dir, model_key=self.embedder.model_key)
         return self._index
 
     def refresh_if_changed(self) -> bool:
@@ -70,7 +70,7 @@ class IndexHolder:
         with self._lock:
             if self._index is not None and self._index.version == name:
                 return False
-            fresh = load_index(self.settings.index_dir, name, model_key=model_key(self.embedder))
+            fresh = load_index(self.settings.index_dir, name, model_key=self.embedder.model_key)
             previous = self._index.version if self._index else None
             self._index = fresh  # one reference assignment: readers see old or new, never half
         log.info("switched index version %s -> %s", previous, name)
