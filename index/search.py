@@ -60,17 +60,12 @@ def search(
     _, dense_ids = index.dense_search(query_vector, weights.pool)
     bm25_ids = np.argsort(-bm25)[: weights.pool]
     candidates = list(dict.fromkeys([*dense_ids.tolist(), *bm25_ids[bm25[bm25_ids] > 0].tolist()]))
-    passage_vectors = _passage_vectors(index, candidates)
-    dense = passage_vectors @ query_vector
-    sentence_best = np.array(
-        [
-            float(
-                np.max(index.sentence_vectors[list(index.passages[p].sentence_ids)] @ query_vector)
-            )
-            for p in candidates
-        ],
-        dtype=np.float32,
-    )
+    dense = index.passage_vectors[candidates] @ query_vector
+    # The best single sentence of each candidate: one matrix product, then a max per passage.
+    spans = [index.passages[p].sentence_ids for p in candidates]
+    flat = [sid for span in spans for sid in span]
+    starts = np.cumsum([0] + [len(span) for span in spans[:-1]])
+    sentence_best = np.maximum.reduceat(index.sentence_vectors[flat] @ query_vector, starts)
     bm25_top = float(bm25.max()) if bm25.size else 0.0
     bm25_norm = bm25[candidates] / bm25_top if bm25_top > 0 else np.zeros(len(candidates))
     if mode == "dense":
@@ -95,8 +90,3 @@ def search(
         )
         for i in order
     ]
-
-
-def _passage_vectors(index: LoadedIndex, passage_ids: list[int]) -> np.ndarray:
-    """Stored vectors of some passages (FAISS keeps them; reconstruct avoids a second copy)."""
-    return np.vstack([index.passage_index.reconstruct(int(p)) for p in passage_ids])

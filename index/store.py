@@ -92,6 +92,7 @@ class LoadedIndex:
     sentence_vectors: np.ndarray
     bm25: bm25s.BM25
     sentence_to_passages: list[list[int]]
+    passage_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
     sentence_ids_by_text: dict[str, list[int]] = field(default_factory=dict, repr=False)
     word_ids: dict[str, int] = field(default_factory=dict, repr=False)
     word_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
@@ -481,6 +482,7 @@ def _read_version(path: Path, version: str, manifest: dict[str, Any]) -> LoadedI
     passage_index = faiss.read_index(str(path / "passages.faiss"))
     if passage_index.ntotal != len(passages):
         raise ValueError("vector count does not match passage count")
+    passage_vectors = _stored_vectors(passage_index)
     return LoadedIndex(
         version=version,
         path=path,
@@ -489,6 +491,7 @@ def _read_version(path: Path, version: str, manifest: dict[str, Any]) -> LoadedI
         passages=passages,
         sentences=sentences,
         passage_index=passage_index,
+        passage_vectors=passage_vectors,
         sentence_vectors=np.load(path / "sentences.npy"),
         word_ids={w: i for i, w in enumerate(json.loads((path / "words.json").read_text()))},
         word_vectors=np.load(path / "words.npy"),
@@ -497,3 +500,17 @@ def _read_version(path: Path, version: str, manifest: dict[str, Any]) -> LoadedI
         sentence_ids_by_text=sentence_ids_by_text,
         _vocab=vocab,
     )
+
+
+def _stored_vectors(passage_index: Any) -> np.ndarray:
+    """A read-only view of the vectors FAISS holds (no copy): the fused score needs the
+    candidates' vectors, and reading them from FAISS one by one is slow."""
+    flat = passage_index
+    if not isinstance(flat, faiss.IndexFlat):
+        flat = faiss.downcast_index(passage_index.storage)
+    n, d = flat.ntotal, flat.d
+    if n == 0:
+        return np.zeros((0, d), dtype=np.float32)
+    view = faiss.rev_swig_ptr(flat.get_xb(), n * d).reshape(n, d)
+    view.flags.writeable = False
+    return view

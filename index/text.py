@@ -7,6 +7,7 @@ Everything that compares text (BM25, term overlap, evidence checks) goes through
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -189,6 +190,7 @@ def content_terms(text: str) -> list[str]:
     return list(seen)
 
 
+@functools.lru_cache(maxsize=200_000)
 def stem(token: str) -> str:
     """A light English stemmer: enough to match plurals and common verb/noun endings."""
     if token.isdigit() or len(token) <= 3:
