@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import jinja2
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
@@ -106,6 +106,12 @@ def _parse_history(raw: str) -> list[dict[str, Any]]:
 
 
 templates.env.globals.update(segments=answer_segments, highlight=highlight)
+
+
+@router.get("/favicon.ico")
+async def favicon() -> FileResponse:
+    """The icon, for clients that ask for it at the conventional place."""
+    return FileResponse(PROJECT_ROOT / "web" / "static" / "favicon.svg", media_type="image/svg+xml")
 
 
 @router.get("/", response_class=HTMLResponse)

@@ -59,7 +59,9 @@
   }
 
   function citationLabel(c) {
-    return c.document_title + " — " + c.section + (c.page ? ", p. " + c.page : "");
+    // The text before a document's first heading has the document's title as its section.
+    const section = c.section && c.section !== c.document_title ? " — " + c.section : "";
+    return c.document_title + section + (c.page ? ", p. " + c.page : "");
   }
 
   function renderTurn(turn, number) {

@@ -1,0 +1,97 @@
+"""Refresh the README's screenshots from the real page.
+
+Starts `briefing-qa serve` on a free port (index built on first use, as for users), asks a few
+questions in Debian's Chromium through Playwright, and saves docs/screenshots/desktop.png and
+docs/screenshots/phone.png.
+
+Run: .venv/bin/python scripts/screenshots.py
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "screenshots"
+CONVERSATION = [
+    "Which newspaper was closed down by a court in February 2014?",
+    "why?",
+    "What was Kazakhstan's rank in the 2014 World Press Freedom Index?",
+    "How many seats did Nur Otan win in 2015?",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit("the server exited before it was ready")
+        try:
+            with urllib.request.urlopen(url + "/health", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit("the server did not come up")
+
+
+def converse(page: Page, base: str) -> None:
+    page.goto(base + "/")
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    for i, question in enumerate(CONVERSATION, start=1):
+        page.fill("#question", question)
+        page.press("#question", "Enter")
+        page.locator(".turn").nth(i - 1).locator(".answer").wait_for()
+    page.locator(".turn .marker").nth(2).hover()
+    page.wait_for_timeout(200)
+
+
+def main() -> None:
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen(
+        [str(Path(sys.executable).parent / "briefing-qa"), "serve", "--port", str(port)],
+        cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_until_up(base, server)
+        OUT.mkdir(parents=True, exist_ok=True)
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium",
+                args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
+            for name, viewport, mobile in (
+                ("desktop", {"width": 1280, "height": 900}, False),
+                ("phone", {"width": 375, "height": 812}, True),
+            ):
+                context = browser.new_context(viewport=viewport, is_mobile=mobile,
+                                              device_scale_factor=1)  # fmt: skip
+                page = context.new_page()
+                converse(page, base)
+                page.screenshot(path=str(OUT / f"{name}.png"))
+                print(f"wrote {OUT / f'{name}.png'}")
+                context.close()
+            browser.close()
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+
+if __name__ == "__main__":
+    main()
