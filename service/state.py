@@ -8,6 +8,7 @@ import threading
 from index import (
     BuildReport,
     Embedder,
+    IndexIncompatible,
     IndexNotFound,
     LoadedIndex,
     build_index,
@@ -52,15 +53,28 @@ class IndexHolder:
         return index
 
     def load(self, build_if_missing: bool = True) -> LoadedIndex:
-        """Load the current version; build one first if there is none and that is allowed."""
+        """Load the current version. When there is none, or it cannot be served (damaged, other
+        model, other format) and the corpus is there, build a fresh one first if allowed."""
         index_dir = self.settings.index_dir
-        if current_version(index_dir) is None and build_if_missing:
+        can_build = build_if_missing and self.settings.corpus_dir.is_dir()
+        if current_version(index_dir) is None and can_build:
             log.info("no index in %s: building it from %s", index_dir, self.settings.corpus_dir)
-            report = self.rebuild()
-            log.info("built index %s (%d passages)", report.version, report.passages)
+            self._build_logged()
+        try:
+            loaded = load_index(index_dir, model_key=self.embedder.model_key)
+        except IndexIncompatible as problem:
+            if not can_build:
+                raise
+            log.warning("%s — rebuilding from %s", problem, self.settings.corpus_dir)
+            self._build_logged()
+            loaded = load_index(index_dir, model_key=self.embedder.model_key)
         with self._lock:
-            self._index = load_index(index_dir, model_key=self.embedder.model_key)
-        return self._index
+            self._index = loaded
+        return loaded
+
+    def _build_logged(self) -> None:
+        report = self.rebuild()
+        log.info("built index %s (%d passages)", report.version, report.passages)
 
     def refresh_if_changed(self) -> bool:
         """Load the version CURRENT names if it is not the one being served."""
