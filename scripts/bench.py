@@ -37,14 +37,31 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 OPENERS = [
-    "", "Quick question: ", "Please tell me: ", "I'd like to know: ", "Briefly, ",
-    "According to the briefing, ", "Could you check: ", "One more: ", "Help me out: ",
-    "For my notes: ", "I wonder: ", "Question: ",
-]  # fmt: skip
+    "",
+    "Quick question: ",
+    "Please tell me: ",
+    "I'd like to know: ",
+    "Briefly, ",
+    "According to the briefing, ",
+    "Could you check: ",
+    "One more: ",
+    "Help me out: ",
+    "For my notes: ",
+    "I wonder: ",
+    "Question: ",
+]
 CLOSERS = [
-    "", " Thanks.", " Thank you.", " Cheers.", " Please quote the briefing.", " Be brief.",
-    " With sources, please.", " Many thanks.", " Cite it, please.", " Short answer, please.",
-]  # fmt: skip
+    "",
+    " Thanks.",
+    " Thank you.",
+    " Cheers.",
+    " Please quote the briefing.",
+    " Be brief.",
+    " With sources, please.",
+    " Many thanks.",
+    " Cite it, please.",
+    " Short answer, please.",
+]
 
 
 def dev_questions(path: Path) -> list[str]:
@@ -211,9 +228,13 @@ def peak_rss_mb(pid: int) -> float:
 
 def start(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
-        command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
-    )  # fmt: skip
+    )
 
 
 def stop(process: subprocess.Popen[bytes]) -> None:
@@ -250,8 +271,13 @@ def main() -> None:
     try:
         print("building the index (fresh folder and embedding cache)…", flush=True)
         started = time.perf_counter()
-        subprocess.run([str(bin_dir / "briefing-qa"), "build-index", "--quiet"], cwd=ROOT,
-                       env=env, check=True, stdout=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [str(bin_dir / "briefing-qa"), "build-index", "--quiet"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         report["index_build_seconds"] = round(time.perf_counter() - started, 2)
 
         port = free_port()
@@ -274,8 +300,17 @@ def main() -> None:
         if not args.skip_baseline:
             port = free_port()
             print("starting the naive baseline (torch + flat FAISS)…", flush=True)
-            baseline = start([sys.executable, "scripts/naive_baseline.py", "--corpus",
-                              str(args.corpus), "--port", str(port)], env)  # fmt: skip
+            baseline = start(
+                [
+                    sys.executable,
+                    "scripts/naive_baseline.py",
+                    "--corpus",
+                    str(args.corpus),
+                    "--port",
+                    str(port),
+                ],
+                env,
+            )
             try:
                 wait_for_answer(port, 180, baseline)
                 report["naive_baseline_single_client"] = single_client(port, single)

@@ -22,11 +22,27 @@ from service.settings import Settings
 from service.state import load_embedder
 
 COUNTRIES = ["Arland", "Belmora", "Corvia", "Dastan", "Elbria", "Fennick", "Galdor", "Hestia"]
-TOPICS = ["press freedom", "water rights", "pension reform", "rail transport", "digital identity",
-          "forest protection", "migrant workers", "judicial independence", "energy prices"]  # fmt: skip
+TOPICS = [
+    "press freedom",
+    "water rights",
+    "pension reform",
+    "rail transport",
+    "digital identity",
+    "forest protection",
+    "migrant workers",
+    "judicial independence",
+    "energy prices",
+]
 VERBS = ["adopted", "amended", "suspended", "reviewed", "extended", "criticised", "funded"]
-BODIES = ["the parliament", "the supreme court", "a UN committee", "the ombudsman",
-          "the audit office", "a regional council", "the central bank"]  # fmt: skip
+BODIES = [
+    "the parliament",
+    "the supreme court",
+    "a UN committee",
+    "the ombudsman",
+    "the audit office",
+    "a regional council",
+    "the central bank",
+]
 
 
 def synthetic_document(i: int, rng: random.Random) -> str:

@@ -66,8 +66,11 @@ def main() -> None:
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "briefing-qa"), "serve", "--port", str(port)],
-        cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_until_up(base, server)
         OUT.mkdir(parents=True, exist_ok=True)
@@ -80,8 +83,9 @@ def main() -> None:
                 ("desktop", {"width": 1280, "height": 900}, False),
                 ("phone", {"width": 375, "height": 812}, True),
             ):
-                context = browser.new_context(viewport=viewport, is_mobile=mobile,
-                                              device_scale_factor=1)  # fmt: skip
+                context = browser.new_context(
+                    viewport=viewport, is_mobile=mobile, device_scale_factor=1
+                )
                 page = context.new_page()
                 converse(page, base)
                 page.screenshot(path=str(OUT / f"{name}.png"))

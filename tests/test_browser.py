@@ -35,9 +35,11 @@ def base_url(app_state: AppState) -> Iterator[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     config = uvicorn.Config(
-        create_app(app_state.settings, state=app_state), host="127.0.0.1", port=port,
+        create_app(app_state.settings, state=app_state),
+        host="127.0.0.1",
+        port=port,
         log_level="warning",
-    )  # fmt: skip
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -56,9 +58,15 @@ def browser() -> Iterator[Browser]:
     with sync_playwright() as p:
         launched = p.chromium.launch(
             executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
-        )  # fmt: skip
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
         yield launched
         launched.close()
 

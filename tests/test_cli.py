@@ -21,8 +21,12 @@ def _run(args: list[str], settings: Settings) -> subprocess.CompletedProcess[str
     }
     return subprocess.run(
         [sys.executable, "-m", "service.cli", *args],
-        capture_output=True, text=True, env=env, timeout=300, check=False,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
 
 
 def test_cli_ask_json_prints_the_contract(app_state) -> None:  # type: ignore[no-untyped-def]

@@ -118,9 +118,12 @@ def test_pdf_fact_is_cited_with_its_page(tmp_path: Path, app_state: AppState) ->
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     make_pdf(corpus / "water.pdf", [WATER, FUNDING], title="Testland water briefing")
-    settings = Settings(corpus_dir=corpus, index_dir=tmp_path / "index",
-                        model_cache_dir=app_state.settings.model_cache_dir,
-                        reload_check_seconds=0)  # fmt: skip
+    settings = Settings(
+        corpus_dir=corpus,
+        index_dir=tmp_path / "index",
+        model_cache_dir=app_state.settings.model_cache_dir,
+        reload_check_seconds=0,
+    )
     holder = IndexHolder(settings, app_state.embedder)
     holder.load()
     state = AppState(settings, app_state.embedder, holder)
@@ -135,8 +138,9 @@ def test_pdf_fact_is_cited_with_its_page(tmp_path: Path, app_state: AppState) ->
         assert 'id="page-2"' in page and 'id="cited"' in page
 
 
-def test_unreadable_file_is_skipped_and_named(corpus: Path, tmp_path: Path,
-                                              embedder: Embedder) -> None:  # fmt: skip
+def test_unreadable_file_is_skipped_and_named(
+    corpus: Path, tmp_path: Path, embedder: Embedder
+) -> None:
     (corpus / "broken.pdf").write_bytes(b"%PDF-1.4 not really")
     report = build_index(corpus, tmp_path / "index", embedder)
     assert report.documents == 3
@@ -146,8 +150,9 @@ def test_unreadable_file_is_skipped_and_named(corpus: Path, tmp_path: Path,
 # --- incremental builds ----------------------------------------------------------------------
 
 
-def test_changing_one_document_re_embeds_only_its_texts(corpus: Path, tmp_path: Path,
-                                                        embedder: Embedder) -> None:  # fmt: skip
+def test_changing_one_document_re_embeds_only_its_texts(
+    corpus: Path, tmp_path: Path, embedder: Embedder
+) -> None:
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir, embedder)
     (corpus / "railways.txt").write_text(_doc("railways", "The northern line opened in 1934."))
@@ -179,8 +184,9 @@ def test_deleted_document_disappears(corpus: Path, tmp_path: Path, embedder: Emb
     assert all(p.document_id != "forests" for p in index.passages)
 
 
-def test_another_model_re_embeds_everything(corpus: Path, tmp_path: Path,
-                                            embedder: Embedder, model_cache: Path) -> None:  # fmt: skip
+def test_another_model_re_embeds_everything(
+    corpus: Path, tmp_path: Path, embedder: Embedder, model_cache: Path
+) -> None:
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir, embedder)
     other = Embedder("onnx", model_cache / "onnx-export", quantized=True)
@@ -222,9 +228,13 @@ def test_build_killed_midway_leaves_previous_version_serving(
         )
     settings = Settings(corpus_dir=corpus, index_dir=index_dir, model_cache_dir=model_cache)
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "build-index"], env=_env(settings),
-        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, cwd=PROJECT_ROOT,
-    )  # fmt: skip
+        [sys.executable, "-m", "service.cli", "build-index"],
+        env=_env(settings),
+        stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
+        cwd=PROJECT_ROOT,
+    )
     assert process.stderr is not None
     for line in iter(process.stderr.readline, ""):
         if "Embedding" in line:
@@ -248,19 +258,26 @@ def _free_port() -> int:
 
 
 @pytest.fixture()
-def server(corpus: Path, tmp_path: Path, embedder: Embedder,
-           model_cache: Path) -> Iterator[tuple[str, Settings]]:  # fmt: skip
+def server(
+    corpus: Path, tmp_path: Path, embedder: Embedder, model_cache: Path
+) -> Iterator[tuple[str, Settings]]:
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir, embedder)
     settings = Settings(corpus_dir=corpus, index_dir=index_dir, model_cache_dir=model_cache)
     port = _free_port()
-    env = {**_env(settings), "BRIEFING_QA_RELOAD_CHECK_SECONDS": "0.3",
-           "BRIEFING_QA_ADMIN_TOKEN": "s3cret"}  # fmt: skip
+    env = {
+        **_env(settings),
+        "BRIEFING_QA_RELOAD_CHECK_SECONDS": "0.3",
+        "BRIEFING_QA_ADMIN_TOKEN": "s3cret",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)], env=env,
-        cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
-    )  # fmt: skip
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while True:
@@ -304,9 +321,13 @@ def test_hot_switch_under_load_drops_no_request(server: tuple[str, Settings]) ->
         for round_number in range(3):
             fact = f"The harbour tunnel number {round_number} opened in 19{70 + round_number}."
             (settings.corpus_dir / f"tunnel-{round_number}.txt").write_text(_doc("tunnels", fact))
-            subprocess.run([sys.executable, "-m", "service.cli", "build-index", "--quiet"],
-                           env=_env(settings), check=True, cwd=PROJECT_ROOT,
-                           stdout=subprocess.DEVNULL)  # fmt: skip
+            subprocess.run(
+                [sys.executable, "-m", "service.cli", "build-index", "--quiet"],
+                env=_env(settings),
+                check=True,
+                cwd=PROJECT_ROOT,
+                stdout=subprocess.DEVNULL,
+            )
             new_version = current_version(settings.index_dir)
             deadline = time.monotonic() + 15
             while time.monotonic() < deadline:
@@ -339,8 +360,9 @@ def test_admin_reindex_requires_the_token(server: tuple[str, Settings]) -> None:
     assert wrong.json()["error"]["code"] == "unauthorized"
     (settings.corpus_dir / "ports.txt").write_text(_doc("ports", "The port has 14 berths."))
     before = httpx.get(base + "/health").json()["index_version"]
-    ok = httpx.post(base + "/admin/reindex", headers={"Authorization": "Bearer s3cret"},
-                    timeout=120)  # fmt: skip
+    ok = httpx.post(
+        base + "/admin/reindex", headers={"Authorization": "Bearer s3cret"}, timeout=120
+    )
     assert ok.status_code == 200, ok.text
     body = ok.json()
     assert body["added"] == ["ports"] and body["index_version"] != before
@@ -356,8 +378,9 @@ def test_admin_disabled_without_a_token(client: TestClient, app_state: AppState)
     assert "BRIEFING_QA_ADMIN_TOKEN" in response.json()["error"]["message"]
 
 
-def test_damaged_index_is_rebuilt_on_start(corpus: Path, tmp_path: Path,
-                                           embedder: Embedder) -> None:  # fmt: skip
+def test_damaged_index_is_rebuilt_on_start(
+    corpus: Path, tmp_path: Path, embedder: Embedder
+) -> None:
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir, embedder)
     damaged = current_version(index_dir)
