@@ -272,7 +272,7 @@ def build_index(
         word_vectors = vectors[len(passages) + len(sentences) :]
 
         stage("write", 0, 0)
-        name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        name = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S%f") + "-" + uuid.uuid4().hex[:6]
         manifest = {
             "format_version": FORMAT_VERSION,
             "version": name,

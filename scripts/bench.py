@@ -266,6 +266,8 @@ def main() -> None:
         "BRIEFING_QA_CORPUS_DIR": str(args.corpus),
         "BRIEFING_QA_INDEX_DIR": str(workdir / "index"),
         "BRIEFING_QA_WORKERS": str(args.workers),
+        # All benchmark clients share 127.0.0.1: a per-address limit would measure the limiter.
+        "BRIEFING_QA_RATE_LIMIT_PER_MINUTE": "0",
     }
     report: dict[str, Any] = {"machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]}}
     try:

@@ -8,12 +8,14 @@ import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from index import BuildInProgress
 
 from .answerer import Answer
 from .errors import error_response
+from .middleware import Metrics, retry_after_header
 from .schemas import (
     AskRequest,
     AskResponse,
@@ -27,7 +29,9 @@ from .text_input import InputProblem, validate_ask
 router = APIRouter()
 
 _ERRORS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorResponse, "description": "Body is not readable JSON text"},
     413: {"model": ErrorResponse, "description": "Request body too large"},
+    429: {"model": ErrorResponse, "description": "Too many requests from this client"},
     422: {"model": ErrorResponse, "description": "Invalid request"},
     503: {"model": ErrorResponse, "description": "Index not available"},
 }
@@ -42,7 +46,23 @@ def get_state(request: Request) -> AppState:
 State = Annotated[AppState, Depends(get_state)]
 
 
-@router.post("/ask", response_model=AskResponse, responses=_ERRORS, tags=["questions"])
+def rate_limit(request: Request) -> None:
+    """Refuse a client that asks faster than the configured rate (429 with Retry-After)."""
+    client = request.client.host if request.client else "unknown"
+    wait = request.app.state.rate_limiter.check(client)
+    if wait > 0:
+        raise HTTPException(
+            429, "too many requests from this address; slow down", retry_after_header(wait)
+        )
+
+
+@router.post(
+    "/ask",
+    response_model=AskResponse,
+    responses=_ERRORS,
+    tags=["questions"],
+    dependencies=[Depends(rate_limit)],
+)
 async def ask(body: AskRequest, state: State) -> AskResponse | JSONResponse:
     """Answer a question with sentences quoted from the corpus, each cited."""
     try:
@@ -63,6 +83,15 @@ def answer_response(answer: Answer) -> AskResponse:
     data = dataclasses.asdict(answer)
     data.pop("signals", None)
     return AskResponse.model_validate(data)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request, state: State) -> Response:
+    """Prometheus metrics: requests by route and status, latency, the index being served."""
+    index = state.holder.current()
+    exported: Metrics = request.app.state.metrics
+    exported.show_index(index.version, len(index.documents), len(index.passages))
+    return Response(generate_latest(exported.registry), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/health", response_model=HealthResponse, tags=["operations"])

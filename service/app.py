@@ -6,19 +6,19 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
-from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Receive, Scope, Send
+from swagger_ui_bundle import swagger_ui_path
 
 from index import IndexProblem
 
 from . import api, pages
 from .errors import error_response
+from .middleware import BodySizeLimit, Metrics, RateLimiter, RequestLog, SecurityHeaders
 from .settings import PROJECT_ROOT, Settings
 from .state import AppState, IndexHolder, load_embedder
 
@@ -52,11 +52,19 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         version="0.1.0",
         summary="Questions answered with sentences quoted from policy briefings, each cited.",
         lifespan=lifespan,
+        docs_url=None,  # served below from local files: no CDN
+        redoc_url=None,
     )
+    app.state.metrics = Metrics()
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    # Outermost first: every response, even a 413, gets an id, a log line and the headers.
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLog, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeaders)
     app.include_router(api.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "web" / "static"), name="static")
+    app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
     _install_error_handlers(app)
     return app
 
@@ -85,13 +93,19 @@ async def _watch_index(app_state: AppState) -> None:
             log.error("new index version not loaded, still serving the previous one: %s", exc)
 
 
+_BODY_SHAPE_ERRORS = {"model_attributes_type", "dict_type", "json_invalid", "missing"}
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
         details = []
         for error in exc.errors():
             location = [str(part) for part in error.get("loc", ()) if part != "body"]
-            details.append({"field": ".".join(location) or None, "message": error.get("msg", "")})
+            message = error.get("msg", "")
+            if not location and error.get("type") in _BODY_SHAPE_ERRORS:
+                message = 'the request body must be a JSON object, like {"question": "..."}'
+            details.append({"field": ".".join(location) or None, "message": message})
         summary = "; ".join(
             f"{d['field']}: {d['message']}" if d["field"] else d["message"] for d in details
         )
@@ -99,7 +113,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = str(exc.detail)
+        if exc.status_code == 400 and "parsing the body" in detail:
+            detail = "the request body could not be read as JSON text (it must be UTF-8)"
         codes = {
+            400: "bad_request",
             401: "unauthorized",
             403: "forbidden",
             404: "not_found",
@@ -108,9 +126,7 @@ def _install_error_handlers(app: FastAPI) -> None:
             429: "rate_limited",
             503: "unavailable",
         }
-        response = error_response(
-            exc.status_code, codes.get(exc.status_code, "error"), str(exc.detail)
-        )
+        response = error_response(exc.status_code, codes.get(exc.status_code, "error"), detail)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
@@ -118,45 +134,3 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(IndexProblem)
     async def index_problem(_: Request, exc: IndexProblem) -> JSONResponse:
         return error_response(503, "index_unavailable", str(exc))
-
-
-class BodySizeLimit:
-    """Refuse bodies over ``max_bytes`` with 413, whether or not Content-Length is declared."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers", [])).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._refuse(scope, receive, send)
-            return
-        received = 0
-
-        async def limited_receive() -> Any:
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _TooLarge
-            return message
-
-        try:
-            await self.app(scope, limited_receive, send)
-        except _TooLarge:
-            await self._refuse(scope, receive, send)
-
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        response = error_response(
-            413, "too_large", f"request body is larger than {self.max_bytes} bytes"
-        )
-        await response(scope, receive, send)
-
-
-class _TooLarge(Exception):
-    pass

@@ -144,6 +144,7 @@ def serve(
         port=settings.port,
         workers=settings.workers,
         log_level="info",
+        access_log=False,  # the app writes its own JSON access line with the request id
         timeout_graceful_shutdown=10,
     )
 
@@ -228,6 +229,12 @@ def eval_command(
 def main() -> None:
     """Entry point of the console script."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    # Access lines are JSON already (one object per request): print them as they are.
+    access = logging.getLogger("briefing_qa.access")
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access.addHandler(handler)
+    access.propagate = False
     for noisy in ("httpx", "sentence_transformers", "optimum", "transformers", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     app()

@@ -108,6 +108,12 @@ def _parse_history(raw: str) -> list[dict[str, Any]]:
 templates.env.globals.update(segments=answer_segments, highlight=highlight)
 
 
+@router.get("/docs", response_class=HTMLResponse)
+async def api_docs(request: Request) -> HTMLResponse:
+    """The interactive API explorer (Swagger UI, served from local files)."""
+    return templates.TemplateResponse(request, "docs.html", {})
+
+
 @router.get("/favicon.ico")
 async def favicon() -> FileResponse:
     """The icon, for clients that ask for it at the conventional place."""

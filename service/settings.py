@@ -44,6 +44,10 @@ class Settings(BaseSettings):
     reload_check_seconds: float = Field(
         2.0, ge=0, description="How often the server checks for a new index version (0: never)."
     )
+    rate_limit_per_minute: int = Field(
+        1200, ge=0, description="Sustained /ask requests per client address (0: no limit)."
+    )
+    rate_limit_burst: int = Field(120, ge=1, description="Requests a client may send at once.")
     admin_token: str | None = Field(
         None, description="Bearer token for /admin endpoints; unset disables them."
     )

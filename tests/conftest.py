@@ -47,6 +47,7 @@ def corpus_settings(tmp_path_factory: pytest.TempPathFactory, model_cache: Path)
         model_cache_dir=model_cache,
         reload_check_seconds=0,
         admin_token="test-token",
+        rate_limit_per_minute=0,  # one address asks a lot here; the limiter has its own test
     )
 
 

@@ -269,6 +269,8 @@ def server(
         **_env(settings),
         "BRIEFING_QA_RELOAD_CHECK_SECONDS": "0.3",
         "BRIEFING_QA_ADMIN_TOKEN": "s3cret",
+        # Several clients share one address here; the limiter has its own tests.
+        "BRIEFING_QA_RATE_LIMIT_PER_MINUTE": "0",
     }
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
