@@ -26,7 +26,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,7 +36,13 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from bench import dev_questions, distinct_questions, process_tree  # noqa: E402
+from bench import (  # noqa: E402
+    dev_questions,
+    distinct_questions,
+    free_port,
+    process_tree,
+    wait_for_answer,
+)
 
 INVALID: list[tuple[str, bytes, str]] = [
     ("empty question", b'{"question": ""}', "application/json"),
@@ -92,27 +97,6 @@ def _is_worker(pid: int) -> bool:
     except OSError:
         return False
     return b"multiprocessing.spawn" in cmdline or b"spawn_main" in cmdline
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(port: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit("server exited during start")
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-            conn.request("GET", "/health")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise SystemExit("server did not start")
 
 
 def main() -> None:
@@ -188,7 +172,7 @@ def main() -> None:
             resends[0] += client.resends
 
     try:
-        wait_ready(port, server)
+        wait_for_answer(port, 180, server)
         started = time.monotonic()
         threads = [threading.Thread(target=run_client, args=(i,)) for i in range(args.clients)]
         for t in threads:
