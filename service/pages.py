@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 from index import Document, LoadedIndex
 
 from .answerer import Turn
-from .api import State, answer_response, get_state
+from .api import State, answer_response, get_state, rate_limit
 from .settings import PROJECT_ROOT
 from .text_input import InputProblem, clean_question
 
@@ -137,7 +137,7 @@ async def chat_page(request: Request, state: State) -> HTMLResponse:
     )
 
 
-@router.post("/", response_class=HTMLResponse)
+@router.post("/", response_class=HTMLResponse, dependencies=[Depends(rate_limit)])
 async def chat_form(
     request: Request,
     state: State,
