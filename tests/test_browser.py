@@ -270,3 +270,19 @@ def test_browser_works_without_javascript(browser: Browser, base_url: str) -> No
     page.click("#send")
     expect(page.locator(".turn .answer")).to_contain_text("161")
     context.close()
+
+
+def test_browser_copy_puts_answer_and_sources_on_the_clipboard(
+    browser: Browser, base_url: str
+) -> None:
+    context = browser.new_context()
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=base_url)
+    page = context.new_page()
+    page.goto(base_url + "/")
+    ask(page, PRESS)
+    page.locator(".turn .copy").first.click()
+    expect(page.locator(".turn .copy").first).to_have_text("Copied")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    context.close()
+    assert "161 of 180 countries" in copied
+    assert "Sources:" in copied and "/documents/kazakhstan-human-rights-situation" in copied
