@@ -102,13 +102,16 @@ def main() -> None:
         "rebuild_seconds": round(rebuild_seconds, 2),
         "rebuild_over_full": round(rebuild_seconds / full_seconds, 3),
     }
-    print()
-    print("| measure | value |")
-    print("| --- | --- |")
+    report_figures(result, args.json)
+
+
+def report_figures(result: dict[str, object], path: Path) -> None:
+    """Print ``result`` as a Markdown table and write it as JSON to ``path``."""
+    print("\n| measure | value |\n| --- | --- |")
     for key, value in result.items():
         print(f"| {key.replace('_', ' ')} | {value} |")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 from bench import dev_questions, free_port, single_client, wait_for_answer  # noqa: E402
-from bench_index import synthetic_document  # noqa: E402
+from bench_index import report_figures, synthetic_document  # noqa: E402
 
 from index import MODEL_NAME, build_index  # noqa: E402
 
@@ -109,11 +109,7 @@ def main() -> None:
         "start_to_first_answer_seconds": round(first, 1),
         **{f"ask_{k}": v for k, v in latency.items()},
     }
-    print("\n| measure | value |\n| --- | --- |")
-    for key, value in result.items():
-        print(f"| {key.replace('_', ' ')} | {value} |")
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(result, indent=2))
+    report_figures(result, args.json)
 
 
 if __name__ == "__main__":

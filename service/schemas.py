@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# The answerer's own dataclasses are the response's parts: one definition, no copying.
+from .answerer import Citation, RelatedSection
+
 
 class HistoryTurn(BaseModel):
     """An earlier exchange; the client sends the conversation back, the server keeps none."""
@@ -33,32 +36,6 @@ class AskRequest(BaseModel):
     top_k: int | None = Field(None, ge=1, le=10, description="How many citations to return.")
 
 
-class CitationOut(BaseModel):
-    """A cited passage. ``start``/``end`` are character offsets into the document's text;
-    ``highlights`` are offsets of the quoted answer sentences inside ``text``."""
-
-    n: int
-    document_id: str
-    document_title: str
-    section: str
-    text: str
-    start: int
-    end: int
-    page: int | None
-    score: float
-    highlights: list[tuple[int, int]]
-    url: str
-
-
-class RelatedSectionOut(BaseModel):
-    """A section on the question's topic, offered when the corpus does not answer."""
-
-    document_id: str
-    document_title: str
-    section: str
-    url: str
-
-
 class AskResponse(BaseModel):
     """An answer quoted from the corpus with numbered citations, or ``answered: false``."""
 
@@ -66,8 +43,8 @@ class AskResponse(BaseModel):
     standalone_question: str
     answered: bool
     answer: str
-    citations: list[CitationOut]
-    related: list[RelatedSectionOut] = Field(default_factory=list)
+    citations: list[Citation]
+    related: list[RelatedSection] = Field(default_factory=list)
     index_version: str
     took_ms: float
 
