@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import shutil
 import sqlite3
@@ -32,6 +33,7 @@ from typing import Protocol
 import numpy as np
 
 MODEL_NAME = "all-MiniLM-L6-v2"
+log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int], None]
 
 
@@ -135,18 +137,20 @@ def ensure_onnx_export(export_dir: Path) -> Path:
     with _file_lock(export_dir.parent / f".{export_dir.name}.lock"):
         if (export_dir / "onnx" / "model.onnx").exists():
             return export_dir
-        from sentence_transformers import SentenceTransformer
+        log.info("preparing the model for fast CPU inference (once, about 20 s)…")
+        with _quiet_export():
+            import transformers
+            from sentence_transformers import SentenceTransformer
 
-        with warnings.catch_warnings():
-            # The one-time export traces the torch model; its tracer warnings are not actionable.
-            warnings.simplefilter("ignore")
+            transformers.logging.set_verbosity_error()  # it resets its own level on import
             model = SentenceTransformer(
                 str(bundled_model_path()), backend="onnx", device="cpu", local_files_only=True
             )
         staging = Path(tempfile.mkdtemp(prefix=".onnx-", dir=export_dir.parent))
         try:
             model.save_pretrained(str(staging))
-            _derive_variants(staging / "onnx")
+            with _quiet_export():
+                _derive_variants(staging / "onnx")
             if export_dir.exists():
                 shutil.rmtree(export_dir)
             os.replace(staging, export_dir)
@@ -172,6 +176,23 @@ def _derive_variants(onnx_dir: Path) -> None:
     )
     fused.save_model_to_file(str(onnx_dir / "model.fused.onnx"))
     os.replace(onnx_dir / "model.fused.onnx", plain)
+
+
+@contextlib.contextmanager
+def _quiet_export() -> Iterator[None]:
+    """The exporters log every tensor and warn about tracing; none of it is actionable."""
+    names = ("", "sentence_transformers", "transformers", "optimum", "onnxruntime", "onnx")
+    loggers = [logging.getLogger(name) for name in names]
+    levels = [logger.level for logger in loggers]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for logger in loggers:
+            logger.setLevel(logging.ERROR)
+        try:
+            yield
+        finally:
+            for logger, level in zip(loggers, levels, strict=True):
+                logger.setLevel(level)
 
 
 @contextlib.contextmanager
