@@ -20,6 +20,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import time
 import uuid
@@ -98,6 +99,7 @@ class LoadedIndex:
     word_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
     _vocab: dict[str, int] = field(default_factory=dict, repr=False)
     _stems: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
+    _aliases: dict[str, set[str]] | None = field(default=None, repr=False)
 
     def sentence_stems(self, sentence_id: int) -> frozenset[str]:
         """Stemmed content words of a sentence (memoised: answers reuse the same few)."""
@@ -106,6 +108,13 @@ class LoadedIndex:
             cached = frozenset(stems(self.sentences[sentence_id].text))
             self._stems[sentence_id] = cached
         return cached
+
+    def name_aliases(self, token: str) -> set[str]:
+        """Initialisms of the corpus's capitalised phrases that contain ``token``
+        ("parliament" -> {"ep"} when the corpus says "European Parliament")."""
+        if self._aliases is None:
+            self._aliases = initialisms(" ".join(d.text for d in self.documents.values()))
+        return self._aliases.get(token, set())
 
     def document_frequency(self, term: str) -> int:
         """In how many passages the BM25 token ``term`` occurs."""
@@ -199,6 +208,22 @@ def corpus_digest(documents: list[Document]) -> str:
     for d in sorted(documents, key=lambda d: d.path):
         h.update(f"{d.path}\0{d.digest}\n".encode())
     return h.hexdigest()
+
+
+_PHRASE = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|and|on|in|the)\s+)*[A-Z][a-z]+)+")
+
+
+def initialisms(text: str) -> dict[str, set[str]]:
+    """Each word of a capitalised multi-word phrase in ``text`` -> the phrase's initials."""
+    aliases: dict[str, set[str]] = {}
+    for match in _PHRASE.finditer(text):
+        words = [w for w in match.group(0).split() if w[0].isupper()]
+        if len(words) < 2:
+            continue
+        initials = "".join(w[0] for w in words).lower()
+        for word in words:
+            aliases.setdefault(word.lower(), set()).add(initials)
+    return aliases
 
 
 def corpus_vocabulary(sentences: list[SentenceRecord]) -> list[str]:

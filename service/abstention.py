@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from index.text import QUERY_FILLER, content_terms, stem
+from index.text import QUERY_FILLER, content_terms, stem, tokenize
+
+from .answer_types import expected_answer_type, has_answer_type
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\b")
@@ -38,6 +40,7 @@ class AbstentionPolicy:
     min_support: float = 0.25
     word_similarity_floor: float = 0.30
     word_similarity_full: float = 0.70
+    common_name_share: float = 0.30
 
 
 @dataclass
@@ -55,6 +58,7 @@ class Evidence:
     document_frequency: Callable[[str], int]
     passage_count: int
     word_vectors: Callable[[list[str]], np.ndarray] | None = None
+    name_aliases: Callable[[str], set[str]] = lambda _token: set()
 
 
 @dataclass
@@ -82,6 +86,87 @@ def constraint_mismatch(question: str, answer: str, context: str) -> bool:
         return True
     numbers = {n for n in _NUMBER.findall(question) if n not in asked_years}
     return any(n not in re.findall(r"\d+(?:[.,]\d+)?", haystack) for n in numbers)
+
+
+_NAME_RUN = re.compile(r"(?:[A-Z][\w'\u2019-]*(?:\s+(?:of|the|for|and|on|de)\s+|\s+)?)+")
+_NOT_NAMES = frozenset(
+    """what which who whom whose when where why how is are was were did does do has have had can
+    could will would should may might i the a an and or in on at of for to by with from""".split()
+) | frozenset(
+    "january february march april may june july august september october november december".split()
+)
+
+
+def question_names(question: str) -> list[list[str]]:
+    """Names in a question: runs of capitalised words after its first word (which is
+    capitalised anyway), each as lower-cased tokens."""
+    names = []
+    body = question.strip()
+    first = re.match(r"\S+\s*", body)
+    offset = first.end() if first else 0
+    for match in _NAME_RUN.finditer(body, offset):
+        tokens = [t for t in tokenize(match.group(0)) if t not in _NOT_NAMES]
+        if tokens:
+            names.append(tokens)
+    return names
+
+
+def _name_in(
+    tokens: list[str], context_tokens: set[str], aliases: Callable[[str], set[str]]
+) -> bool:
+    """A name is present when one of its words is (singular or plural, or beginning another:
+    "Kazakh" and "Kazakhstani"), when its initials are ("European Parliament" and "EP"), or
+    when the initials of a corpus phrase holding the word are ("Parliament" and "EP")."""
+    for token in tokens:
+        singular = token.removesuffix("s") if len(token) > 3 else token
+        if token in context_tokens or singular in context_tokens:
+            return True
+        if len(token) >= 5 and any(
+            len(c) >= 5 and (c.startswith(token) or token.startswith(c)) for c in context_tokens
+        ):
+            return True
+        if aliases(token) & context_tokens:
+            return True
+    initials = "".join(t[0] for t in tokens if t)
+    return len(tokens) >= 2 and initials in context_tokens
+
+
+def telling_names(
+    question: str,
+    document_frequency: Callable[[str], int],
+    passage_count: int,
+    common_share: float = 0.30,
+) -> list[list[str]]:
+    """The question's names that the corpus knows and that are not everywhere in it (the
+    country a briefing is about constrains nothing)."""
+    n = max(passage_count, 1)
+    telling = []
+    for tokens in question_names(question):
+        known = [f for f in (document_frequency(t) for t in tokens) if f > 0]
+        if known and min(known) / n < common_share:
+            telling.append(tokens)
+    return telling
+
+
+def names_present(
+    names: list[list[str]], text: str, aliases: Callable[[str], set[str]]
+) -> list[bool]:
+    """For each name, whether ``text`` mentions it."""
+    tokens = set(tokenize(text))
+    return [_name_in(name, tokens, aliases) for name in names]
+
+
+def missing_names(evidence: Evidence, policy: AbstentionPolicy) -> list[str]:
+    """Names the question asks about that the corpus knows but the answer's context does not
+    mention: a question about Kashkumbayev is not answered by a sentence about Kozlov."""
+    names = telling_names(
+        evidence.question,
+        evidence.document_frequency,
+        evidence.passage_count,
+        policy.common_name_share,
+    )
+    present = names_present(names, evidence.context, evidence.name_aliases)
+    return [" ".join(name) for name, ok in zip(names, present, strict=True) if not ok]
 
 
 def support(evidence: Evidence, policy: AbstentionPolicy) -> tuple[float, list[str]]:
@@ -132,6 +217,12 @@ def judge(evidence: Evidence, policy: AbstentionPolicy) -> Verdict:
         return Verdict(False, "the year or number asked about is not in the evidence", signals)
     if evidence.top_score < policy.min_top_score:
         return Verdict(False, "nothing in the corpus is close to the question", signals)
+    expected = expected_answer_type(evidence.question)
+    if expected is not None and not has_answer_type(expected, answer):
+        return Verdict(False, f"the evidence holds no {expected}", signals)
+    absent = missing_names(evidence, policy)
+    if absent:
+        return Verdict(False, f"the evidence is not about {absent[0]}", signals)
     share, missing = support(evidence, policy)
     signals["support"] = round(share, 4)
     if share < policy.min_support:

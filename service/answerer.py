@@ -20,7 +20,15 @@ import numpy as np
 from index import Embedder, Hit, LoadedIndex, SearchWeights, search
 from index.text import QUERY_FILLER, content_terms, stem
 
-from .abstention import AbstentionPolicy, Evidence, judge
+from .abstention import (
+    AbstentionPolicy,
+    Evidence,
+    judge,
+    names_present,
+    telling_names,
+    years,
+)
+from .answer_types import expected_answer_type, has_answer_type
 
 NOT_IN_CORPUS = (
     "The briefing does not answer this. Nothing in the indexed documents states it, "
@@ -91,6 +99,7 @@ class AnswerOptions:
     answer_type_weight: float = 0.08
     referring_penalty: float = 0.04
     locality_weight: float = 0.06
+    constraint_weight: float = 0.5
 
 
 _FOLLOW_UP_OPENERS = re.compile(
@@ -271,6 +280,8 @@ class Answerer:
         relative_passage = np.array([passage_score[s] - best_hit for s in sentence_ids])
         typed = np.array([expected is not None and has_answer_type(expected, t) for t in texts])
         referring = np.array([_starts_by_referring(t) for t in texts])
+        # What the question pins down (its years and rare names) should be where the answer is.
+        constrained = _constraint_share(index, question, sentence_ids)
         # A follow-up usually asks about what was just quoted or right next to it.
         near_previous = np.array(
             [any(abs(s - p) <= 1 for p in previous_quotes) for s in sentence_ids]
@@ -282,6 +293,7 @@ class Answerer:
             + opts.answer_type_weight * typed
             - opts.referring_penalty * referring
             + opts.locality_weight * near_previous
+            + opts.constraint_weight * constrained
         )
         order = np.argsort(-score, kind="stable")
         best = sentence_ids[int(order[0])]
@@ -304,6 +316,7 @@ class Answerer:
             document_frequency=index.document_frequency,
             passage_count=len(index.passages),
             word_vectors=self.word_vectors,
+            name_aliases=index.name_aliases,
         )
         return chosen, evidence
 
@@ -485,52 +498,33 @@ def _boost_previous_sections(
     return sorted(boosted, key=lambda h: -h.score)
 
 
+def _constraint_share(index: LoadedIndex, question: str, sentence_ids: list[int]) -> np.ndarray:
+    """For each sentence, how well it matches what the question pins down: each asked year
+    counts 1 when the sentence names it, 0 when it names only other years, ½ when it names
+    none; each rare name 1 in the sentence, ½ in its neighbours. Zeros when nothing is pinned."""
+    names = telling_names(question, index.document_frequency, len(index.passages))
+    asked_years = years(question)
+    if not names and not asked_years:
+        return np.zeros(len(sentence_ids))
+    shares = []
+    for sid in sentence_ids:
+        text = index.sentences[sid].text
+        context = _context_text(index, sid)
+        in_sentence = names_present(names, text, index.name_aliases)
+        nearby = names_present(names, context, index.name_aliases)
+        points = [1.0 if a else 0.5 if b else 0.0 for a, b in zip(in_sentence, nearby, strict=True)]
+        mentioned = years(text)
+        points += [1.0 if y in mentioned else 0.0 if mentioned else 0.5 for y in asked_years]
+        shares.append(sum(points) / len(points))
+    return np.array(shares)
+
+
 def _quoted_sentence_ids(index: LoadedIndex, history: Sequence[Turn]) -> set[int]:
     """The sentences the previous answer quoted (found by their text: history is only text)."""
     if not history or not history[-1].answer:
         return set()
     quoted = [part.strip() for part in _MARKER.split(history[-1].answer) if part.strip()]
     return {sid for text in quoted for sid in index.sentence_ids_by_text.get(text, [])}
-
-
-_TYPE_PATTERNS = (
-    ("duration", re.compile(r"\bhow long\b")),
-    ("date", re.compile(r"\b(when|what year|which year|what date|since when|what month)\b")),
-    (
-        "number",
-        re.compile(
-            r"\b(how many|how much|what percentage|what share|what proportion|how big|how large|"
-            r"what number|what rank|which rank|rank(ed)?|percent(age)?|quota)\b"
-        ),
-    ),
-)
-_MONTHS = (
-    "january february march april may june july august september october november december"
-).split()
-_DURATION = re.compile(
-    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|an)\b[\w\s-]{0,20}?"
-    r"\b(years?|months?|weeks?|days?|hours?)\b"
-)
-_YEAR_OR_DAY = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-
-
-def expected_answer_type(question: str) -> str | None:
-    """What kind of answer the question wants: ``date``, ``number``, ``duration`` or None."""
-    lowered = question.lower()
-    for name, pattern in _TYPE_PATTERNS:
-        if pattern.search(lowered):
-            return name
-    return None
-
-
-def has_answer_type(kind: str, text: str) -> bool:
-    """Whether ``text`` holds an answer of ``kind`` (a date, a number, a duration)."""
-    lowered = text.lower()
-    if kind == "duration":
-        return bool(_DURATION.search(lowered))
-    if kind == "date":
-        return bool(_YEAR_OR_DAY.search(lowered)) or any(m in lowered for m in _MONTHS)
-    return any(ch.isdigit() for ch in lowered)
 
 
 def _weighted_stems(index: LoadedIndex, query: str) -> dict[str, float]:

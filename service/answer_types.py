@@ -1,0 +1,51 @@
+"""What kind of answer a question asks for, and whether a sentence holds one."""
+
+from __future__ import annotations
+
+import re
+
+_TYPE_PATTERNS = (
+    ("duration", re.compile(r"\bhow long\b")),
+    # "when" asks for a date where it opens a question or clause, not in "when it comes to".
+    (
+        "date",
+        re.compile(
+            r"(^\W*|[,;?.!]\s*|\b(?:and|or|but)\s+)when\b"
+            r"|\b(what year|which year|what date|since when|what month)\b"
+        ),
+    ),
+    (
+        "number",
+        re.compile(
+            r"\b(how many|how much|what percentage|what share|what proportion|how big|how large|"
+            r"what number|what rank|which rank|rank(ed)?|percent(age)?|quota)\b"
+        ),
+    ),
+)
+_MONTH = re.compile(
+    r"\b(january|february|march|april|may|june|july|august|september|october|november|december)\b"
+)
+_DURATION = re.compile(
+    r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|a|an)\b[\w\s-]{0,20}?"
+    r"\b(years?|months?|weeks?|days?|hours?)\b"
+)
+_YEAR_OR_DAY = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def expected_answer_type(question: str) -> str | None:
+    """What kind of answer the question wants: ``date``, ``number``, ``duration`` or None."""
+    lowered = question.lower()
+    for name, pattern in _TYPE_PATTERNS:
+        if pattern.search(lowered):
+            return name
+    return None
+
+
+def has_answer_type(kind: str, text: str) -> bool:
+    """Whether ``text`` holds an answer of ``kind`` (a date, a number, a duration)."""
+    lowered = text.lower()
+    if kind == "duration":
+        return bool(_DURATION.search(lowered))
+    if kind == "date":
+        return bool(_YEAR_OR_DAY.search(lowered) or _MONTH.search(lowered))
+    return any(ch.isdigit() for ch in lowered)
