@@ -24,6 +24,9 @@ from index.text import QUERY_FILLER, content_terms, stem, tokenize
 from .answer_types import expected_answer_type, has_answer_type
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_ORDINAL = re.compile(
+    r"\b(second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth)\b"
+)
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\b")
 
 
@@ -85,10 +88,15 @@ def constraint_mismatch(question: str, answer: str, context: str) -> bool:
     if asked_years - years(haystack):
         return True
     numbers = {n for n in _NUMBER.findall(question) if n not in asked_years}
-    return any(n not in re.findall(r"\d+(?:[.,]\d+)?", haystack) for n in numbers)
+    if any(n not in re.findall(r"\d+(?:[.,]\d+)?", haystack) for n in numbers):
+        return True
+    # "the seventh round" is not answered by a sentence about the sixth.
+    asked_ordinals = set(_ORDINAL.findall(question.lower()))
+    return bool(asked_ordinals - set(_ORDINAL.findall(haystack.lower())))
 
 
 _NAME_RUN = re.compile(r"(?:[A-Z][\w'\u2019-]*(?:\s+(?:of|the|for|and|on|de)\s+|\s+)?)+")
+_ACRONYM = re.compile(r"\b[A-Z][A-Z0-9]+s?\b")
 _NOT_NAMES = frozenset(
     """what which who whom whose when where why how is are was were did does do has have had can
     could will would should may might i the a an and or in on at of for to by with from""".split()
@@ -137,13 +145,18 @@ def telling_names(
     passage_count: int,
     common_share: float = 0.30,
 ) -> list[list[str]]:
-    """The question's names that the corpus knows and that are not everywhere in it (the
-    country a briefing is about constrains nothing)."""
+    """The question's names that constrain an answer: those the corpus knows but that are not
+    everywhere in it (the country a briefing is about constrains nothing), and those it does
+    not know at all ("Mongolia") — except acronyms, which questions often coin ("MEPs")."""
     n = max(passage_count, 1)
+    acronyms = {m.group(0).lower() for m in _ACRONYM.finditer(question)}
     telling = []
     for tokens in question_names(question):
         known = [f for f in (document_frequency(t) for t in tokens) if f > 0]
-        if known and min(known) / n < common_share:
+        if known:
+            if min(known) / n < common_share:
+                telling.append(tokens)
+        elif not any(t in acronyms for t in tokens):
             telling.append(tokens)
     return telling
 

@@ -112,6 +112,24 @@ def test_a_named_person_not_in_the_evidence_is_not_answered(app_state: AppState)
     assert answer.citations == []
 
 
+@pytest.mark.parametrize(
+    "question",
+    [
+        "When was the seventh round of the Human Rights Dialogue?",
+        "What is the capital of Mongolia?",
+    ],
+)
+def test_an_unknown_ordinal_or_place_is_not_answered(app_state: AppState, question: str) -> None:
+    assert app_state.answerer.ask(question).answered is False
+
+
+def test_a_known_acronym_for_a_name_still_answers(app_state: AppState) -> None:
+    # "United Nations" is written "UN" in the briefing.
+    answer = app_state.answerer.ask("Since when has Kazakhstan belonged to the United Nations?")
+    assert answer.answered is True
+    assert "1992" in answer.answer
+
+
 def test_a_when_question_needs_a_date_in_the_answer(app_state: AppState) -> None:
     answer = app_state.answerer.ask("When did the EP adopt its resolution on Kazakhstan?")
     assert answer.answered is True
