@@ -100,6 +100,7 @@ class LoadedIndex:
     _vocab: dict[str, int] = field(default_factory=dict, repr=False)
     _stems: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
     _aliases: dict[str, set[str]] | None = field(default=None, repr=False)
+    _tokens: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def sentence_stems(self, sentence_id: int) -> frozenset[str]:
         """Stemmed content words of a sentence (memoised: answers reuse the same few)."""
@@ -107,6 +108,14 @@ class LoadedIndex:
         if cached is None:
             cached = frozenset(stems(self.sentences[sentence_id].text))
             self._stems[sentence_id] = cached
+        return cached
+
+    def sentence_tokens(self, sentence_id: int) -> frozenset[str]:
+        """Normalised word tokens of a sentence (memoised)."""
+        cached = self._tokens.get(sentence_id)
+        if cached is None:
+            cached = frozenset(tokenize(self.sentences[sentence_id].text))
+            self._tokens[sentence_id] = cached
         return cached
 
     def name_aliases(self, token: str) -> set[str]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -120,7 +120,7 @@ def question_names(question: str) -> list[list[str]]:
 
 
 def _name_in(
-    tokens: list[str], context_tokens: set[str], aliases: Callable[[str], set[str]]
+    tokens: list[str], context_tokens: Set[str], aliases: Callable[[str], set[str]]
 ) -> bool:
     """A name is present when one of its words is (singular or plural, or beginning another:
     "Kazakh" and "Kazakhstani"), when its initials are ("European Parliament" and "EP"), or
@@ -162,10 +162,9 @@ def telling_names(
 
 
 def names_present(
-    names: list[list[str]], text: str, aliases: Callable[[str], set[str]]
+    names: list[list[str]], tokens: Set[str], aliases: Callable[[str], set[str]]
 ) -> list[bool]:
-    """For each name, whether ``text`` mentions it."""
-    tokens = set(tokenize(text))
+    """For each name, whether a text with these word ``tokens`` mentions it."""
     return [_name_in(name, tokens, aliases) for name in names]
 
 
@@ -178,7 +177,7 @@ def missing_names(evidence: Evidence, policy: AbstentionPolicy) -> list[str]:
         evidence.passage_count,
         policy.common_name_share,
     )
-    present = names_present(names, evidence.context, evidence.name_aliases)
+    present = names_present(names, set(tokenize(evidence.context)), evidence.name_aliases)
     return [" ".join(name) for name, ok in zip(names, present, strict=True) if not ok]
 
 

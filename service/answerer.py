@@ -508,12 +508,12 @@ def _constraint_share(index: LoadedIndex, question: str, sentence_ids: list[int]
         return np.zeros(len(sentence_ids))
     shares = []
     for sid in sentence_ids:
-        text = index.sentences[sid].text
-        context = _context_text(index, sid)
-        in_sentence = names_present(names, text, index.name_aliases)
-        nearby = names_present(names, context, index.name_aliases)
-        points = [1.0 if a else 0.5 if b else 0.0 for a, b in zip(in_sentence, nearby, strict=True)]
-        mentioned = years(text)
+        own = index.sentence_tokens(sid)
+        nearby = own.union(*(index.sentence_tokens(n) for n in _neighbours(index, sid)))
+        in_sentence = names_present(names, own, index.name_aliases)
+        near = names_present(names, nearby, index.name_aliases)
+        points = [1.0 if a else 0.5 if b else 0.0 for a, b in zip(in_sentence, near, strict=True)]
+        mentioned = years(index.sentences[sid].text)
         points += [1.0 if y in mentioned else 0.0 if mentioned else 0.5 for y in asked_years]
         shares.append(sum(points) / len(points))
     return np.array(shares)
@@ -560,13 +560,18 @@ def _same_section(index: LoadedIndex, a: int, b: int) -> bool:
     return sa.document_id == sb.document_id and sa.section == sb.section
 
 
-def _context_text(index: LoadedIndex, sentence_id: int) -> str:
-    """The answer sentence with its neighbours in the same section."""
-    ids = [
+def _neighbours(index: LoadedIndex, sentence_id: int) -> list[int]:
+    """The sentences just before and after, inside the same section."""
+    return [
         i
-        for i in (sentence_id - 1, sentence_id, sentence_id + 1)
+        for i in (sentence_id - 1, sentence_id + 1)
         if 0 <= i < len(index.sentences) and _same_section(index, sentence_id, i)
     ]
+
+
+def _context_text(index: LoadedIndex, sentence_id: int) -> str:
+    """The answer sentence with its neighbours in the same section."""
+    ids = sorted([sentence_id, *_neighbours(index, sentence_id)])
     return " ".join(index.sentences[i].text for i in ids)
 
 
