@@ -105,7 +105,14 @@ def _parse_history(raw: str) -> list[dict[str, Any]]:
     return turns
 
 
-templates.env.globals.update(segments=answer_segments, highlight=highlight)
+def quoted_numbers(turn: dict[str, Any]) -> list[int]:
+    """The citation numbers an answer's text uses."""
+    return sorted({int(n) for n in _MARKER.findall(str(turn.get("answer", "")))})
+
+
+templates.env.globals.update(
+    segments=answer_segments, highlight=highlight, quoted_numbers=quoted_numbers
+)
 
 
 @router.get("/docs", response_class=HTMLResponse)

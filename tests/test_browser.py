@@ -286,3 +286,14 @@ def test_browser_copy_puts_answer_and_sources_on_the_clipboard(
     context.close()
     assert "161 of 180 countries" in copied
     assert "Sources:" in copied and "/documents/kazakhstan-human-rights-situation" in copied
+
+
+def test_browser_unquoted_passages_wait_behind_more_passages(page: Page) -> None:
+    ask(page, PRESS)
+    answer = page.locator(".turn .answer").last
+    expect(answer.locator("ol.citations").first.locator(".citation")).to_have_count(1)
+    more = answer.locator("details.more-sources")
+    expect(more.locator("summary")).to_contain_text("More passages (2)")
+    expect(more.locator(".citation").first).to_be_hidden()
+    more.locator("summary").click()
+    expect(more.locator(".citation").first).to_be_visible()

@@ -75,3 +75,15 @@ def test_unknown_document_is_404(client: TestClient) -> None:
     response = client.get("/documents/no-such-document")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def test_chat_form_puts_unquoted_passages_behind_more(client: TestClient) -> None:
+    page = client.post(
+        "/",
+        data={
+            "question": "What was Kazakhstan's rank in the 2014 World Press Freedom Index?",
+            "history": "[]",
+        },
+    ).text
+    assert '<details class="more-sources"><summary>More passages (2)</summary>' in page
+    assert page.count('class="citation"') == 3

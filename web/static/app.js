@@ -94,22 +94,17 @@
     answer.appendChild(text);
 
     if (turn.citations && turn.citations.length) {
-      const list = el("ol", "citations");
-      list.setAttribute("aria-label", "Sources");
-      for (const c of turn.citations) {
-        const item = el("li", "citation");
-        item.id = "cite-" + number + "-" + c.n;
-        item.dataset.n = String(c.n);
-        const head = el("div", "citation-head");
-        head.appendChild(el("span", "cite-n", "[" + c.n + "]"));
-        const link = el("a", "cite-link", citationLabel(c));
-        link.href = c.url;
-        head.appendChild(link);
-        item.appendChild(head);
-        item.appendChild(passageNode(c.text, c.highlights));
-        list.appendChild(item);
+      // The passages the answer quotes come first; the others wait behind "More passages".
+      const quoted = new Set((turn.answer.match(/\[(\d+)\]/g) || []).map((m) => Number(m.slice(1, -1))));
+      const used = turn.citations.filter((c) => quoted.has(c.n));
+      const more = turn.citations.filter((c) => !quoted.has(c.n));
+      answer.appendChild(citationList(used, number, "Sources"));
+      if (more.length) {
+        const details = el("details", "more-sources");
+        details.appendChild(el("summary", "", "More passages (" + more.length + ")"));
+        details.appendChild(citationList(more, number, "More passages"));
+        answer.appendChild(details);
       }
-      answer.appendChild(list);
     }
     if (!turn.answered && turn.related && turn.related.length) {
       const related = el("div", "related");
@@ -130,6 +125,25 @@
     answer.appendChild(answerTools(turn));
     article.appendChild(answer);
     return article;
+  }
+
+  function citationList(citations, number, label) {
+    const list = el("ol", "citations");
+    list.setAttribute("aria-label", label);
+    for (const c of citations) {
+      const item = el("li", "citation");
+      item.id = "cite-" + number + "-" + c.n;
+      item.dataset.n = String(c.n);
+      const head = el("div", "citation-head");
+      head.appendChild(el("span", "cite-n", "[" + c.n + "]"));
+      const link = el("a", "cite-link", citationLabel(c));
+      link.href = c.url;
+      head.appendChild(link);
+      item.appendChild(head);
+      item.appendChild(passageNode(c.text, c.highlights));
+      list.appendChild(item);
+    }
+    return list;
   }
 
   function answerTools(turn) {
