@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .documents import Document
-from .text import reflow, reflow_with_offsets, split_sentences
+from .text import reflow, split_sentences
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def cut_passages(
                 section=section,
                 start=start,
                 end=end,
-                text=reflow_with_offsets(document.text[start:end]).text,
+                text=reflow(document.text[start:end]),
                 sentence_ids=tuple(range(first_sentence_id + i, first_sentence_id + j)),
                 page=document.page_at(start),
             )

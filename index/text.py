@@ -6,11 +6,9 @@ Everything that compares text (BM25, term overlap, evidence checks) goes through
 
 from __future__ import annotations
 
-import bisect
 import functools
 import re
 import unicodedata
-from dataclasses import dataclass
 
 _TRANSLATE = str.maketrans(
     {
@@ -60,41 +58,6 @@ def clean_user_text(text: str) -> str:
 def reflow(text: str) -> str:
     """Join hard-wrapped lines: every run of whitespace becomes one space."""
     return _SPACES.sub(" ", text).strip()
-
-
-@dataclass(frozen=True)
-class Reflowed:
-    """Reflowed text with, for each of its characters, the offset it came from."""
-
-    text: str
-    origin: tuple[int, ...]
-
-    def to_reflowed(self, original_offset: int) -> int:
-        """Map an offset in the original text to the nearest offset in the reflowed text."""
-        return bisect.bisect_left(self.origin, original_offset)
-
-
-def reflow_with_offsets(text: str, base: int = 0) -> Reflowed:
-    """Reflow ``text`` and remember where each output character came from.
-
-    Args:
-        text: a slice of a document.
-        base: the offset of ``text`` in its document, added to every origin.
-    """
-    out: list[str] = []
-    origin: list[int] = []
-    pending_space = False
-    for i, ch in enumerate(text):
-        if ch.isspace():
-            pending_space = bool(out)
-            continue
-        if pending_space:
-            out.append(" ")
-            origin.append(base + i - 1)
-            pending_space = False
-        out.append(ch)
-        origin.append(base + i)
-    return Reflowed("".join(out), tuple(origin))
 
 
 # --- sentences -------------------------------------------------------------------------------

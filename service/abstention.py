@@ -57,7 +57,6 @@ class Evidence:
     sentence_similarity: float
     top_score: float
     top_dense: float
-    top_bm25: float
     document_frequency: Callable[[str], int]
     passage_count: int
     word_vectors: Callable[[list[str]], np.ndarray] | None = None

@@ -312,7 +312,6 @@ class Answerer:
             sentence_similarity=float(similarity[int(order[0])]),
             top_score=float(best_hit),
             top_dense=float(hits[0].dense),
-            top_bm25=float(hits[0].bm25),
             document_frequency=index.document_frequency,
             passage_count=len(index.passages),
             word_vectors=self.word_vectors,
