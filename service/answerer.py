@@ -8,6 +8,7 @@ citations in order of first use, and abstains when the evidence does not clear t
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 import threading
 import time
@@ -314,7 +315,7 @@ class Answerer:
             top_dense=float(hits[0].dense),
             document_frequency=index.document_frequency,
             passage_count=len(index.passages),
-            word_vectors=self.word_vectors,
+            word_vectors=functools.partial(self.word_vectors, index=index),
             name_aliases=index.name_aliases,
         )
         return chosen, evidence
@@ -375,10 +376,10 @@ class Answerer:
                 return candidate
         return None
 
-    def word_vectors(self, words: list[str]) -> np.ndarray:
-        """Embeddings of single words: corpus words come from the index, others are embedded
-        once and remembered (the words people ask with repeat a lot)."""
-        index = self.index_source()
+    def word_vectors(self, words: list[str], index: LoadedIndex | None = None) -> np.ndarray:
+        """Embeddings of single words: corpus words come from ``index`` (default: the current
+        one), others are embedded once and remembered (people ask with the same words a lot)."""
+        index = index or self.index_source()
         missing = [
             w for w in dict.fromkeys(words) if w not in index.word_ids and w not in self._word_cache
         ]
