@@ -36,9 +36,9 @@ import numpy as np
 from .documents import Document, Section, load_corpus
 from .embedding import Embedder, EmbeddingCache, embed_with_cache
 from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
-from .text import content_terms, stems, tokenize
+from .text import content_terms, stem, stems, tokenize
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 KEEP_VERSIONS = 3
 # Exact search is fastest and best below this many passages; above it HNSW keeps queries fast.
 EXACT_SEARCH_LIMIT = 50_000
@@ -245,6 +245,9 @@ def bm25_tokens(text: str) -> list[str]:
     tokens = []
     for token in tokenize(text):
         tokens.append(token)
+        stemmed = stem(token)
+        if stemmed != token:
+            tokens.append(stemmed)
         if "-" in token or "." in token or "," in token:
             tokens.extend(p for p in token.replace(",", "-").replace(".", "-").split("-") if p)
     return tokens
