@@ -104,19 +104,13 @@ class LoadedIndex:
 
     def sentence_stems(self, sentence_id: int) -> frozenset[str]:
         """Stemmed content words of a sentence (memoised: answers reuse the same few)."""
-        cached = self._stems.get(sentence_id)
-        if cached is None:
-            cached = frozenset(stems(self.sentences[sentence_id].text))
-            self._stems[sentence_id] = cached
-        return cached
+        return _memoised(self._stems, sentence_id, lambda: stems(self.sentences[sentence_id].text))
 
     def sentence_tokens(self, sentence_id: int) -> frozenset[str]:
         """Normalised word tokens of a sentence (memoised)."""
-        cached = self._tokens.get(sentence_id)
-        if cached is None:
-            cached = frozenset(tokenize(self.sentences[sentence_id].text))
-            self._tokens[sentence_id] = cached
-        return cached
+        return _memoised(
+            self._tokens, sentence_id, lambda: tokenize(self.sentences[sentence_id].text)
+        )
 
     def name_aliases(self, token: str) -> set[str]:
         """Initialisms of the corpus's capitalised phrases that contain ``token``
@@ -146,6 +140,15 @@ class LoadedIndex:
         scores, ids = self.passage_index.search(query_vector.reshape(1, -1).astype(np.float32), k)
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
+
+
+def _memoised(
+    cache: dict[int, frozenset[str]], key: int, compute: Callable[[], list[str]]
+) -> frozenset[str]:
+    value = cache.get(key)
+    if value is None:
+        value = cache[key] = frozenset(compute())
+    return value
 
 
 # --- paths and pointer -------------------------------------------------------------------------
