@@ -5,7 +5,7 @@ Layout of ``index_dir``::
     CURRENT                    name of the version being served (replaced atomically)
     versions/<name>/           one complete index version (never modified once published)
         manifest.json  documents.json  passages.json  sentences.json
-        passages.faiss  sentences.npy  bm25/
+        passages.faiss  sentences.npy  words.json  words.npy  acronyms.json  bm25/
     embeddings.sqlite          vectors by (model, text hash), reused across builds
     build.lock                 held (flock) while a build runs
 """
@@ -33,12 +33,13 @@ import bm25s
 import faiss
 import numpy as np
 
+from .acronyms import corpus_acronyms, expand_acronyms
 from .documents import Document, Section, load_corpus
 from .embedding import Embedder, EmbeddingCache, embed_with_cache
 from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
 from .text import content_terms, stem, stems, tokenize
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 KEEP_VERSIONS = 3
 # Exact search is fastest and best below this many passages; above it HNSW keeps queries fast.
 EXACT_SEARCH_LIMIT = 50_000
@@ -99,12 +100,18 @@ class LoadedIndex:
     word_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
     _vocab: dict[str, int] = field(default_factory=dict, repr=False)
     _stems: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
+    acronyms: dict[str, str] = field(default_factory=dict, repr=False)
     _aliases: dict[str, set[str]] | None = field(default=None, repr=False)
     _tokens: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def sentence_stems(self, sentence_id: int) -> frozenset[str]:
-        """Stemmed content words of a sentence (memoised: answers reuse the same few)."""
-        return _memoised(self._stems, sentence_id, lambda: stems(self.sentences[sentence_id].text))
+        """Stemmed content words of a sentence, acronyms spelled out as in the indexed text
+        (memoised: answers reuse the same few)."""
+        return _memoised(
+            self._stems,
+            sentence_id,
+            lambda: stems(expand_acronyms(self.sentences[sentence_id].text, self.acronyms)),
+        )
 
     def sentence_tokens(self, sentence_id: int) -> frozenset[str]:
         """Normalised word tokens of a sentence (memoised)."""
@@ -301,7 +308,12 @@ def build_index(
             # Single words too: the abstention check compares question words with answer words,
             # and looking corpus words up beats embedding them while a user waits.
             words = corpus_vocabulary(sentences)
-            texts = [p.search_text for p in passages] + [s.text for s in sentences] + words
+            acronyms = corpus_acronyms(d.text for d in documents)
+            texts = (
+                [expand_acronyms(p.search_text, acronyms) for p in passages]
+                + [expand_acronyms(s.text, acronyms) for s in sentences]
+                + words
+            )
             vectors, embedded = embed_with_cache(
                 embedder, cache, texts, progress=lambda d, t: stage("embed", d, t)
             )
@@ -338,6 +350,7 @@ def build_index(
             sentence_vectors,
             words,
             word_vectors,
+            acronyms,
         )
         _publish(index_dir, name)
         prune_versions(index_dir)
@@ -396,6 +409,7 @@ def _write_version(
     sentence_vectors: np.ndarray,
     words: list[str],
     word_vectors: np.ndarray,
+    acronyms: dict[str, str],
 ) -> None:
     root = versions_dir(index_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -410,9 +424,13 @@ def _write_version(
         )
         np.save(staging / "sentences.npy", sentence_vectors.astype(np.float32))
         _write_json(staging / "words.json", words)
+        _write_json(staging / "acronyms.json", acronyms)
         np.save(staging / "words.npy", word_vectors.astype(np.float32))
         retriever = bm25s.BM25()
-        retriever.index([bm25_tokens(p.search_text) for p in passages], show_progress=False)
+        retriever.index(
+            [bm25_tokens(expand_acronyms(p.search_text, acronyms)) for p in passages],
+            show_progress=False,
+        )
         retriever.save(str(staging / "bm25"), show_progress=False)
         # The manifest goes last: a version directory with a manifest is complete.
         _write_json(staging / "manifest.json", manifest)
@@ -535,6 +553,7 @@ def _read_version(path: Path, version: str, manifest: dict[str, Any]) -> LoadedI
         sentence_vectors=np.load(path / "sentences.npy"),
         word_ids={w: i for i, w in enumerate(json.loads((path / "words.json").read_text()))},
         word_vectors=np.load(path / "words.npy"),
+        acronyms=json.loads((path / "acronyms.json").read_text(encoding="utf-8")),
         bm25=bm25,
         sentence_to_passages=sentence_to_passages,
         sentence_ids_by_text=sentence_ids_by_text,

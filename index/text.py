@@ -161,13 +161,14 @@ def stem(token: str) -> str:
     for suffix, keep in (
         ("ations", 1), ("ation", 1), ("ities", 1), ("ity", 1), ("ings", 1), ("ing", 1),
         ("ments", 1), ("ment", 1), ("ness", 1), ("ised", 1), ("ized", 1), ("ies", 0),
-        ("ied", 0), ("ed", 1), ("es", 1), ("s", 1), ("ly", 1), ("ic", 1), ("al", 1),
+        ("ied", 0), ("ious", 1), ("ion", 1), ("ed", 1), ("es", 1), ("s", 1), ("ly", 1),
+        ("ic", 1), ("al", 1),
     ):  # fmt: skip
         if token.endswith(suffix) and len(token) - len(suffix) >= 3 + keep:
             token = token[: -len(suffix)]
             break
-    if token.endswith("e") and len(token) > 4:
-        token = token[:-1]
+    if token.endswith(("e", "y")) and len(token) > 4:
+        token = token[:-1]  # "ratify" meets "ratified", "party" meets "parties"
     return token
 
 

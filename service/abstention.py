@@ -160,6 +160,27 @@ def telling_names(
     return telling
 
 
+def _unknown_word(token: str, document_frequency: Callable[[str], int]) -> bool:
+    """True when the corpus has no form of ``token`` (British and American spellings alike)."""
+    variants = {token, stem(token), token.replace("z", "s"), stem(token.replace("z", "s"))}
+    return all(document_frequency(v) == 0 for v in variants)
+
+
+def unknown_names(question: str, document_frequency: Callable[[str], int]) -> list[str]:
+    """Multi-word names with a word the corpus does not have in any form ("Human Rights Watch",
+    "Amnesty International"): the corpus cannot be about them, however common their other words
+    are. (A capitalised event name with a new word, "the Zhanaozen Massacre", is caught too;
+    questions rarely capitalise those.)"""
+    acronyms = {m.group(0).lower() for m in _ACRONYM.finditer(question)}
+    return [
+        " ".join(tokens)
+        for tokens in question_names(question)
+        if len(tokens) >= 2
+        and not any(t in acronyms for t in tokens)
+        and any(_unknown_word(t, document_frequency) for t in tokens)
+    ]
+
+
 def names_present(
     names: list[list[str]], tokens: Set[str], aliases: Callable[[str], set[str]]
 ) -> list[bool]:
@@ -231,6 +252,9 @@ def judge(evidence: Evidence, policy: AbstentionPolicy) -> Verdict:
     expected = expected_answer_type(evidence.question)
     if expected is not None and not has_answer_type(expected, answer):
         return Verdict(False, f"the evidence holds no {expected}", signals)
+    strangers = unknown_names(evidence.question, evidence.document_frequency)
+    if strangers:
+        return Verdict(False, f"the corpus does not mention {strangers[0]}", signals)
     absent = missing_names(evidence, policy)
     if absent:
         return Verdict(False, f"the evidence is not about {absent[0]}", signals)

@@ -30,6 +30,14 @@ _DURATION = re.compile(
     r"\b(years?|months?|weeks?|days?|hours?)\b"
 )
 _YEAR_OR_DAY = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+# Dates are numbers in form only: "in 1991" does not answer "how many".
+_DATE = re.compile(
+    r"\b(\d{1,2}\s+)?" + _MONTH.pattern + r"(\s+\d{4})?|\b(1[89]\d\d|20\d\d)[\u2010-]?(\d{2,4})?\b"
+)
+_NUMBER_WORDS = re.compile(
+    r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundreds?|thousands?|millions?|billions?|dozens?|half)\b"
+)
 
 
 def expected_answer_type(question: str) -> str | None:
@@ -48,4 +56,5 @@ def has_answer_type(kind: str, text: str) -> bool:
         return bool(_DURATION.search(lowered))
     if kind == "date":
         return bool(_YEAR_OR_DAY.search(lowered) or _MONTH.search(lowered))
-    return any(ch.isdigit() for ch in lowered)
+    undated = _DATE.sub(" ", lowered)
+    return any(ch.isdigit() for ch in undated) or bool(_NUMBER_WORDS.search(undated))

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index import Embedder, Hit, LoadedIndex, SearchWeights, search
+from index.acronyms import expand_acronyms
 from index.text import QUERY_FILLER, content_terms, stem
 
 from .abstention import (
@@ -100,6 +101,8 @@ class AnswerOptions:
     answer_type_weight: float = 0.08
     referring_penalty: float = 0.04
     locality_weight: float = 0.06
+    continuation_weight: float = 0.06
+    repeat_penalty: float = 0.12
     constraint_weight: float = 0.5
 
 
@@ -114,6 +117,12 @@ _REFERRING_WORDS = frozenset(
     anyone anybody""".split()
 )
 _MARKER = re.compile(r"\s*\[\d+\]")
+_MORE = re.compile(r"\b(else|other|another|more|further|besides|apart from)\b", re.IGNORECASE)
+
+
+def asks_for_more(question: str) -> bool:
+    """True when a question asks for something beyond what was said ("what else ...?")."""
+    return _MORE.search(question) is not None
 
 
 def looks_like_follow_up(question: str) -> bool:
@@ -215,21 +224,22 @@ class Answerer:
         started: float,
     ) -> Answer:
         standalone = fold_history(question, history)
-        query_vector = self.embedder.encode_one(standalone)
-        hits = search(
-            index, standalone, query_vector, k=max(top_k, 10), mode=mode, weights=self.weights
-        )
+        # Searched with acronyms spelled out, as the indexed text is ("MEPs" meets "EP").
+        query = expand_acronyms(standalone, index.acronyms)
+        query_vector = self.embedder.encode_one(query)
+        hits = search(index, query, query_vector, k=max(top_k, 10), mode=mode, weights=self.weights)
         hits = _boost_previous_sections(index, hits, history)
         if not hits:
             return self._abstain(index, question, standalone, [], started, {})
 
+        own_words = expand_acronyms(question.strip(), index.acronyms)
         question_vector = (
-            query_vector if standalone == question.strip() else self.embedder.encode_one(question)
+            query_vector if query == own_words else self.embedder.encode_one(own_words)
         )
         chosen, evidence = self._choose_sentences(
             index,
             hits,
-            standalone,
+            query,
             question,
             query_vector,
             question_vector,
@@ -274,7 +284,7 @@ class Answerer:
         vectors = index.sentence_vectors[sentence_ids]
         # The folded query finds the topic; the user's own words say what is asked about it.
         similarity = 0.5 * (vectors @ query_vector) + 0.5 * (vectors @ question_vector)
-        query_stems = _weighted_stems(index, standalone)
+        query_stems = _weighted_stems(index, standalone, question)
         expected = expected_answer_type(question)
         texts = [index.sentences[s].text for s in sentence_ids]
         overlap = np.array([_overlap(query_stems, index.sentence_stems(s)) for s in sentence_ids])
@@ -283,9 +293,17 @@ class Answerer:
         referring = np.array([_starts_by_referring(t) for t in texts])
         # What the question pins down (its years and rare names) should be where the answer is.
         constrained = _constraint_share(index, question, sentence_ids)
-        # A follow-up usually asks about what was just quoted or right next to it.
+        # A follow-up usually asks about what was just quoted or right next to it, and a
+        # conversation reads forward: the sentence after the last quote is the likeliest next.
         near_previous = np.array(
             [any(abs(s - p) <= 1 for p in previous_quotes) for s in sentence_ids]
+        )
+        continues_previous = np.array(
+            [bool(previous_quotes) and s == max(previous_quotes) + 1 for s in sentence_ids]
+        )
+        # "What else ...?" asks for something not yet said.
+        repeated = np.array(
+            [asks_for_more(question) and s in previous_quotes for s in sentence_ids]
         )
         score = (
             similarity
@@ -294,6 +312,8 @@ class Answerer:
             + opts.answer_type_weight * typed
             - opts.referring_penalty * referring
             + opts.locality_weight * near_previous
+            + opts.continuation_weight * continues_previous
+            - opts.repeat_penalty * repeated
             + opts.constraint_weight * constrained
         )
         order = np.argsort(-score, kind="stable")
@@ -527,15 +547,19 @@ def _quoted_sentence_ids(index: LoadedIndex, history: Sequence[Turn]) -> set[int
     return {sid for text in quoted for sid in index.sentence_ids_by_text.get(text, [])}
 
 
-def _weighted_stems(index: LoadedIndex, query: str) -> dict[str, float]:
-    """Query stems weighted by rarity in the corpus: rare words say more about what is asked."""
+def _weighted_stems(index: LoadedIndex, query: str, question: str) -> dict[str, float]:
+    """Query stems weighted by rarity in the corpus: rare words say more about what is asked.
+    Words carried over from earlier turns count half: they find the topic, the user's own
+    words say what is asked about it."""
     weights: dict[str, float] = {}
     n = max(len(index.passages), 1)
+    own = {stem(t) for t in content_terms(expand_acronyms(question, index.acronyms))}
     for term in content_terms(query):
         if term in QUERY_FILLER:
             continue
         df = index.document_frequency(term)
-        weights[stem(term)] = float(np.log(1 + n / (1 + df)))
+        key = stem(term)
+        weights[key] = float(np.log(1 + n / (1 + df))) * (1.0 if key in own else 0.5)
     return weights
 
 
