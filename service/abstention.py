@@ -21,7 +21,7 @@ import numpy as np
 
 from index.text import QUERY_FILLER, content_terms, stem, tokenize
 
-from .answer_types import expected_answer_type, has_answer_type
+from .answer_types import REQUIRED_TYPES, expected_answer_type, has_answer_type
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _ORDINAL = re.compile(
@@ -250,7 +250,7 @@ def judge(evidence: Evidence, policy: AbstentionPolicy) -> Verdict:
     if evidence.top_score < policy.min_top_score:
         return Verdict(False, "nothing in the corpus is close to the question", signals)
     expected = expected_answer_type(evidence.question)
-    if expected is not None and not has_answer_type(expected, answer):
+    if expected in REQUIRED_TYPES and not has_answer_type(expected, answer):
         return Verdict(False, f"the evidence holds no {expected}", signals)
     strangers = unknown_names(evidence.question, evidence.document_frequency)
     if strangers:

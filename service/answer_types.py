@@ -11,17 +11,24 @@ _TYPE_PATTERNS = (
         "date",
         re.compile(
             r"(^\W*|[,;?.!]\s*|\b(?:and|or|but)\s+)when\b"
-            r"|\b(what year|which year|what date|since when|what month)\b"
+            r"|\b(what|which) (year|date|month|day)\b|\bsince when\b"
         ),
     ),
     (
         "number",
         re.compile(
-            r"\b(how many|how much|what percentage|what share|what proportion|how big|how large|"
+            r"\b(how many|what percentage|what share|what proportion|how much(?! (?:room|leeway|"
+            r"latitude|power|influence|control|freedom|say|discretion|progress|attention|support|"
+            r"pressure|of)\b)|"
             r"what number|what rank|which rank|rank(ed)?|percent(age)?|quota)\b"
         ),
     ),
+    # "How much room do officials have?" wants no figure ("how much oil?" does, above), nor
+    # does "how big a problem": a preference in sentence choice, never a reason to abstain.
+    ("amount", re.compile(r"\b(how much|how big|how large)\b")),
 )
+# The kinds of answer whose absence means the evidence does not answer the question.
+REQUIRED_TYPES = frozenset({"date", "number", "duration"})
 _MONTH = re.compile(
     r"\b(january|february|march|april|may|june|july|august|september|october|november|december)\b"
 )
@@ -41,7 +48,8 @@ _NUMBER_WORDS = re.compile(
 
 
 def expected_answer_type(question: str) -> str | None:
-    """What kind of answer the question wants: ``date``, ``number``, ``duration`` or None."""
+    """What kind of answer the question wants: ``date``, ``number``, ``duration``, ``amount``
+    or None."""
     lowered = question.lower()
     for name, pattern in _TYPE_PATTERNS:
         if pattern.search(lowered):

@@ -125,6 +125,24 @@ def asks_for_more(question: str) -> bool:
     return _MORE.search(question) is not None
 
 
+_CORE_START = re.compile(
+    r"(?:^|\s[-\u2013\u2014:;]\s|[,;:]\s)((?:what|which|who|whom|whose|when|where|why|how|is|are|"
+    r"was|were|does|do|did|can|could|has|have|will|would|should)\b.*)$",
+    re.IGNORECASE,
+)
+
+
+def question_core(question: str) -> str:
+    """The asking clause of a long question ("I'm writing a piece on ... - what difficulties do
+    women face?" -> "what difficulties do women face?"); short questions are their own core."""
+    if len(question.split()) < 15:
+        return question
+    match = _CORE_START.search(question.strip())
+    if match is None or len(match.group(1).split()) < 4:
+        return question
+    return match.group(1)
+
+
 def looks_like_follow_up(question: str) -> bool:
     """True when a question leans on what came before (pronouns, ellipsis, "and ...")."""
     words = re.findall(r"[a-z']+", question.lower())
@@ -549,11 +567,11 @@ def _quoted_sentence_ids(index: LoadedIndex, history: Sequence[Turn]) -> set[int
 
 def _weighted_stems(index: LoadedIndex, query: str, question: str) -> dict[str, float]:
     """Query stems weighted by rarity in the corpus: rare words say more about what is asked.
-    Words carried over from earlier turns count half: they find the topic, the user's own
-    words say what is asked about it."""
+    Words carried over from earlier turns, and those of a long question's preamble, count half:
+    they set the topic, the asking clause says what is asked about it."""
     weights: dict[str, float] = {}
     n = max(len(index.passages), 1)
-    own = {stem(t) for t in content_terms(expand_acronyms(question, index.acronyms))}
+    own = {stem(t) for t in content_terms(expand_acronyms(question_core(question), index.acronyms))}
     for term in content_terms(query):
         if term in QUERY_FILLER:
             continue
