@@ -103,6 +103,7 @@ class LoadedIndex:
     acronyms: dict[str, str] = field(default_factory=dict, repr=False)
     _aliases: dict[str, set[str]] | None = field(default=None, repr=False)
     _tokens: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
+    _name_frequency: dict[str, int] = field(default_factory=dict, repr=False)
 
     def sentence_stems(self, sentence_id: int) -> frozenset[str]:
         """Stemmed content words of a sentence, acronyms spelled out as in the indexed text
@@ -133,6 +134,27 @@ class LoadedIndex:
             return 0
         indptr = self.bm25.scores["indptr"]  # CSC matrix: one column per token
         return int(indptr[token_id + 1] - indptr[token_id])
+
+    def name_frequency(self, token: str) -> int:
+        """In how many passages ``token`` or a word of its family occurs ("kazakh" counts
+        "Kazakhstan" and "Kazakhstani" too): how common a name is, as name matching sees it."""
+        cached = self._name_frequency.get(token)
+        if cached is not None:
+            return cached
+        family = [
+            token_id
+            for word, token_id in self._vocab.items()
+            if word == token
+            or (
+                len(token) >= 5
+                and len(word) >= 5
+                and (word.startswith(token) or token.startswith(word))
+            )
+        ]
+        indptr, indices = self.bm25.scores["indptr"], self.bm25.scores["indices"]
+        passages = {int(p) for t in family for p in indices[indptr[t] : indptr[t + 1]]}
+        self._name_frequency[token] = len(passages)
+        return len(passages)
 
     def bm25_scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (zeros when no query term is indexed)."""

@@ -61,6 +61,8 @@ class Evidence:
     passage_count: int
     word_vectors: Callable[[list[str]], np.ndarray] | None = None
     name_aliases: Callable[[str], set[str]] = lambda _token: set()
+    # How common a name's word is, counting its family ("kazakh": "Kazakhstan" too).
+    name_frequency: Callable[[str], int] | None = None
 
 
 @dataclass
@@ -193,7 +195,7 @@ def missing_names(evidence: Evidence, policy: AbstentionPolicy) -> list[str]:
     mention: a question about Kashkumbayev is not answered by a sentence about Kozlov."""
     names = telling_names(
         evidence.question,
-        evidence.document_frequency,
+        evidence.name_frequency or evidence.document_frequency,
         evidence.passage_count,
         policy.common_name_share,
     )

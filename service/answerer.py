@@ -352,6 +352,7 @@ class Answerer:
             top_score=float(best_hit),
             top_dense=float(hits[0].dense),
             document_frequency=index.document_frequency,
+            name_frequency=index.name_frequency,
             passage_count=len(index.passages),
             word_vectors=functools.partial(self.word_vectors, index=index),
             name_aliases=index.name_aliases,
@@ -540,7 +541,7 @@ def _constraint_share(index: LoadedIndex, question: str, sentence_ids: list[int]
     """For each sentence, how well it matches what the question pins down: each asked year
     counts 1 when the sentence names it, 0 when it names only other years, ½ when it names
     none; each rare name 1 in the sentence, ½ in its neighbours. Zeros when nothing is pinned."""
-    names = telling_names(question, index.document_frequency, len(index.passages))
+    names = telling_names(question, index.name_frequency, len(index.passages))
     asked_years = years(question)
     if not names and not asked_years:
         return np.zeros(len(sentence_ids))
