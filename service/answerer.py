@@ -104,6 +104,7 @@ class AnswerOptions:
     continuation_weight: float = 0.06
     repeat_penalty: float = 0.12
     constraint_weight: float = 0.5
+    polarity_weight: float = 0.06
 
 
 _FOLLOW_UP_OPENERS = re.compile(
@@ -117,6 +118,11 @@ _REFERRING_WORDS = frozenset(
     anyone anybody""".split()
 )
 _MARKER = re.compile(r"\s*\[\d+\]")
+_NEGATION = re.compile(
+    r"\b(not|no|never|none|without|except|exception|lack|lacks|neither|nor|fail|failed|"
+    r"refuse|refused|deny|denied)\b|n't\b",
+    re.IGNORECASE,
+)
 _MORE = re.compile(r"\b(else|other|another|more|further|besides|apart from)\b", re.IGNORECASE)
 
 
@@ -309,6 +315,13 @@ class Answerer:
         relative_passage = np.array([passage_score[s] - best_hit for s in sentence_ids])
         typed = np.array([expected is not None and has_answer_type(expected, t) for t in texts])
         referring = np.array([_starts_by_referring(t) for t in texts])
+        # "Which treaties has it not ratified?" is answered by "... with the exception of ...".
+        negated = np.array(
+            [
+                _NEGATION.search(question) is not None and _NEGATION.search(t) is not None
+                for t in texts
+            ]
+        )
         # What the question pins down (its years and rare names) should be where the answer is.
         constrained = _constraint_share(index, question, sentence_ids)
         # A follow-up usually asks about what was just quoted or right next to it, and a
@@ -333,6 +346,7 @@ class Answerer:
             + opts.continuation_weight * continues_previous
             - opts.repeat_penalty * repeated
             + opts.constraint_weight * constrained
+            + opts.polarity_weight * negated
         )
         order = np.argsort(-score, kind="stable")
         best = sentence_ids[int(order[0])]
