@@ -21,6 +21,8 @@ from service.state import AppState, IndexHolder
 CORPUS = PROJECT_ROOT / "corpus"
 BRIEFING = CORPUS / "kazakhstan-human-rights-situation.txt"
 DEV_SET = Path(__file__).parent / "data" / "dev.jsonl"
+# Questions we wrote in other words than the dev set, before tuning on it (README, Quality).
+HOLDOUT_SET = Path(__file__).parent / "data" / "holdout.jsonl"
 
 
 @pytest.fixture(scope="session")

@@ -5,17 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from service.abstention import constraint_mismatch, question_names
+from index.text import stem
+from service.abstention import constraint_mismatch, question_names, unknown_names
 from service.answerer import (
     Turn,
+    asks_for_more,
     expected_answer_type,
     fold_history,
     has_answer_type,
     looks_like_follow_up,
+    question_core,
 )
 from service.evaluation import EvalReport, evaluate, keys_in_answer, load_cases
 from service.state import AppState
-from tests.conftest import DEV_SET
+from tests.conftest import DEV_SET, HOLDOUT_SET
 
 
 @pytest.fixture(scope="module")
@@ -23,15 +26,20 @@ def dev_report(app_state: AppState) -> EvalReport:
     return evaluate(app_state.answerer, load_cases(DEV_SET))
 
 
+@pytest.fixture(scope="module")
+def holdout_report(app_state: AppState) -> EvalReport:
+    return evaluate(app_state.answerer, load_cases(HOLDOUT_SET))
+
+
 @pytest.mark.parametrize(
     ("metric", "floor"),
     [
-        ("r_at_1", 0.82),
-        ("r_at_3", 0.93),
-        ("mrr", 0.88),
-        ("answer_accuracy", 0.80),
+        ("r_at_1", 0.86),
+        ("r_at_3", 0.95),
+        ("mrr", 0.91),
+        ("answer_accuracy", 0.84),
         ("follow_up_r_at_3", 0.90),
-        ("follow_up_answer_accuracy", 0.70),
+        ("follow_up_answer_accuracy", 0.80),
         ("abstention_accuracy", 0.45),
     ],
 )
@@ -39,6 +47,28 @@ def test_quality_dev_metric_does_not_regress(
     dev_report: EvalReport, metric: str, floor: float
 ) -> None:
     assert dev_report.metrics[metric] >= floor, dev_report.misses()
+
+
+@pytest.mark.parametrize(
+    ("metric", "floor"),
+    [
+        ("r_at_1", 0.89),
+        ("r_at_3", 0.94),
+        ("answer_accuracy", 0.84),
+        ("follow_up_answer_accuracy", 0.80),
+        ("abstention_accuracy", 0.30),
+    ],
+)
+def test_quality_holdout_metric_does_not_regress(
+    holdout_report: EvalReport, metric: str, floor: float
+) -> None:
+    # A second set in other words than dev.jsonl: a change tuned to the dev wording alone
+    # shows up here.
+    assert holdout_report.metrics[metric] >= floor, holdout_report.misses()
+
+
+def test_quality_holdout_false_abstention_stays_rare(holdout_report: EvalReport) -> None:
+    assert holdout_report.metrics["false_abstention_rate"] <= 0.03, holdout_report.misses()
 
 
 def test_quality_false_abstention_stays_rare(dev_report: EvalReport) -> None:
@@ -150,3 +180,75 @@ def test_api_follow_up_uses_history(client) -> None:  # type: ignore[no-untyped-
     assert second["standalone_question"] != "why?"
     assert second["answered"] is True
     assert "technical" in second["answer"]
+
+
+def test_stems_meet_across_word_forms() -> None:
+    assert stem("religion") == stem("religious")
+    assert stem("ratify") == stem("ratified")
+    assert stem("party") == stem("parties")
+    assert stem("prohibition") == stem("prohibits")
+
+
+def test_dates_are_not_counts() -> None:
+    assert not has_answer_type("number", "Since independence from the Soviet Union in 1991, ...")
+    assert not has_answer_type("number", "On 16 December 2011, security forces swept in.")
+    assert has_answer_type("number", "At least 12 protesters were shot dead.")
+    assert has_answer_type("number", "after receiving three warnings in February 2014")
+
+
+def test_how_much_asks_for_a_figure_only_of_a_quantity() -> None:
+    assert expected_answer_type("How much oil does Kazakhstan export?") == "number"
+    assert expected_answer_type("How much room do officials have to refuse?") == "amount"
+    assert expected_answer_type("In which month and year was he convicted?") == "date"
+
+
+def test_question_core_drops_a_long_preamble() -> None:
+    question = (
+        "I'm writing a piece on gender inequality in the region - leaving violence aside, "
+        "what difficulties do Kazakh women face at work?"
+    )
+    assert question_core(question) == "what difficulties do Kazakh women face at work?"
+    assert question_core("Who is Kozlov?") == "Who is Kozlov?"
+
+
+def test_asks_for_more() -> None:
+    assert asks_for_more("What else did it call for?")
+    assert not asks_for_more("What did it call for?")
+
+
+def test_unknown_multi_word_names_are_strangers(app_state: AppState) -> None:
+    frequency = app_state.holder.current().document_frequency
+    assert unknown_names("What did Human Rights Watch report?", frequency) == ["human rights watch"]
+    assert unknown_names("What did Reporters Without Borders report?", frequency) == []
+    # American spelling of a name the briefing writes the British way.
+    organisation = "What did the Organization for Security and Cooperation in Europe say?"
+    assert unknown_names(organisation, frequency) == []
+
+
+def test_a_question_about_an_unknown_organisation_is_not_answered(app_state: AppState) -> None:
+    answer = app_state.answerer.ask("What did Human Rights Watch report about Zhanaozen?")
+    assert answer.answered is False
+
+
+def test_name_frequency_counts_the_word_family(app_state: AppState) -> None:
+    index = app_state.holder.current()
+    assert index.document_frequency("kazakh") < index.name_frequency("kazakh")
+    assert index.name_frequency("kazakh") >= index.document_frequency("kazakhstan")
+
+
+def test_a_follow_up_asking_what_else_moves_on(app_state: AppState) -> None:
+    quoted = (
+        "The resolution stressed the importance of workers\u2019 rights and called for a review "
+        "of religious legislation."
+    )
+    history = [Turn("Did the Parliament's 2013 resolution mention religion?", f"{quoted} [1]")]
+    again = app_state.answerer.ask("What did it call for?", history)
+    more = app_state.answerer.ask("What else did it call for?", history)
+    assert quoted in again.answer
+    assert more.answered
+    assert quoted not in more.answer
+
+
+def test_a_negated_question_prefers_the_exception(app_state: AppState) -> None:
+    answer = app_state.answerer.ask("Which UN conventions has Kazakhstan not ratified?")
+    assert "exception" in answer.answer
