@@ -153,6 +153,8 @@ class LoadedIndex:
         ]
         indptr, indices = self.bm25.scores["indptr"], self.bm25.scores["indices"]
         passages = {int(p) for t in family for p in indices[indptr[t] : indptr[t + 1]]}
+        if len(self._name_frequency) > 50_000:  # questions bring new names; keep memory bounded
+            self._name_frequency.clear()
         self._name_frequency[token] = len(passages)
         return len(passages)
 

@@ -316,12 +316,8 @@ class Answerer:
         typed = np.array([expected is not None and has_answer_type(expected, t) for t in texts])
         referring = np.array([_starts_by_referring(t) for t in texts])
         # "Which treaties has it not ratified?" is answered by "... with the exception of ...".
-        negated = np.array(
-            [
-                _NEGATION.search(question) is not None and _NEGATION.search(t) is not None
-                for t in texts
-            ]
-        )
+        question_negated = _NEGATION.search(question) is not None
+        negated = np.array([question_negated and _NEGATION.search(t) is not None for t in texts])
         # What the question pins down (its years and rare names) should be where the answer is.
         constrained = _constraint_share(index, question, sentence_ids)
         # A follow-up usually asks about what was just quoted or right next to it, and a
@@ -329,9 +325,8 @@ class Answerer:
         near_previous = np.array(
             [any(abs(s - p) <= 1 for p in previous_quotes) for s in sentence_ids]
         )
-        continues_previous = np.array(
-            [bool(previous_quotes) and s == max(previous_quotes) + 1 for s in sentence_ids]
-        )
+        next_sentence = max(previous_quotes) + 1 if previous_quotes else -1
+        continues_previous = np.array([s == next_sentence for s in sentence_ids])
         # "What else ...?" asks for something not yet said.
         repeated = np.array(
             [asks_for_more(question) and s in previous_quotes for s in sentence_ids]
