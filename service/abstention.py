@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Set
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from index.acronyms import expand_acronyms
 from index.text import QUERY_FILLER, content_terms, stem, tokenize
 
 from .answer_types import REQUIRED_TYPES, expected_answer_type, has_answer_type
@@ -41,6 +42,15 @@ class AbstentionPolicy:
 
     min_top_score: float = 0.38
     min_support: float = 0.25
+    # A question word whose addition to the answer raises the answer's similarity to the
+    # question by this much names something the answer lacks (see ``missing_concept``) ...
+    max_concept_gain: float = 0.12
+    # ... unless a word of the evidence is this similar to it (a paraphrase the sentence
+    # model misses: "provincial" for "regional").
+    concept_synonym_floor: float = 0.60
+    concept_probes: int = 2
+    # An answer sentence this close to the question is on point: not probed (saves time).
+    concept_probe_below: float = 0.70
     word_similarity_floor: float = 0.30
     word_similarity_full: float = 0.70
     common_name_share: float = 0.30
@@ -63,6 +73,10 @@ class Evidence:
     name_aliases: Callable[[str], set[str]] = lambda _token: set()
     # How common a name's word is, counting its family ("kazakh": "Kazakhstan" too).
     name_frequency: Callable[[str], int] | None = None
+    # Acronym -> long form, to read the question and the evidence with acronyms spelled out.
+    acronyms: Mapping[str, str] = field(default_factory=dict)
+    # Similarity gain of the question to the answer when each word is added to the answer.
+    concept_gains: Callable[[list[str]], list[float]] | None = None
 
 
 @dataclass
@@ -239,6 +253,70 @@ def support(evidence: Evidence, policy: AbstentionPolicy) -> tuple[float, list[s
     return share, missing
 
 
+_QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
+
+
+def _family_member(term: str, words: Set[str]) -> bool:
+    """``term`` shares a stem with a word, or begins one ("kazakh" in "kazakhstan")."""
+    return len(term) >= 5 and any(
+        len(w) >= 5 and (w.startswith(term) or term.startswith(w)) for w in words
+    )
+
+
+def unsupported_terms(evidence: Evidence) -> list[str]:
+    """The question's topical words that the evidence does not contain in any form: not by
+    stem, not as a word family, not through an acronym's long form. Acronyms the question
+    uses are read as their long forms ("MEPs" is "Members of the European Parliament")."""
+    context = expand_acronyms(evidence.context, evidence.acronyms)
+    words = set(content_terms(context))
+    stems_present = {stem(w) for w in words}
+    written_acronyms = {m.group(0).lower() for m in _ACRONYM.finditer(evidence.question)}
+    question = expand_acronyms(evidence.question, evidence.acronyms)
+    return [
+        t
+        for t in content_terms(question)
+        if t not in QUERY_FILLER
+        and t not in _QUESTION_WORDS
+        and t not in written_acronyms
+        and stem(t) not in stems_present
+        and not _family_member(t, words)
+    ]
+
+
+def missing_concept(evidence: Evidence, policy: AbstentionPolicy) -> tuple[str, float] | None:
+    """A word of the question naming something the answer does not say, with its gain.
+
+    The sentence model is asked directly: each unsupported question word is appended to the
+    answer, and the gain in similarity to the question is measured. A word whose meaning the
+    answer already carries in other words ("demonstrators" for "protesters") adds little; one
+    it lacks ("injured", "wage", "verdict") adds a lot. Words with a close synonym in the
+    evidence are not probed, and at most ``policy.concept_probes`` words are (the least
+    supported first), so the check costs one small batch of embeddings.
+    Returns None when nothing is missing.
+    """
+    if (
+        evidence.concept_gains is None
+        or evidence.sentence_similarity >= policy.concept_probe_below
+    ):
+        return None
+    terms = unsupported_terms(evidence)
+    if terms and evidence.word_vectors is not None:
+        context_words = content_terms(evidence.context)
+        if context_words:
+            vectors = evidence.word_vectors(terms + context_words)
+            closest = (vectors[: len(terms)] @ vectors[len(terms) :].T).max(axis=1)
+            ranked = np.argsort(closest, kind="stable")
+            terms = [terms[i] for i in ranked if closest[i] < policy.concept_synonym_floor]
+    terms = terms[: policy.concept_probes]
+    if not terms:
+        return None
+    gains = evidence.concept_gains(terms)
+    worst = int(np.argmax(gains))
+    if gains[worst] < policy.max_concept_gain:
+        return None
+    return terms[worst], float(gains[worst])
+
+
 def judge(evidence: Evidence, policy: AbstentionPolicy) -> Verdict:
     """Decide whether ``evidence`` answers its question."""
     signals = {
@@ -264,4 +342,8 @@ def judge(evidence: Evidence, policy: AbstentionPolicy) -> Verdict:
     signals["support"] = round(share, 4)
     if share < policy.min_support:
         return Verdict(False, f"the evidence does not mention {', '.join(missing[:3])}", signals)
+    lacking = missing_concept(evidence, policy)
+    if lacking is not None:
+        signals["concept_gain"] = round(lacking[1], 4)
+        return Verdict(False, f"the evidence says nothing about {lacking[0]}", signals)
     return Verdict(True, "answered", signals)

@@ -365,8 +365,21 @@ class Answerer:
             passage_count=len(index.passages),
             word_vectors=functools.partial(self.word_vectors, index=index),
             name_aliases=index.name_aliases,
+            acronyms=index.acronyms,
+            concept_gains=functools.partial(self._concept_gains, index, best, question_vector),
         )
         return chosen, evidence
+
+    def _concept_gains(
+        self, index: LoadedIndex, sentence_id: int, question_vector: np.ndarray, words: list[str]
+    ) -> list[float]:
+        """How much closer the answer sentence gets to the question when each word is added
+        to it. The sentence's own vector is in the index (embedded with acronyms spelled out,
+        as here), so only the variants are embedded."""
+        sentence = expand_acronyms(index.sentences[sentence_id].text, index.acronyms)
+        variants = self.embedder.encode([f"{sentence} {w}" for w in words])
+        base = float(index.sentence_vectors[sentence_id] @ question_vector)
+        return [float(v @ question_vector) - base for v in variants]
 
     def _second_sentence(
         self,

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from index.text import stem
-from service.abstention import constraint_mismatch, question_names, unknown_names
+from service.abstention import (
+    Evidence,
+    constraint_mismatch,
+    question_names,
+    unknown_names,
+    unsupported_terms,
+)
 from service.answerer import (
     Turn,
     asks_for_more,
@@ -40,7 +46,7 @@ def holdout_report(app_state: AppState) -> EvalReport:
         ("answer_accuracy", 0.84),
         ("follow_up_r_at_3", 0.90),
         ("follow_up_answer_accuracy", 0.80),
-        ("abstention_accuracy", 0.45),
+        ("abstention_accuracy", 0.55),
     ],
 )
 def test_quality_dev_metric_does_not_regress(
@@ -56,7 +62,7 @@ def test_quality_dev_metric_does_not_regress(
         ("r_at_3", 0.94),
         ("answer_accuracy", 0.84),
         ("follow_up_answer_accuracy", 0.80),
-        ("abstention_accuracy", 0.30),
+        ("abstention_accuracy", 0.45),
     ],
 )
 def test_quality_holdout_metric_does_not_regress(
@@ -252,3 +258,50 @@ def test_a_follow_up_asking_what_else_moves_on(app_state: AppState) -> None:
 def test_a_negated_question_prefers_the_exception(app_state: AppState) -> None:
     answer = app_state.answerer.ask("Which UN conventions has Kazakhstan not ratified?")
     assert "exception" in answer.answer
+
+
+def test_unsupported_terms_skip_what_the_evidence_holds_in_any_form() -> None:
+    evidence = Evidence(
+        question="Did MEPs say the Kazakh protesters were injured?",
+        standalone="",
+        answer_sentences=["The EP said protesters in Kazakhstan were shot."],
+        context="The EP said protesters in Kazakhstan were shot.",
+        sentence_similarity=0.5,
+        top_score=0.5,
+        top_dense=0.5,
+        document_frequency=lambda _term: 1,
+        passage_count=10,
+        acronyms={"EP": "European Parliament", "MEP": "Member of the European Parliament"},
+    )
+    # "MEPs" is read as "Members of the European Parliament"; "Kazakh" is in "Kazakhstan".
+    assert unsupported_terms(evidence) == ["members", "injured"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the minimum wage in Kazakhstan?",
+        "Is same-sex marriage legal in Kazakhstan?",
+        "How many journalists were killed in Kazakhstan in 2014?",
+    ],
+)
+def test_a_question_about_something_the_answer_lacks_is_not_answered(
+    app_state: AppState, question: str
+) -> None:
+    answer = app_state.answerer.ask(question)
+    assert answer.answered is False
+    assert answer.citations == []
+
+
+@pytest.mark.parametrize(
+    ("question", "key"),
+    [
+        ("How many demonstrators lost their lives in Zhanaozen?", "12"),
+        ("Does the president also run provincial and municipal administrations?", "regional"),
+        ("Is violence against women worse in the countryside?", "rural"),
+    ],
+)
+def test_a_paraphrase_is_still_answered(app_state: AppState, question: str, key: str) -> None:
+    answer = app_state.answerer.ask(question)
+    assert answer.answered is True
+    assert key in answer.answer
