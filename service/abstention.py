@@ -294,10 +294,7 @@ def missing_concept(evidence: Evidence, policy: AbstentionPolicy) -> tuple[str, 
     supported first), so the check costs one small batch of embeddings.
     Returns None when nothing is missing.
     """
-    if (
-        evidence.concept_gains is None
-        or evidence.sentence_similarity >= policy.concept_probe_below
-    ):
+    if evidence.concept_gains is None or evidence.sentence_similarity >= policy.concept_probe_below:
         return None
     terms = unsupported_terms(evidence)
     if terms and evidence.word_vectors is not None:

@@ -118,6 +118,8 @@ _REFERRING_WORDS = frozenset(
     anyone anybody""".split()
 )
 _MARKER = re.compile(r"\s*\[\d+\]")
+# How much an asked year or name counts when it is in the sentence's neighbour, not in it.
+_NEIGHBOUR_CREDIT = 0.9
 _NEGATION = re.compile(
     r"\b(not|no|never|none|without|except|exception|lack|lacks|neither|nor|fail|failed|"
     r"refuse|refused|deny|denied)\b|n't\b",
@@ -560,22 +562,38 @@ def _boost_previous_sections(
 
 
 def _constraint_share(index: LoadedIndex, question: str, sentence_ids: list[int]) -> np.ndarray:
-    """For each sentence, how well it matches what the question pins down: each asked year
-    counts 1 when the sentence names it, 0 when it names only other years, ½ when it names
-    none; each rare name 1 in the sentence, ½ in its neighbours. Zeros when nothing is pinned."""
+    """For each sentence, how well it matches what the question pins down: each asked year or
+    rare name counts 1 when the sentence names it and 0.9 when a neighbour does (a sentence
+    is read in its context: "The resolution stressed ..." follows "In April 2013 the EP
+    adopted a resolution"); a year counts 0 when the sentence names only other years, ½ when
+    no year is near. Zeros when nothing is pinned."""
     names = telling_names(question, index.name_frequency, len(index.passages))
     asked_years = years(question)
     if not names and not asked_years:
         return np.zeros(len(sentence_ids))
     shares = []
     for sid in sentence_ids:
+        neighbours = _neighbours(index, sid)
         own = index.sentence_tokens(sid)
-        nearby = own.union(*(index.sentence_tokens(n) for n in _neighbours(index, sid)))
+        nearby = own.union(*(index.sentence_tokens(n) for n in neighbours))
         in_sentence = names_present(names, own, index.name_aliases)
         near = names_present(names, nearby, index.name_aliases)
-        points = [1.0 if a else 0.5 if b else 0.0 for a, b in zip(in_sentence, near, strict=True)]
+        points = [
+            1.0 if a else _NEIGHBOUR_CREDIT if b else 0.0
+            for a, b in zip(in_sentence, near, strict=True)
+        ]
         mentioned = years(index.sentences[sid].text)
-        points += [1.0 if y in mentioned else 0.0 if mentioned else 0.5 for y in asked_years]
+        near_years = set().union(*(years(index.sentences[n].text) for n in neighbours))
+        points += [
+            1.0
+            if y in mentioned
+            else 0.0
+            if mentioned
+            else _NEIGHBOUR_CREDIT
+            if y in near_years
+            else 0.5
+            for y in asked_years
+        ]
         shares.append(sum(points) / len(points))
     return np.array(shares)
 
