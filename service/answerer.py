@@ -105,6 +105,7 @@ class AnswerOptions:
     repeat_penalty: float = 0.12
     constraint_weight: float = 0.5
     polarity_weight: float = 0.06
+    overview_weight: float = 0.1
 
 
 _FOLLOW_UP_OPENERS = re.compile(
@@ -126,6 +127,25 @@ _NEGATION = re.compile(
     re.IGNORECASE,
 )
 _MORE = re.compile(r"\b(else|other|another|more|further|besides|apart from)\b", re.IGNORECASE)
+
+
+_OVERVIEW = re.compile(
+    r"\b(?:main|key|major|principal|central)\s+(?:\w+\s+){0,3}?(?:concerns|issues|problems|"
+    r"points|topics|areas|themes|findings|messages|worries)\b|\bbig picture\b|\boverview\b|"
+    r"\bsummar(?:y|ise|ize)\b|\bin a nutshell\b|\bwhat is (?:this|the) \w+ about\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_overview(question: str) -> bool:
+    """True when a question asks for the gist ("what are the main concerns?")."""
+    return _OVERVIEW.search(question) is not None
+
+
+def _in_lead(index: LoadedIndex, sentence_id: int) -> bool:
+    """The sentence is part of its document's opening summary (before the first heading)."""
+    sentence = index.sentences[sentence_id]
+    return sentence.section == index.documents[sentence.document_id].title
 
 
 def asks_for_more(question: str) -> bool:
@@ -320,6 +340,10 @@ class Answerer:
         # "Which treaties has it not ratified?" is answered by "... with the exception of ...".
         question_negated = _NEGATION.search(question) is not None
         negated = np.array([question_negated and _NEGATION.search(t) is not None for t in texts])
+        # "What are the main concerns?" is answered by the document's opening summary.
+        overview = np.array(
+            [asks_for_overview(question) and _in_lead(index, s) for s in sentence_ids]
+        )
         # What the question pins down (its years and rare names) should be where the answer is.
         constrained = _constraint_share(index, question, sentence_ids)
         # A follow-up usually asks about what was just quoted or right next to it, and a
@@ -344,6 +368,7 @@ class Answerer:
             - opts.repeat_penalty * repeated
             + opts.constraint_weight * constrained
             + opts.polarity_weight * negated
+            + opts.overview_weight * overview
         )
         order = np.argsort(-score, kind="stable")
         best = sentence_ids[int(order[0])]
