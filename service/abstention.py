@@ -22,7 +22,13 @@ import numpy as np
 from index.acronyms import expand_acronyms
 from index.text import QUERY_FILLER, content_terms, stem, tokenize
 
-from .answer_types import REQUIRED_TYPES, expected_answer_type, has_answer_type
+from .answer_types import (
+    OVERVIEW_WORDS,
+    REQUIRED_TYPES,
+    asks_for_overview,
+    expected_answer_type,
+    has_answer_type,
+)
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _ORDINAL = re.compile(
@@ -227,7 +233,8 @@ def support(evidence: Evidence, policy: AbstentionPolicy) -> tuple[float, list[s
     Returns:
         The share, and the words that found no support.
     """
-    terms = [t for t in content_terms(evidence.question) if t not in QUERY_FILLER]
+    ignored = _ignored_words(evidence.question)
+    terms = [t for t in content_terms(evidence.question) if t not in ignored]
     if not terms:
         return 1.0, []
     answer_terms = content_terms(" ".join(evidence.answer_sentences))
@@ -256,6 +263,12 @@ def support(evidence: Evidence, policy: AbstentionPolicy) -> tuple[float, list[s
 _QUESTION_WORDS = frozenset("what which who whom whose when where why how".split())
 
 
+def _ignored_words(question: str) -> frozenset[str]:
+    """Question words no evidence has to hold: chat filler, and for a question asking for the
+    gist, the words that ask for it ("main", "issues")."""
+    return QUERY_FILLER | OVERVIEW_WORDS if asks_for_overview(question) else QUERY_FILLER
+
+
 def _family_member(term: str, words: Set[str]) -> bool:
     """``term`` shares a stem with a word, or begins one ("kazakh" in "kazakhstan")."""
     return len(term) >= 5 and any(
@@ -272,10 +285,11 @@ def unsupported_terms(evidence: Evidence) -> list[str]:
     stems_present = {stem(w) for w in words}
     written_acronyms = {m.group(0).lower() for m in _ACRONYM.finditer(evidence.question)}
     question = expand_acronyms(evidence.question, evidence.acronyms)
+    ignored = _ignored_words(evidence.question)
     return [
         t
         for t in content_terms(question)
-        if t not in QUERY_FILLER
+        if t not in ignored
         and t not in _QUESTION_WORDS
         and t not in written_acronyms
         and stem(t) not in stems_present

@@ -66,3 +66,24 @@ def has_answer_type(kind: str, text: str) -> bool:
         return bool(_YEAR_OR_DAY.search(lowered) or _MONTH.search(lowered))
     undated = _DATE.sub(" ", lowered)
     return any(ch.isdigit() for ch in undated) or bool(_NUMBER_WORDS.search(undated))
+
+
+_OVERVIEW = re.compile(
+    r"\b(?:main|key|major|principal|central)\s+(?:\w+\s+){0,3}?(?:concerns|issues|problems|"
+    r"points|topics|areas|themes|findings|messages|worries)\b|\bbig picture\b|\boverview\b|"
+    r"\bsummar(?:y|ise|ize)\b|\bin a nutshell\b|\bwhat is (?:this|the) \w+ about\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_overview(question: str) -> bool:
+    """True when a question asks for the gist ("what are the main concerns?")."""
+    return _OVERVIEW.search(question) is not None
+
+
+# Words that ask for the gist rather than name a topic: no evidence has to hold them.
+OVERVIEW_WORDS = frozenset(
+    """main key major principal central concerns issues problems points topics areas themes
+    findings messages worries big picture overview summary summarise summarize nutshell
+    highlights highlight""".split()
+)

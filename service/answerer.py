@@ -30,7 +30,7 @@ from .abstention import (
     telling_names,
     years,
 )
-from .answer_types import expected_answer_type, has_answer_type
+from .answer_types import asks_for_overview, expected_answer_type, has_answer_type
 
 NOT_IN_CORPUS = (
     "The briefing does not answer this. Nothing in the indexed documents states it, "
@@ -105,7 +105,7 @@ class AnswerOptions:
     repeat_penalty: float = 0.12
     constraint_weight: float = 0.5
     polarity_weight: float = 0.06
-    overview_weight: float = 0.1
+    overview_weight: float = 0.3
 
 
 _FOLLOW_UP_OPENERS = re.compile(
@@ -129,17 +129,15 @@ _NEGATION = re.compile(
 _MORE = re.compile(r"\b(else|other|another|more|further|besides|apart from)\b", re.IGNORECASE)
 
 
-_OVERVIEW = re.compile(
-    r"\b(?:main|key|major|principal|central)\s+(?:\w+\s+){0,3}?(?:concerns|issues|problems|"
-    r"points|topics|areas|themes|findings|messages|worries)\b|\bbig picture\b|\boverview\b|"
-    r"\bsummar(?:y|ise|ize)\b|\bin a nutshell\b|\bwhat is (?:this|the) \w+ about\b",
-    re.IGNORECASE,
-)
-
-
-def asks_for_overview(question: str) -> bool:
-    """True when a question asks for the gist ("what are the main concerns?")."""
-    return _OVERVIEW.search(question) is not None
+def _lead_sentences(index: LoadedIndex, document_id: str) -> list[int]:
+    """The sentences of a document's opening summary."""
+    title = index.documents[document_id].title
+    return [
+        sid
+        for passage in index.passages
+        if passage.document_id == document_id and passage.section == title
+        for sid in passage.sentence_ids
+    ]
 
 
 def _in_lead(index: LoadedIndex, sentence_id: int) -> bool:
@@ -326,6 +324,12 @@ class Answerer:
         for hit in top:
             for sid in index.passages[hit.passage_id].sentence_ids:
                 passage_score[sid] = max(passage_score.get(sid, -1.0), hit.score)
+        if asks_for_overview(question):
+            # The opening summary answers "what are the main points?" even when no passage
+            # of it ranks high: such a question has few topic words to rank by.
+            document = index.passages[hits[0].passage_id].document_id
+            for sid in _lead_sentences(index, document):
+                passage_score.setdefault(sid, best_hit)
         sentence_ids = list(passage_score)
         vectors = index.sentence_vectors[sentence_ids]
         # The folded query finds the topic; the user's own words say what is asked about it.
