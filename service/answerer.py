@@ -280,7 +280,7 @@ class Answerer:
         question_vector = (
             query_vector if query == own_words else self.embedder.encode_one(own_words)
         )
-        chosen, evidence = self._choose_sentences(
+        chosen, runners_up, evidence = self._choose_sentences(
             index,
             hits,
             query,
@@ -292,7 +292,7 @@ class Answerer:
         verdict = judge(evidence, self.policy)
         if not verdict.answered:
             return self._abstain(index, question, standalone, hits, started, verdict.signals)
-        citations, answer_text = self._cite(index, hits, chosen, top_k)
+        citations, answer_text = self._cite(index, hits, chosen, runners_up, top_k)
         return Answer(
             question=question,
             standalone_question=standalone,
@@ -315,8 +315,9 @@ class Answerer:
         query_vector: np.ndarray,
         question_vector: np.ndarray,
         previous_quotes: set[int],
-    ) -> tuple[list[int], Evidence]:
-        """Pick the answer sentence(s) from the top passages and gather abstention evidence."""
+    ) -> tuple[list[int], list[int], Evidence]:
+        """Pick the answer sentence(s) from the top passages and gather abstention evidence;
+        also returns the other candidate sentences, best first."""
         opts = self.options
         top = hits[: opts.passages_for_sentences]
         best_hit = hits[0].score
@@ -399,7 +400,8 @@ class Answerer:
             acronyms=index.acronyms,
             concept_gains=functools.partial(self._concept_gains, index, best, question_vector),
         )
-        return chosen, evidence
+        runners_up = [sentence_ids[int(i)] for i in order[1:] if sentence_ids[int(i)] not in chosen]
+        return chosen, runners_up, evidence
 
     def _concept_gains(
         self, index: LoadedIndex, sentence_id: int, question_vector: np.ndarray, words: list[str]
@@ -491,9 +493,15 @@ class Answerer:
     # --- citations -----------------------------------------------------------------------------
 
     def _cite(
-        self, index: LoadedIndex, hits: list[Hit], chosen: list[int], top_k: int
+        self,
+        index: LoadedIndex,
+        hits: list[Hit],
+        chosen: list[int],
+        runners_up: list[int],
+        top_k: int,
     ) -> tuple[list[Citation], str]:
-        """Number citations in order of first use in the answer, then add the best other hits."""
+        """Number citations in order of first use in the answer, then add the passages of the
+        runner-up sentences (the next likeliest answers), then the best other hits."""
         ordered_hits: list[Hit] = []
         sentence_passage: dict[int, int] = {}
         for sid in chosen:
@@ -501,6 +509,12 @@ class Answerer:
             sentence_passage[sid] = hit.passage_id
             if all(h.passage_id != hit.passage_id for h in ordered_hits):
                 ordered_hits.append(hit)
+        for sid in runners_up:
+            if len(ordered_hits) >= top_k:
+                break
+            containing = [h for h in hits if sid in index.passages[h.passage_id].sentence_ids]
+            if containing and not _adds_nothing(index, containing[0], ordered_hits):
+                ordered_hits.append(containing[0])
         for hit in hits:
             if len(ordered_hits) >= top_k:
                 break
