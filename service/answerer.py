@@ -669,7 +669,16 @@ def _overlap(query_stems: dict[str, float], present: frozenset[str]) -> float:
     total = sum(query_stems.values())
     if total <= 0:
         return 0.0
-    return sum(w for s, w in query_stems.items() if s in present) / total
+    return sum(w for s, w in query_stems.items() if _stem_present(s, present)) / total
+
+
+def _stem_present(query_stem: str, present: frozenset[str]) -> bool:
+    """The stem is there, or one of its family ("european" and "europ", from "Europe")."""
+    if query_stem in present:
+        return True
+    return len(query_stem) >= 5 and any(
+        len(p) >= 5 and (p.startswith(query_stem) or query_stem.startswith(p)) for p in present
+    )
 
 
 def _covered(query_stems: dict[str, float], present: frozenset[str]) -> set[str]:
