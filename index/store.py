@@ -37,7 +37,7 @@ from .acronyms import corpus_acronyms, expand_acronyms
 from .documents import Document, Section, load_corpus
 from .embedding import Embedder, EmbeddingCache, embed_with_cache
 from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
-from .text import content_terms, stem, stems, tokenize
+from .text import content_terms, same_family, stem, stems, tokenize
 
 FORMAT_VERSION = 4
 KEEP_VERSIONS = 3
@@ -144,12 +144,7 @@ class LoadedIndex:
         family = [
             token_id
             for word, token_id in self._vocab.items()
-            if word == token
-            or (
-                len(token) >= 5
-                and len(word) >= 5
-                and (word.startswith(token) or token.startswith(word))
-            )
+            if word == token or same_family(word, token)
         ]
         indptr, indices = self.bm25.scores["indptr"], self.bm25.scores["indices"]
         passages = {int(p) for t in family for p in indices[indptr[t] : indptr[t + 1]]}

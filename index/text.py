@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _TRANSLATE = str.maketrans(
     {
@@ -170,6 +171,17 @@ def stem(token: str) -> str:
     if token.endswith(("e", "y")) and len(token) > 4:
         token = token[:-1]  # "ratify" meets "ratified", "party" meets "parties"
     return token
+
+
+def same_family(a: str, b: str) -> bool:
+    """Two words of one family: both of five letters or more, one beginning the other
+    ("Europe" and "European", "Kazakh" and "Kazakhstan")."""
+    return len(a) >= 5 and len(b) >= 5 and (a.startswith(b) or b.startswith(a))
+
+
+def in_family(word: str, words: Iterable[str]) -> bool:
+    """``word`` is one of ``words`` or of the family of one of them."""
+    return any(word == w or same_family(word, w) for w in words)
 
 
 def stems(text: str) -> list[str]:

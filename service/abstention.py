@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from index.acronyms import expand_acronyms
-from index.text import QUERY_FILLER, content_terms, stem, tokenize
+from index.text import QUERY_FILLER, content_terms, in_family, stem, tokenize
 
 from .answer_types import (
     OVERVIEW_WORDS,
@@ -150,9 +150,7 @@ def _name_in(
         singular = token.removesuffix("s") if len(token) > 3 else token
         if token in context_tokens or singular in context_tokens:
             return True
-        if len(token) >= 5 and any(
-            len(c) >= 5 and (c.startswith(token) or token.startswith(c)) for c in context_tokens
-        ):
+        if in_family(token, context_tokens):
             return True
         if aliases(token) & context_tokens:
             return True
@@ -269,13 +267,6 @@ def _ignored_words(question: str) -> frozenset[str]:
     return QUERY_FILLER | OVERVIEW_WORDS if asks_for_overview(question) else QUERY_FILLER
 
 
-def _family_member(term: str, words: Set[str]) -> bool:
-    """``term`` shares a stem with a word, or begins one ("kazakh" in "kazakhstan")."""
-    return len(term) >= 5 and any(
-        len(w) >= 5 and (w.startswith(term) or term.startswith(w)) for w in words
-    )
-
-
 def unsupported_terms(evidence: Evidence) -> list[str]:
     """The question's topical words that the evidence does not contain in any form: not by
     stem, not as a word family, not through an acronym's long form. Acronyms the question
@@ -293,7 +284,7 @@ def unsupported_terms(evidence: Evidence) -> list[str]:
         and t not in _QUESTION_WORDS
         and t not in written_acronyms
         and stem(t) not in stems_present
-        and not _family_member(t, words)
+        and not in_family(t, words)
     ]
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from index import Embedder, Hit, LoadedIndex, SearchWeights, search
 from index.acronyms import expand_acronyms
-from index.text import QUERY_FILLER, content_terms, stem
+from index.text import QUERY_FILLER, content_terms, in_family, stem
 
 from .abstention import (
     AbstentionPolicy,
@@ -674,11 +674,7 @@ def _overlap(query_stems: dict[str, float], present: frozenset[str]) -> float:
 
 def _stem_present(query_stem: str, present: frozenset[str]) -> bool:
     """The stem is there, or one of its family ("european" and "europ", from "Europe")."""
-    if query_stem in present:
-        return True
-    return len(query_stem) >= 5 and any(
-        len(p) >= 5 and (p.startswith(query_stem) or query_stem.startswith(p)) for p in present
-    )
+    return query_stem in present or in_family(query_stem, present)
 
 
 def _covered(query_stems: dict[str, float], present: frozenset[str]) -> set[str]:
