@@ -14,13 +14,16 @@ _TYPE_PATTERNS = (
             r"|\b(what|which) (year|date|month|day)\b|\bsince when\b"
         ),
     ),
+    # A count: "how many protesters" is not answered by "95.55% of votes".
+    ("count", re.compile(r"\bhow many\b")),
+    ("percentage", re.compile(r"\b(what percentage|what share|what proportion|percent(age)?)\b")),
     (
         "number",
         re.compile(
-            r"\b(how many|what percentage|what share|what proportion|how much(?! (?:room|leeway|"
+            r"\b(how much(?! (?:room|leeway|"
             r"latitude|power|influence|control|freedom|say|discretion|progress|attention|support|"
             r"pressure|of)\b)|"
-            r"what number|what rank|which rank|rank(ed)?|percent(age)?|quota)\b"
+            r"what number|what rank|which rank|rank(ed)?|quota)\b"
         ),
     ),
     # "How much room do officials have?" wants no figure ("how much oil?" does, above), nor
@@ -28,7 +31,7 @@ _TYPE_PATTERNS = (
     ("amount", re.compile(r"\b(how much|how big|how large)\b")),
 )
 # The kinds of answer whose absence means the evidence does not answer the question.
-REQUIRED_TYPES = frozenset({"date", "number", "duration"})
+REQUIRED_TYPES = frozenset({"date", "count", "percentage", "number", "duration"})
 _MONTH = re.compile(
     r"\b(january|february|march|april|may|june|july|august|september|october|november|december)\b"
 )
@@ -41,6 +44,8 @@ _YEAR_OR_DAY = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _DATE = re.compile(
     r"\b(\d{1,2}\s+)?" + _MONTH.pattern + r"(\s+\d{4})?|\b(1[89]\d\d|20\d\d)[\u2010-]?(\d{2,4})?\b"
 )
+_PERCENTAGE = re.compile(r"\d\s*%|\bper ?cent\b")
+_PERCENTAGE_FIGURE = re.compile(r"\b\d+(?:[.,]\d+)?\s*%|\b\d+(?:[.,]\d+)?\s+per ?cent\b")
 _NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|hundreds?|thousands?|millions?|billions?|dozens?|half)\b"
@@ -48,8 +53,8 @@ _NUMBER_WORDS = re.compile(
 
 
 def expected_answer_type(question: str) -> str | None:
-    """What kind of answer the question wants: ``date``, ``number``, ``duration``, ``amount``
-    or None."""
+    """What kind of answer the question wants: ``duration``, ``date``, ``count``,
+    ``percentage``, ``number``, ``amount`` or None."""
     lowered = question.lower()
     for name, pattern in _TYPE_PATTERNS:
         if pattern.search(lowered):
@@ -58,13 +63,18 @@ def expected_answer_type(question: str) -> str | None:
 
 
 def has_answer_type(kind: str, text: str) -> bool:
-    """Whether ``text`` holds an answer of ``kind`` (a date, a number, a duration)."""
+    """Whether ``text`` holds an answer of ``kind`` (a date, a count, a percentage, a number,
+    a duration)."""
     lowered = text.lower()
     if kind == "duration":
         return bool(_DURATION.search(lowered))
     if kind == "date":
         return bool(_YEAR_OR_DAY.search(lowered) or _MONTH.search(lowered))
+    if kind == "percentage":
+        return bool(_PERCENTAGE.search(lowered))
     undated = _DATE.sub(" ", lowered)
+    if kind == "count":
+        undated = _PERCENTAGE_FIGURE.sub(" ", undated)
     return any(ch.isdigit() for ch in undated) or bool(_NUMBER_WORDS.search(undated))
 
 

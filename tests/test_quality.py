@@ -126,7 +126,7 @@ def test_standalone_question_is_left_alone() -> None:
 def test_answer_types() -> None:
     assert expected_answer_type("When was the code adopted?") == "date"
     assert expected_answer_type("How long did he get?") == "duration"
-    assert expected_answer_type("How many members does a group need?") == "number"
+    assert expected_answer_type("How many members does a group need?") == "count"
     assert expected_answer_type("Why was it shut?") is None
     assert has_answer_type("duration", "He was sentenced to seven and a half years in prison.")
     assert not has_answer_type("date", "There is a broad prohibition on the right to strike.")
@@ -203,6 +203,15 @@ def test_dates_are_not_counts() -> None:
     assert not has_answer_type("number", "On 16 December 2011, security forces swept in.")
     assert has_answer_type("number", "At least 12 protesters were shot dead.")
     assert has_answer_type("number", "after receiving three warnings in February 2014")
+
+
+def test_a_percentage_is_not_a_count() -> None:
+    assert expected_answer_type("How many people died?") == "count"
+    assert expected_answer_type("What share of the vote did he get?") == "percentage"
+    assert not has_answer_type("count", "President Nazarbayev received 95.55% of votes.")
+    assert has_answer_type("count", "and two co-defendants were convicted")
+    assert has_answer_type("percentage", "in spite of a 30% quota")
+    assert not has_answer_type("percentage", "At least 12 protesters were shot dead.")
 
 
 def test_how_much_asks_for_a_figure_only_of_a_quantity() -> None:
