@@ -133,7 +133,8 @@ QUERY_FILLER = frozenset(
     """tell know say says said briefing document according mention mentions mentioned please
     explain describe give list anything something anyone anybody much many kind kinds sort
     happen happened happens get got way ways thing things one ones well still really also does
-    did do done make made want like would could should else whether yes""".split()
+    did do done make made want like would could should else whether yes abbreviation
+    abbreviations abbreviated acronym acronyms initials stand stands""".split()
 )
 _POSSESSIVE = re.compile(r"'s$")
 _TOKEN = re.compile(r"[a-z0-9\u00c0-\u024f\u0400-\u04ff]+(?:[.,'][a-z0-9]+)*")

@@ -362,3 +362,9 @@ def test_term_overlap_meets_word_families() -> None:
     assert _stem_present("european", frozenset({"europ", "union"}))
     assert not _stem_present("europe", frozenset({"union"}))
     assert not _stem_present("law", frozenset({"lawyer"}))  # short stems match exactly only
+
+
+def test_what_an_acronym_stands_for_is_answered(app_state: AppState) -> None:
+    answer = app_state.answerer.ask("What is the acronym KIBHR short for?")
+    assert answer.answered
+    assert "Kazakhstan International Bureau for Human Rights" in answer.answer
