@@ -332,7 +332,7 @@ def judge(evidence: Evidence, policy: AbstentionPolicy) -> Verdict:
     if evidence.top_score < policy.min_top_score:
         return Verdict(False, "nothing in the corpus is close to the question", signals)
     expected = expected_answer_type(evidence.question)
-    if expected in REQUIRED_TYPES and not has_answer_type(expected, answer):
+    if expected in REQUIRED_TYPES and not has_answer_type(expected, answer, evidence.question):
         return Verdict(False, f"the evidence holds no {expected}", signals)
     strangers = unknown_names(evidence.question, evidence.document_frequency)
     if strangers:

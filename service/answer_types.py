@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from index.text import stem
+
 _TYPE_PATTERNS = (
     ("duration", re.compile(r"\bhow long\b")),
     # "when" asks for a date where it opens a question or clause, not in "when it comes to".
@@ -45,7 +47,10 @@ _DATE = re.compile(
     r"\b(\d{1,2}\s+)?" + _MONTH.pattern + r"(\s+\d{4})?|\b(1[89]\d\d|20\d\d)[\u2010-]?(\d{2,4})?\b"
 )
 _PERCENTAGE = re.compile(r"\d\s*%|\bper ?cent\b")
-_PERCENTAGE_FIGURE = re.compile(r"\b\d+(?:[.,]\d+)?\s*%|\b\d+(?:[.,]\d+)?\s+per ?cent\b")
+_PERCENTAGE_FIGURE = re.compile(
+    r"\b\d+(?:[.,]\d+)?\s*(?:%|per ?cent\b)(?:\s+of\s+(?:the\s+)?([a-z]+))?"
+)
+_COUNTED = re.compile(r"\bhow many\s+([a-z]+)")
 _NUMBER_WORDS = re.compile(
     r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
     r"fifty|hundreds?|thousands?|millions?|billions?|dozens?|half)\b"
@@ -62,9 +67,9 @@ def expected_answer_type(question: str) -> str | None:
     return None
 
 
-def has_answer_type(kind: str, text: str) -> bool:
+def has_answer_type(kind: str, text: str, question: str = "") -> bool:
     """Whether ``text`` holds an answer of ``kind`` (a date, a count, a percentage, a number,
-    a duration)."""
+    a duration). ``question`` tells what a count counts."""
     lowered = text.lower()
     if kind == "duration":
         return bool(_DURATION.search(lowered))
@@ -74,7 +79,15 @@ def has_answer_type(kind: str, text: str) -> bool:
         return bool(_PERCENTAGE.search(lowered))
     undated = _DATE.sub(" ", lowered)
     if kind == "count":
-        undated = _PERCENTAGE_FIGURE.sub(" ", undated)
+        # "95.55% of votes" answers "how many votes", not "how many people".
+        counted = _COUNTED.search(question.lower())
+        noun = stem(counted.group(1)) if counted else None
+
+        def unless_of_counted(match: re.Match[str]) -> str:
+            of_what = match.group(1)
+            return match.group(0) if noun and of_what and stem(of_what) == noun else " "
+
+        undated = _PERCENTAGE_FIGURE.sub(unless_of_counted, undated)
     return any(ch.isdigit() for ch in undated) or bool(_NUMBER_WORDS.search(undated))
 
 

@@ -340,7 +340,9 @@ class Answerer:
         texts = [index.sentences[s].text for s in sentence_ids]
         overlap = np.array([_overlap(query_stems, index.sentence_stems(s)) for s in sentence_ids])
         relative_passage = np.array([passage_score[s] - best_hit for s in sentence_ids])
-        typed = np.array([expected is not None and has_answer_type(expected, t) for t in texts])
+        typed = np.array(
+            [expected is not None and has_answer_type(expected, t, question) for t in texts]
+        )
         referring = np.array([_starts_by_referring(t) for t in texts])
         # "Which treaties has it not ratified?" is answered by "... with the exception of ...".
         question_negated = _NEGATION.search(question) is not None
@@ -379,7 +381,7 @@ class Answerer:
         best = sentence_ids[int(order[0])]
         chosen = [best]
         second = self._second_sentence(
-            index, best, sentence_ids, score, order, query_stems, expected
+            index, best, sentence_ids, score, order, query_stems, expected, question
         )
         if second is not None:
             chosen.append(second)
@@ -423,6 +425,7 @@ class Answerer:
         order: np.ndarray,
         query_stems: dict[str, float],
         expected: str | None,
+        question: str,
     ) -> int | None:
         """A second sentence when the best one cannot stand alone or lacks what is asked:
         its antecedent when it opens with "These"/"It", the next sentence when it is a
@@ -442,12 +445,12 @@ class Answerer:
             antecedent = neighbour(-1)
             if antecedent is not None and len(index.sentences[antecedent].text) <= budget + 200:
                 return antecedent
-        if expected is not None and not has_answer_type(expected, text):
+        if expected is not None and not has_answer_type(expected, text, question):
             for offset in (1, -1):
                 candidate = neighbour(offset)
                 if (
                     candidate is not None
-                    and has_answer_type(expected, index.sentences[candidate].text)
+                    and has_answer_type(expected, index.sentences[candidate].text, question)
                     and len(index.sentences[candidate].text) <= budget + 100
                 ):
                     return candidate

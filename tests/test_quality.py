@@ -209,6 +209,9 @@ def test_a_percentage_is_not_a_count() -> None:
     assert expected_answer_type("How many people died?") == "count"
     assert expected_answer_type("What share of the vote did he get?") == "percentage"
     assert not has_answer_type("count", "President Nazarbayev received 95.55% of votes.")
+    # ... unless it is a share of what is counted.
+    votes = "How many votes did Nazarbayev get?"
+    assert has_answer_type("count", "President Nazarbayev received 95.55% of votes.", votes)
     assert has_answer_type("count", "and two co-defendants were convicted")
     assert has_answer_type("percentage", "in spite of a 30% quota")
     assert not has_answer_type("percentage", "At least 12 protesters were shot dead.")
