@@ -85,9 +85,19 @@ class Evidence:
     concept_gains: Callable[[list[str]], list[float]] | None = None
 
 
+_KIND_NAMES = {
+    "date": "date",
+    "count": "count",
+    "percentage": "percentage",
+    "number": "figure",
+    "duration": "duration",
+}
+
+
 @dataclass
 class Verdict:
-    """The decision and the signals behind it (returned for debugging and calibration)."""
+    """The decision, why in words a reader understands ("it says nothing about “wage”"), and
+    the signals behind it (returned for debugging and calibration)."""
 
     answered: bool
     reason: str
@@ -328,24 +338,27 @@ def judge(evidence: Evidence, policy: AbstentionPolicy) -> Verdict:
     }
     answer = " ".join(evidence.answer_sentences)
     if constraint_mismatch(evidence.question, answer, evidence.context):
-        return Verdict(False, "the year or number asked about is not in the evidence", signals)
+        return Verdict(False, "it does not give the year or number you ask about", signals)
     if evidence.top_score < policy.min_top_score:
-        return Verdict(False, "nothing in the corpus is close to the question", signals)
+        return Verdict(False, "nothing in it is close to the question", signals)
     expected = expected_answer_type(evidence.question)
     if expected in REQUIRED_TYPES and not has_answer_type(expected, answer, evidence.question):
-        return Verdict(False, f"the evidence holds no {expected}", signals)
+        return Verdict(False, f"the closest passage gives no {_KIND_NAMES[expected]}", signals)
     strangers = unknown_names(evidence.question, evidence.document_frequency)
     if strangers:
-        return Verdict(False, f"the corpus does not mention {strangers[0]}", signals)
+        return Verdict(False, f"it does not mention {strangers[0].title()}", signals)
     absent = missing_names(evidence, policy)
     if absent:
-        return Verdict(False, f"the evidence is not about {absent[0]}", signals)
+        unknown = all(_unknown_word(t, evidence.document_frequency) for t in absent[0].split())
+        where = "it does not mention" if unknown else "the closest passage is not about"
+        return Verdict(False, f"{where} {absent[0].title()}", signals)
     share, missing = support(evidence, policy)
     signals["support"] = round(share, 4)
     if share < policy.min_support:
-        return Verdict(False, f"the evidence does not mention {', '.join(missing[:3])}", signals)
+        quoted = ", ".join(f"\u201c{m}\u201d" for m in missing[:3])
+        return Verdict(False, f"the closest passage does not mention {quoted}", signals)
     lacking = missing_concept(evidence, policy)
     if lacking is not None:
         signals["concept_gain"] = round(lacking[1], 4)
-        return Verdict(False, f"the evidence says nothing about {lacking[0]}", signals)
+        return Verdict(False, f"it says nothing about \u201c{lacking[0]}\u201d", signals)
     return Verdict(True, "answered", signals)

@@ -291,7 +291,9 @@ class Answerer:
         )
         verdict = judge(evidence, self.policy)
         if not verdict.answered:
-            return self._abstain(index, question, standalone, hits, started, verdict.signals)
+            return self._abstain(
+                index, question, standalone, hits, started, verdict.signals, verdict.reason
+            )
         citations, answer_text = self._cite(index, hits, chosen, runners_up, top_k)
         return Answer(
             question=question,
@@ -539,12 +541,19 @@ class Answerer:
         hits: list[Hit],
         started: float,
         signals: dict[str, float],
+        reason: str | None = None,
     ) -> Answer:
+        # Saying why ("it says nothing about “wage”") lets a reader judge the refusal.
+        text = (
+            f"The briefing does not answer this \u2014 {reason}, so I won't guess."
+            if reason
+            else NOT_IN_CORPUS
+        )
         return Answer(
             question=question,
             standalone_question=standalone,
             answered=False,
-            answer=NOT_IN_CORPUS,
+            answer=text,
             citations=[],
             index_version=index.version,
             took_ms=_elapsed_ms(started),

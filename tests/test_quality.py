@@ -371,3 +371,19 @@ def test_what_an_acronym_stands_for_is_answered(app_state: AppState) -> None:
     answer = app_state.answerer.ask("What is the acronym KIBHR short for?")
     assert answer.answered
     assert "Kazakhstan International Bureau for Human Rights" in answer.answer
+
+
+@pytest.mark.parametrize(
+    ("question", "why"),
+    [
+        ("What is the minimum wage in Kazakhstan?", "says nothing about \u201cwage\u201d"),
+        ("What did Human Rights Watch report?", "does not mention Human Rights Watch"),
+        ("What is the capital of Mongolia?", "does not mention Mongolia"),
+        ("How long was Kashkumbayev sentenced to?", "gives no duration"),
+    ],
+)
+def test_a_refusal_says_why(app_state: AppState, question: str, why: str) -> None:
+    answer = app_state.answerer.ask(question)
+    assert answer.answered is False
+    assert answer.answer.startswith("The briefing does not answer this")
+    assert why in answer.answer
