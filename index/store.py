@@ -12,6 +12,7 @@ Layout of ``index_dir``::
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import datetime as dt
@@ -37,7 +38,7 @@ from .acronyms import corpus_acronyms, expand_acronyms
 from .documents import Document, Section, load_corpus
 from .embedding import Embedder, EmbeddingCache, embed_with_cache
 from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
-from .text import content_terms, same_family, stem, stems, tokenize
+from .text import content_terms, stem, stems, tokenize
 
 FORMAT_VERSION = 4
 KEEP_VERSIONS = 3
@@ -104,6 +105,7 @@ class LoadedIndex:
     _aliases: dict[str, set[str]] | None = field(default=None, repr=False)
     _tokens: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
     _name_frequency: dict[str, int] = field(default_factory=dict, repr=False)
+    _sorted_vocab: list[str] = field(default_factory=list, repr=False)
 
     def sentence_stems(self, sentence_id: int) -> frozenset[str]:
         """Stemmed content words of a sentence, acronyms spelled out as in the indexed text
@@ -141,17 +143,30 @@ class LoadedIndex:
         cached = self._name_frequency.get(token)
         if cached is not None:
             return cached
-        family = [
-            token_id
-            for word, token_id in self._vocab.items()
-            if word == token or same_family(word, token)
-        ]
+        family = [self._vocab[w] for w in self._word_family(token)]
         indptr, indices = self.bm25.scores["indptr"], self.bm25.scores["indices"]
         passages = {int(p) for t in family for p in indices[indptr[t] : indptr[t + 1]]}
         if len(self._name_frequency) > 50_000:  # questions bring new names; keep memory bounded
             self._name_frequency.clear()
         self._name_frequency[token] = len(passages)
         return len(passages)
+
+    def _word_family(self, token: str) -> list[str]:
+        """Indexed words of ``token``'s family: itself, the words it begins, the words that
+        begin it (see :func:`same_family`). Found by bisection in the sorted vocabulary, so a
+        100,000-word vocabulary costs microseconds, not a scan."""
+        if not self._sorted_vocab and self._vocab:
+            self._sorted_vocab = sorted(self._vocab)
+        words = [token] if token in self._vocab else []
+        if len(token) >= 5:
+            start = bisect.bisect_left(self._sorted_vocab, token)
+            for word in self._sorted_vocab[start:]:
+                if not word.startswith(token):
+                    break
+                if word != token:
+                    words.append(word)
+            words += [token[:k] for k in range(5, len(token)) if token[:k] in self._vocab]
+        return words
 
     def bm25_scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (zeros when no query term is indexed)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from index import search
-from index.text import stem
+from index.text import same_family, stem
 from service.abstention import (
     Evidence,
     constraint_mismatch,
@@ -387,3 +387,10 @@ def test_a_refusal_says_why(app_state: AppState, question: str, why: str) -> Non
     assert answer.answered is False
     assert answer.answer.startswith("The briefing does not answer this")
     assert why in answer.answer
+
+
+def test_word_family_lookup_matches_a_full_scan(app_state: AppState) -> None:
+    index = app_state.holder.current()
+    for token in ["kazakh", "kazakhstani", "european", "parliament", "un", "religious"]:
+        scanned = {w for w in index._vocab if w == token or same_family(w, token)}
+        assert set(index._word_family(token)) == scanned, token
