@@ -16,6 +16,7 @@ import bisect
 import contextlib
 import dataclasses
 import datetime as dt
+import difflib
 import errno
 import fcntl
 import hashlib
@@ -44,6 +45,11 @@ FORMAT_VERSION = 4
 KEEP_VERSIONS = 3
 # Exact search is fastest and best below this many passages; above it HNSW keeps queries fast.
 EXACT_SEARCH_LIMIT = 50_000
+# How alike (difflib ratio) an unknown capitalised word and a corpus name must be to be taken
+# for a variant of it: "Nazarbaev"/"Nazarbayev" 0.95, "Janaozen"/"Zhanaozen" 0.82,
+# "Uzbekistan"/"Kazakhstan" 0.60.
+NAME_MATCH_CUTOFF = 0.8
+_CAPITALISED_WORD = re.compile(r"\b[A-Z][a-z]{4,}\b")
 StageCallback = Callable[[str, int, int], None]
 
 
@@ -106,6 +112,8 @@ class LoadedIndex:
     _tokens: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
     _name_frequency: dict[str, int] = field(default_factory=dict, repr=False)
     _sorted_vocab: list[str] = field(default_factory=list, repr=False)
+    _names: list[str] | None = field(default=None, repr=False)
+    _respellings: dict[str, str | None] = field(default_factory=dict, repr=False)
 
     def sentence_stems(self, sentence_id: int) -> frozenset[str]:
         """Stemmed content words of a sentence, acronyms spelled out as in the indexed text
@@ -167,6 +175,36 @@ class LoadedIndex:
                     words.append(word)
             words += [token[:k] for k in range(5, len(token)) if token[:k] in self._vocab]
         return words
+
+    def respell_names(self, text: str) -> str:
+        """``text`` with capitalised words the corpus does not know replaced by the corpus name
+        they are a variant of ("Nazarbaev" -> "Nazarbayev", "Janaozen" -> "Zhanaozen"):
+        transliterations and typos of names are common, and an unknown name means "not in the
+        corpus" to the abstention check."""
+
+        def replace(match: re.Match[str]) -> str:
+            word = match.group(0)
+            lowered = word.lower()
+            if lowered in self._vocab or self.name_frequency(lowered):
+                return word
+            known = self._closest_name(lowered)
+            return known.capitalize() if known else word
+
+        return _CAPITALISED_WORD.sub(replace, text)
+
+    def _closest_name(self, word: str) -> str | None:
+        if word in self._respellings:
+            return self._respellings[word]
+        if self._names is None:
+            corpus = " ".join(d.text for d in self.documents.values())
+            self._names = sorted({w.lower() for w in _CAPITALISED_WORD.findall(corpus)})
+        # Close in length first: difflib is slow over a large vocabulary.
+        candidates = [n for n in self._names if abs(len(n) - len(word)) <= 2]
+        match = difflib.get_close_matches(word, candidates, n=1, cutoff=NAME_MATCH_CUTOFF)
+        if len(self._respellings) > 50_000:
+            self._respellings.clear()
+        self._respellings[word] = match[0] if match else None
+        return self._respellings[word]
 
     def bm25_scores(self, query: str) -> np.ndarray:
         """BM25 score of every passage for ``query`` (zeros when no query term is indexed)."""

@@ -261,12 +261,15 @@ class Answerer:
     def _answer(
         self,
         index: LoadedIndex,
-        question: str,
+        asked: str,
         history: Sequence[Turn],
         top_k: int,
         mode: str,
         started: float,
     ) -> Answer:
+        # Names as the corpus spells them ("Nazarbaev" is "Nazarbayev"), here and in history.
+        question = index.respell_names(asked)
+        history = [Turn(index.respell_names(t.question), t.answer) for t in history]
         standalone = fold_history(question, history)
         # Searched with acronyms spelled out, as the indexed text is ("MEPs" meets "EP").
         query = expand_acronyms(standalone, index.acronyms)
@@ -274,7 +277,7 @@ class Answerer:
         hits = search(index, query, query_vector, k=max(top_k, 10), mode=mode, weights=self.weights)
         hits = _boost_previous_sections(index, hits, history)
         if not hits:
-            return self._abstain(index, question, standalone, [], started, {})
+            return self._abstain(index, asked, standalone, [], started, {})
 
         own_words = expand_acronyms(question.strip(), index.acronyms)
         question_vector = (
@@ -292,11 +295,11 @@ class Answerer:
         verdict = judge(evidence, self.policy)
         if not verdict.answered:
             return self._abstain(
-                index, question, standalone, hits, started, verdict.signals, verdict.reason
+                index, asked, standalone, hits, started, verdict.signals, verdict.reason
             )
         citations, answer_text = self._cite(index, hits, chosen, runners_up, top_k)
         return Answer(
-            question=question,
+            question=asked,
             standalone_question=standalone,
             answered=True,
             answer=answer_text,

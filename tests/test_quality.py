@@ -394,3 +394,26 @@ def test_word_family_lookup_matches_a_full_scan(app_state: AppState) -> None:
     for token in ["kazakh", "kazakhstani", "european", "parliament", "un", "religious"]:
         scanned = {w for w in index._vocab if w == token or same_family(w, token)}
         assert set(index._word_family(token)) == scanned, token
+
+
+@pytest.mark.parametrize(
+    ("question", "key"),
+    [
+        ("What share of the vote did Nazarbaev get in 2011?", "95.55"),
+        ("What is Kashkumbaev accused of?", "praying"),
+        ("What happened in Janaozen in December 2011?", "oil workers"),
+    ],
+)
+def test_a_name_spelled_another_way_is_still_answered(
+    app_state: AppState, question: str, key: str
+) -> None:
+    answer = app_state.answerer.ask(question)
+    assert answer.answered, answer.answer
+    assert key in answer.answer
+    assert answer.question == question  # the response keeps the user's spelling
+
+
+def test_respelling_leaves_other_names_alone(app_state: AppState) -> None:
+    index = app_state.holder.current()
+    assert index.respell_names("Nazarbaev and Janaozen") == "Nazarbayev and Zhanaozen"
+    assert index.respell_names("Uzbekistan and Mongolia") == "Uzbekistan and Mongolia"
