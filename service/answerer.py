@@ -330,7 +330,8 @@ class Answerer:
         for hit in top:
             for sid in index.passages[hit.passage_id].sentence_ids:
                 passage_score[sid] = max(passage_score.get(sid, -1.0), hit.score)
-        if asks_for_overview(question):
+        overview_question = asks_for_overview(question)
+        if overview_question:
             # The opening summary answers "what are the main points?" even when no passage
             # of it ranks high: such a question has few topic words to rank by.
             document = index.passages[hits[0].passage_id].document_id
@@ -353,9 +354,7 @@ class Answerer:
         question_negated = _NEGATION.search(question) is not None
         negated = np.array([question_negated and _NEGATION.search(t) is not None for t in texts])
         # "What are the main concerns?" is answered by the document's opening summary.
-        overview = np.array(
-            [asks_for_overview(question) and _in_lead(index, s) for s in sentence_ids]
-        )
+        overview = np.array([overview_question and _in_lead(index, s) for s in sentence_ids])
         # What the question pins down (its years and rare names) should be where the answer is.
         constrained = _constraint_share(index, question, sentence_ids)
         # A follow-up usually asks about what was just quoted or right next to it, and a
