@@ -131,12 +131,10 @@ _MORE = re.compile(r"\b(else|other|another|more|further|besides|apart from)\b", 
 
 def _lead_sentences(index: LoadedIndex, document_id: str) -> list[int]:
     """The sentences of a document's opening summary."""
-    title = index.documents[document_id].title
     return [
         sid
-        for passage in index.passages
-        if passage.document_id == document_id and passage.section == title
-        for sid in passage.sentence_ids
+        for sid, sentence in enumerate(index.sentences)
+        if sentence.document_id == document_id and _in_lead(index, sid)
     ]
 
 
@@ -365,9 +363,8 @@ class Answerer:
         next_sentence = max(previous_quotes) + 1 if previous_quotes else -1
         continues_previous = np.array([s == next_sentence for s in sentence_ids])
         # "What else ...?" asks for something not yet said.
-        repeated = np.array(
-            [asks_for_more(question) and s in previous_quotes for s in sentence_ids]
-        )
+        more_asked = asks_for_more(question)
+        repeated = np.array([more_asked and s in previous_quotes for s in sentence_ids])
         score = (
             similarity
             + opts.overlap_weight * overlap
