@@ -14,13 +14,15 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
+from pydantic import ValidationError
 
 from index import Document, LoadedIndex
 
 from .answerer import Turn
 from .api import State, answer_response, get_state, rate_limit
-from .settings import PROJECT_ROOT
-from .text_input import InputProblem, clean_question
+from .schemas import AskResponse
+from .settings import PROJECT_ROOT, Settings
+from .text_input import InputProblem, clean_question, decode_history_json, validate_history
 
 router = APIRouter(include_in_schema=False)
 # Autoescape everywhere: questions and corpus text are only ever rendered as text.
@@ -90,19 +92,23 @@ def answer_segments(turn: dict[str, Any]) -> list[tuple[str, int | None, str | N
     return segments
 
 
-def _parse_history(raw: str) -> list[dict[str, Any]]:
-    """Earlier turns carried in the form's hidden field; anything malformed is dropped."""
-    try:
-        data = json.loads(raw) if raw else []
-    except ValueError:
-        return []
-    if not isinstance(data, list):
-        return []
-    turns = []
-    for item in data[-20:]:
-        if isinstance(item, dict) and isinstance(item.get("question"), str):
-            turns.append(item)
-    return turns
+def _form_turns(raw: str, settings: Settings) -> tuple[list[dict[str, Any]], list[Turn]]:
+    """The conversation the form carried back: the turns to show again, and the same turns as
+    the answerer's history. Parsed by the one history path the API uses (same limits, same
+    errors); a turn this page could not have rendered is refused, not shown."""
+    items = decode_history_json(raw)
+    previous = validate_history(items, settings)
+    shown = []
+    for i, item in enumerate(items):
+        try:
+            turn = AskResponse.model_validate(item)
+        except ValidationError:
+            raise InputProblem(f"history.{i}", "the conversation could not be read back") from None
+        # Links are the server's own: a carried-back turn may not point elsewhere.
+        if any(not c.url.startswith("/documents/") for c in turn.citations):
+            raise InputProblem(f"history.{i}", "the conversation could not be read back")
+        shown.append(turn.model_dump())
+    return shown, previous
 
 
 def quoted_numbers(turn: dict[str, Any]) -> list[int]:
@@ -153,14 +159,13 @@ async def chat_form(
 ) -> HTMLResponse:
     """The chat without JavaScript: the form posts here and the page comes back answered."""
     index = state.holder.current()
-    turns = _parse_history(history)
     error = None
     try:
+        turns, previous = _form_turns(history, state.settings)
         cleaned = clean_question(question, state.settings)
     except InputProblem as problem:
-        error = problem.message
+        turns, error = [], problem.message
     else:
-        previous = [Turn(t["question"], str(t.get("answer", ""))) for t in turns]
         answer = await asyncio.to_thread(
             state.answerer.ask, cleaned, previous, state.settings.top_k
         )

@@ -1,8 +1,12 @@
-"""Validation and cleaning of what users type, shared by the API and the form page."""
+"""Validation and cleaning of what users type, shared by the API, the form page and anything
+later that takes a conversation: one parsing path, one set of limits, one kind of error."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from index.text import clean_user_text
 
@@ -33,23 +37,56 @@ def clean_question(raw: str, settings: Settings) -> str:
     return question
 
 
-def validate_ask(body: AskRequest, settings: Settings) -> tuple[str, list[Turn], int]:
-    """(question, history, top_k) from a request, or :class:`InputProblem`."""
-    question = clean_question(body.question, settings)
-    if len(body.history) > settings.max_history_turns:
+def decode_history_json(raw: str) -> list[Any]:
+    """The conversation a client carried as JSON text (the no-JavaScript form's hidden field).
+
+    Anything that is not a JSON list is an :class:`InputProblem`, never an exception that
+    escapes: deeply nested arrays make the decoder recurse past Python's limit (issue #16).
+    """
+    if not raw.strip():
+        return []
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError):
+        raise InputProblem("history", "history must be a JSON list of earlier turns") from None
+    if not isinstance(data, list):
+        raise InputProblem("history", "history must be a JSON list of earlier turns")
+    return data
+
+
+def validate_history(turns: Sequence[Any], settings: Settings) -> list[Turn]:
+    """Earlier turns, checked against the same limits whichever route they came by.
+
+    Each turn is a mapping (or an object with attributes) with a ``question`` string and an
+    optional ``answer`` string.
+    """
+    if len(turns) > settings.max_history_turns:
         raise InputProblem(
             "history",
-            f"history has {len(body.history)} turns; the limit is {settings.max_history_turns}",
+            f"history has {len(turns)} turns; the limit is {settings.max_history_turns}",
         )
     history = []
-    for i, turn in enumerate(body.history):
-        for name, value in (("question", turn.question), ("answer", turn.answer)):
+    for i, turn in enumerate(turns):
+        fields = turn if isinstance(turn, Mapping) else getattr(turn, "__dict__", None)
+        if not isinstance(fields, Mapping):
+            raise InputProblem(f"history.{i}", f"history.{i} must be an object with a question")
+        question, answer = fields.get("question"), fields.get("answer", "")
+        for name, value in (("question", question), ("answer", answer)):
+            if not isinstance(value, str):
+                raise InputProblem(f"history.{i}.{name}", f"history.{i}.{name} must be text")
             if len(value) > settings.max_history_chars:
                 raise InputProblem(
                     f"history.{i}.{name}",
                     f"history.{i}.{name} is longer than {settings.max_history_chars} characters",
                 )
-        history.append(Turn(clean_user_text(turn.question), clean_user_text(turn.answer)))
+        history.append(Turn(clean_user_text(str(question)), clean_user_text(str(answer))))
+    return history
+
+
+def validate_ask(body: AskRequest, settings: Settings) -> tuple[str, list[Turn], int]:
+    """(question, history, top_k) from a request, or :class:`InputProblem`."""
+    question = clean_question(body.question, settings)
+    history = validate_history(body.history, settings)
     top_k = body.top_k if body.top_k is not None else settings.top_k
     if top_k > settings.max_top_k:
         raise InputProblem("top_k", f"top_k must be at most {settings.max_top_k}")

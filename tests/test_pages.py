@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import pytest
 from fastapi.testclient import TestClient
 
 
@@ -87,3 +88,35 @@ def test_chat_form_puts_unquoted_passages_behind_more(client: TestClient) -> Non
     ).text
     assert '<details class="more-sources"><summary>More passages (2)</summary>' in page
     assert page.count('class="citation"') == 3
+
+
+def test_chat_form_refuses_deeply_nested_history_with_a_message(client: TestClient) -> None:
+    response = client.post("/", data={"question": "Who leads?", "history": "[" * 1000})
+    assert response.status_code == 422
+    assert "history must be a JSON list" in response.text
+    assert 'id="ask-form"' in response.text  # the page comes back, ready for the next question
+
+
+@pytest.mark.parametrize(
+    ("history", "message"),
+    [
+        ('{"question": "not a list"}', "history must be a JSON list"),
+        ('[{"question": 5}]', "history.0.question must be text"),
+        ('[{"question": "q", "answer": "a"}]', "could not be read back"),
+        (json.dumps([{"question": "q"}] * 21), "the limit is 20"),
+    ],
+)
+def test_chat_form_refuses_malformed_history_like_the_api(
+    client: TestClient, history: str, message: str
+) -> None:
+    response = client.post("/", data={"question": "Who leads?", "history": history})
+    assert response.status_code == 422
+    assert message in response.text
+
+
+def test_chat_form_refuses_carried_links_to_other_sites(client: TestClient) -> None:
+    first = client.post("/ask", json={"question": "Which newspaper was closed in 2014?"}).json()
+    first["citations"][0]["url"] = "https://example.org/phish"
+    response = client.post("/", data={"question": "why?", "history": json.dumps([first])})
+    assert response.status_code == 422
+    assert "example.org" not in response.text
