@@ -25,6 +25,8 @@ class Section:
     end: int
     heading_start: int | None = None
     heading_end: int | None = None
+    # Outline depth: 1 the document's title, 2 a top-level heading, 3 and more sub-headings.
+    level: int = 2
 
 
 @dataclass
@@ -216,25 +218,47 @@ def _plain_text_sections(text: str) -> tuple[str, list[Section]]:
         return "", []
     first_start, first_end = nonblank[0]
     title = text[first_start:first_end].strip()
-    headings: list[tuple[int, int]] = [(first_start, first_end)]
+    found: list[tuple[int, int]] = [(first_start, first_end)]
     for i in range(1, len(lines)):
         a, b = lines[i]
         previous = text[lines[i - 1][0] : lines[i - 1][1]]
         following = text[lines[i + 1][0] : lines[i + 1][1]] if i + 1 < len(lines) else None
-        previous_is_heading = headings[-1] == lines[i - 1]
+        previous_is_heading = found[-1] == lines[i - 1]
         if _looks_like_heading(text[a:b], previous, following, previous_is_heading):
-            headings.append((a, b))
-    return title, _sections_from_headings(text, headings)
+            found.append((a, b))
+    return title, _sections_from_headings(text, _plain_text_levels(found))
 
 
-def _sections_from_headings(text: str, headings: list[tuple[int, int]]) -> list[Section]:
+def _plain_text_levels(found: list[tuple[int, int]]) -> list[tuple[int, int, int]]:
+    """Levels for plain-text headings, which carry no markup: the first line is the title; a
+    heading directly followed by another is a parent, and the headings after it are its
+    sub-headings until the next parent (plain text cannot say where a group ends)."""
+    parents = {i for i in range(1, len(found) - 1) if _adjacent(found[i], found[i + 1])}
+    headings = [(*found[0], 1)] if found else []
+    level_after_parent = 2
+    for i, (a, b) in enumerate(found[1:], start=1):
+        if i in parents:
+            headings.append((a, b, 2))
+            level_after_parent = 3
+        else:
+            headings.append((a, b, level_after_parent))
+    return headings
+
+
+def _adjacent(first: tuple[int, int], second: tuple[int, int]) -> bool:
+    """The second line follows the first with nothing but one line break between them."""
+    return second[0] - first[1] <= 1
+
+
+def _sections_from_headings(text: str, headings: list[tuple[int, int, int]]) -> list[Section]:
     sections = []
-    for i, (a, b) in enumerate(headings):
+    for i, (a, b, level) in enumerate(headings):
         body_end = headings[i + 1][0] if i + 1 < len(headings) else len(text)
-        if not text[b:body_end].strip():
-            continue  # a parent heading directly followed by a sub-heading has no body of its own
         title = re.sub(r"\s+", " ", text[a:b]).strip().lstrip("#").strip()
-        sections.append(Section(title, b, body_end, a, b))
+        # A parent heading directly followed by a sub-heading has no body of its own: it stays
+        # in the outline (the document view shows it), and holds no sentences.
+        start = b if text[b:body_end].strip() else body_end
+        sections.append(Section(title, start, body_end, a, b, level))
     if headings and headings[0][0] > 0 and text[: headings[0][0]].strip():
         sections.insert(0, Section("", 0, headings[0][0]))
     return sections
@@ -246,7 +270,7 @@ _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 
 
 def _markdown_sections(text: str) -> tuple[str, list[Section]]:
-    headings = [(m.start(), m.end()) for m in _MD_HEADING.finditer(text)]
+    headings = [(m.start(), m.end(), len(m.group(1))) for m in _MD_HEADING.finditer(text)]
     if not headings:
         return _plain_text_sections(text)
     title = _MD_HEADING.match(text, headings[0][0])
@@ -272,7 +296,8 @@ class _VisibleText(HTMLParser):
         self.length = 0
         self.hidden_depth = 0
         self.heading_start: int | None = None
-        self.headings: list[tuple[int, int]] = []
+        self.heading_level = 2
+        self.headings: list[tuple[int, int, int]] = []
         self.meta_title = ""
         self.in_title = False
 
@@ -292,6 +317,7 @@ class _VisibleText(HTMLParser):
         elif tag in _HEADING_TAGS:
             self._newline()
             self.heading_start = self.length
+            self.heading_level = int(tag[1])
         elif tag in _BLOCK_TAGS:
             self._newline()
 
@@ -302,7 +328,7 @@ class _VisibleText(HTMLParser):
             self.hidden_depth = max(0, self.hidden_depth - 1)
         elif tag in _HEADING_TAGS and self.heading_start is not None:
             if self.length > self.heading_start:
-                self.headings.append((self.heading_start, self.length))
+                self.headings.append((self.heading_start, self.length, self.heading_level))
             self.heading_start = None
             self._newline()
         elif tag in _BLOCK_TAGS:

@@ -41,7 +41,7 @@ from .embedding import Embedder, EmbeddingCache, embed_with_cache
 from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
 from .text import content_terms, stem, stems, tokenize
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 KEEP_VERSIONS = 3
 # Exact search is fastest and best below this many passages; above it HNSW keeps queries fast.
 EXACT_SEARCH_LIMIT = 50_000

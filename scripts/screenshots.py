@@ -2,7 +2,8 @@
 
 Starts `briefing-qa serve` on a free port (index built on first use, as for users), asks a few
 questions in Debian's Chromium through Playwright, and saves docs/screenshots/desktop.png and
-docs/screenshots/phone.png.
+docs/screenshots/phone.png, then opens a citation and saves the document view where it lands
+(docs/screenshots/document-desktop.png and docs/screenshots/document-phone.png).
 
 Run: .venv/bin/python scripts/screenshots.py
 """
@@ -28,6 +29,7 @@ CONVERSATION = [
     "What was Kazakhstan's rank in the 2014 World Press Freedom Index?",
     "How many seats did Nur Otan win in 2015?",
 ]
+CITED_QUESTION = "How many votes did Nazarbayev get in 2011?"
 
 
 def free_port() -> int:
@@ -61,6 +63,14 @@ def converse(page: Page, base: str) -> None:
     page.wait_for_timeout(200)
 
 
+def open_citation(page: Page, base: str) -> None:
+    """The document view where citation [1] of an answer lands, as a click on it opens it."""
+    body = page.request.post(base + "/ask", data={"question": CITED_QUESTION}).json()
+    page.goto(base + body["citations"][0]["url"])
+    page.locator("#cited").wait_for()
+    page.wait_for_timeout(200)
+
+
 def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -90,6 +100,9 @@ def main() -> None:
                 converse(page, base)
                 page.screenshot(path=str(OUT / f"{name}.png"))
                 print(f"wrote {OUT / f'{name}.png'}")
+                open_citation(page, base)
+                page.screenshot(path=str(OUT / f"document-{name}.png"))
+                print(f"wrote {OUT / f'document-{name}.png'}")
                 context.close()
             browser.close()
     finally:

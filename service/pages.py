@@ -202,6 +202,9 @@ class Block:
     kind: str
     runs: list[Run] = field(default_factory=list)
     page: int | None = None
+    # For a heading, its HTML level: h2 for top-level headings, h3 and h4 below (h1 is the
+    # page's title).
+    level: int = 0
 
 
 def _parse_spans(raw: str | None, limit: int) -> list[tuple[int, int]]:
@@ -221,16 +224,17 @@ def document_blocks(
     """The document as headings and paragraphs, with the cited passage and the quoted sentences
     marked. Offsets are the index's, so what is marked is exactly what was cited."""
     text = document.text
-    heading_spans = sorted(
-        (s.heading_start, s.heading_end)
+    heading_levels = {
+        (s.heading_start, s.heading_end): s.level
         for s in document.sections
         if s.heading_start is not None and s.heading_end is not None
-    )
+    }
     boundaries: list[tuple[int, int, str]] = []
     position = 0
-    for a, b in heading_spans:
+    for a, b in sorted(heading_levels):
         boundaries.extend(_paragraphs(text, position, a))
-        boundaries.append((a, b, "heading"))
+        if heading_levels[(a, b)] > 1:  # the title heads the page already
+            boundaries.append((a, b, "heading"))
         position = b
     boundaries.extend(_paragraphs(text, position, len(text)))
 
@@ -250,7 +254,8 @@ def document_blocks(
                 anchor, anchored = "cited", True
             # Newlines become spaces one-for-one, so offsets stay those of the file.
             runs.append(Run(text[x:y].replace("\n", " "), in_cited, in_answer, anchor))
-        blocks.append(Block(kind, runs, document.page_at(a)))
+        level = min(heading_levels.get((a, b), 0), 4) if kind == "heading" else 0
+        blocks.append(Block(kind, runs, document.page_at(a), max(level, 2) if level else 0))
     return blocks
 
 

@@ -6,6 +6,7 @@ and index); Chromium is a separate process talking HTTP to it.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import threading
 import time
@@ -134,7 +135,7 @@ def test_browser_citation_opens_document_at_highlighted_passage(page: Page) -> N
     page.wait_for_url("**/documents/**")
     cited = page.locator("#cited")
     expect(cited).to_be_visible()
-    expect(page.locator("mark.answer").first).to_contain_text("161")
+    expect(page.locator("mark.doc-quote").first).to_contain_text("161")
     box = cited.bounding_box()
     viewport = page.viewport_size
     assert box is not None and viewport is not None
@@ -297,3 +298,73 @@ def test_browser_unquoted_passages_wait_behind_more_passages(page: Page) -> None
     expect(more.locator(".citation").first).to_be_hidden()
     more.locator("summary").click()
     expect(more.locator(".citation").first).to_be_visible()
+
+
+VOTES = "How many votes did Nazarbayev get in 2011?"
+# Desktop, a phone, and 200 % zoom of a 1280-px window (the same CSS width as 640 px).
+VIEWPORTS = {
+    "desktop": {"width": 1280, "height": 800},
+    "phone": {"width": 375, "height": 812},
+    "zoom-200": {"width": 640, "height": 400},
+}
+
+
+def open_first_citation(browser: Browser, base_url: str, viewport: dict[str, int]) -> Page:
+    """A page that opened the first citation of an answer, as a click on [1] does."""
+    context = browser.new_context(viewport=viewport, is_mobile=viewport["width"] < 400)  # type: ignore[arg-type]
+    page = context.new_page()
+    body = page.request.post(base_url + "/ask", data={"question": VOTES}).json()
+    page.goto(base_url + body["citations"][0]["url"])
+    page.locator("#cited").wait_for()
+    page.wait_for_timeout(100)  # let the anchor scroll settle
+    return page
+
+
+@pytest.mark.parametrize("name", list(VIEWPORTS))
+def test_browser_highlighted_lines_never_cover_each_other(
+    browser: Browser, base_url: str, name: str
+) -> None:
+    page = open_first_citation(browser, base_url, VIEWPORTS[name])
+    lines = page.evaluate(
+        """() => {
+          const rects = [...document.querySelectorAll('.doc-view mark')]
+            .flatMap(m => [...m.getClientRects()]).filter(r => r.width > 0);
+          const byLine = new Map();
+          for (const r of rects) {
+            const key = Math.round(r.top);
+            const [top, bottom] = byLine.get(key) || [r.top, r.bottom];
+            byLine.set(key, [Math.min(top, r.top), Math.max(bottom, r.bottom)]);
+          }
+          return [...byLine.values()].sort((a, b) => a[0] - b[0]);
+        }"""
+    )
+    page.context.close()
+    assert len(lines) >= 2, lines
+    overlaps = [upper[1] - lower[0] for upper, lower in itertools.pairwise(lines)]
+    assert max(overlaps) <= 2, overlaps
+
+
+@pytest.mark.parametrize("name", ["desktop", "phone"])
+def test_browser_cited_sentence_lands_in_view_under_its_section(
+    browser: Browser, base_url: str, name: str
+) -> None:
+    page = open_first_citation(browser, base_url, VIEWPORTS[name])
+    quote = page.locator("mark.doc-quote").first
+    expect(quote).to_contain_text("95.55")
+    box = quote.bounding_box()
+    heading = page.locator(".doc-heading", has_text="Current situation").bounding_box()
+    height = VIEWPORTS[name]["height"]
+    page.context.close()
+    assert box is not None and heading is not None
+    assert box["y"] >= 0 and box["y"] + box["height"] <= height, box
+    assert heading["y"] >= 0 and heading["y"] + heading["height"] <= box["y"] + 1, (heading, box)
+
+
+def test_browser_document_outline_keeps_heading_levels(page: Page, base_url: str) -> None:
+    page.goto(base_url + "/documents/kazakhstan-human-rights-situation")
+    expect(page.locator("h1")).to_have_text("Kazakhstan: human rights situation")
+    expect(page.locator("h2", has_text="Human rights")).to_have_count(1)
+    expect(page.locator("h2", has_text="Current situation")).to_have_count(1)
+    expect(page.locator("h3", has_text="Press freedom")).to_have_count(1)
+    expect(page.locator("h3", has_text="Violence in Zhanaozen")).to_have_count(1)
+    assert page.locator("p", has_text="Human rights").filter(has_text="^Human rights$").count() == 0

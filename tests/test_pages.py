@@ -68,7 +68,7 @@ def test_citation_url_opens_document_with_passage_highlighted(client: TestClient
     url = body["citations"][0]["url"]
     page = client.get(url).text
     assert 'id="cited"' in page
-    cited = re.findall(r'<mark class="cited[^"]*"[^>]*>([^<]*)</mark>', page)
+    cited = re.findall(r'<mark class="doc-passage[^"]*"[^>]*>([^<]*)</mark>', page)
     assert "161 of 180 countries" in " ".join(cited).replace("\n", " ")
 
 
