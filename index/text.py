@@ -137,13 +137,23 @@ QUERY_FILLER = frozenset(
     abbreviations abbreviated acronym acronyms initials stand stands""".split()
 )
 _POSSESSIVE = re.compile(r"'s$")
-_TOKEN = re.compile(r"[a-z0-9\u00c0-\u024f\u0400-\u04ff]+(?:[.,'][a-z0-9]+)*")
+# Letters and digits of every script (Greek, Arabic, Cyrillic, ... are never silently empty).
+_TOKEN = re.compile(r"[^\W_]+(?:[.,'][^\W_]+)*")
+# Scripts written without spaces between words: each character is a token, so a Chinese or
+# Japanese question still meets the text it asks about (BM25 and overlap on characters).
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
 
 
 def tokenize(text: str) -> list[str]:
     """Lower-cased word tokens of ``text`` after :func:`normalize`; 95.55 stays one token."""
-    tokens = (_POSSESSIVE.sub("", t).strip("'") for t in _TOKEN.findall(normalize(text)))
-    return [t for t in tokens if t]
+    tokens: list[str] = []
+    for raw in _TOKEN.findall(normalize(text)):
+        token = _POSSESSIVE.sub("", raw).strip("'")
+        if _UNSPACED.search(token):
+            tokens.extend(ch for ch in token if not ch.isspace())
+        elif token:
+            tokens.append(token)
+    return tokens
 
 
 def content_terms(text: str) -> list[str]:
@@ -182,7 +192,11 @@ def same_family(a: str, b: str) -> bool:
 
 def in_family(word: str, words: Iterable[str]) -> bool:
     """``word`` is one of ``words`` or of the family of one of them."""
-    return any(word == w or same_family(word, w) for w in words)
+    if len(word) < 5:  # a short word has no family: only itself matches (fast path)
+        return word in words if isinstance(words, set | frozenset) else word in set(words)
+    return any(
+        word == w or (len(w) >= 5 and (w.startswith(word) or word.startswith(w))) for w in words
+    )
 
 
 def stems(text: str) -> list[str]:

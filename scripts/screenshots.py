@@ -19,7 +19,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page, ViewportSize, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "docs" / "screenshots"
@@ -89,10 +89,11 @@ def main() -> None:
                 executable_path="/usr/bin/chromium",
                 args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
             )
-            for name, viewport, mobile in (
+            sizes: list[tuple[str, ViewportSize, bool]] = [
                 ("desktop", {"width": 1280, "height": 900}, False),
                 ("phone", {"width": 375, "height": 812}, True),
-            ):
+            ]
+            for name, viewport, mobile in sizes:
                 context = browser.new_context(
                     viewport=viewport, is_mobile=mobile, device_scale_factor=1
                 )

@@ -13,7 +13,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from index import BuildInProgress
 
-from .answerer import Answer
+from .answering import Answer
 from .errors import error_response
 from .middleware import Metrics, retry_after_header
 from .schemas import (
@@ -90,6 +90,7 @@ def answer_body(answer: Answer) -> dict[str, Any]:
         "answer": answer.answer,
         "citations": [vars(c) for c in answer.citations],
         "related": [vars(r) for r in answer.related],
+        "confidence": answer.confidence,
         "index_version": answer.index_version,
         "took_ms": answer.took_ms,
     }

@@ -150,7 +150,7 @@ def serve(
 
 
 def _answerer(settings: Settings) -> Any:
-    from .answerer import Answerer
+    from .answering import Answerer, DecisionModel
     from .state import IndexHolder, load_embedder
 
     embedder = load_embedder(settings)
@@ -159,7 +159,8 @@ def _answerer(settings: Settings) -> Any:
         holder.load(build_if_missing=True)
     except IndexProblem as exc:
         _fail(str(exc), 2)
-    return Answerer(embedder, holder.current)
+    decision = DecisionModel(target_false_abstention=settings.target_false_abstention)
+    return Answerer(embedder, holder.current, decision)
 
 
 @app.command()
@@ -191,6 +192,15 @@ def ask(
         typer.echo(f"  related: {r.section} ({r.document_title})")
 
 
+def eval_index_dir(served_index_dir: Path, corpus: Path) -> Path:
+    """Where ``eval --corpus DIR`` keeps the index of another corpus: beside the served index,
+    one folder per corpus path, so evaluating never replaces what the server serves."""
+    import hashlib
+
+    key = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:12]
+    return served_index_dir.parent / "eval-indexes" / f"{corpus.resolve().name}-{key}"
+
+
 @app.command("eval")
 def eval_command(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Questions (.jsonl)")],
@@ -211,6 +221,8 @@ def eval_command(
         cases = load_cases(file)
     except ValueError as exc:
         _fail(str(exc), 2)
+    if corpus is not None and index is None:
+        index = eval_index_dir(Settings().index_dir, corpus)
     report = evaluate(_answerer(_settings(corpus, index)), cases, mode=retriever)
     if as_json:
         typer.echo(json.dumps({"retriever": retriever, **report.to_json()}, indent=2))
@@ -218,6 +230,14 @@ def eval_command(
     typer.echo(f"{file} — {report.counts['questions']} questions, retriever={retriever}")
     for key, label in METRIC_LABELS.items():
         typer.echo(f"  {label:<34} {report.metrics[key]}")
+    if report.per_group:
+        typer.echo("Per document (accuracy, R@1, R@3, abstention, false abstention, chars):")
+        for name, m in report.per_group.items():
+            typer.echo(
+                f"  {name:<34} {m['answer_accuracy']:.3f} {m['r_at_1']:.3f} {m['r_at_3']:.3f} "
+                f"{m['abstention_accuracy']:.3f} {m['false_abstention_rate']:.3f} "
+                f"{m['mean_answer_chars']:.0f}"
+            )
     if show_misses:
         misses = report.misses()
         typer.echo(f"Misses ({len(misses)}):")

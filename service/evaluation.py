@@ -2,14 +2,19 @@
 
 A row is a single question — ``{"id", "question", "answer_keys", "evidence"}``, or
 ``"answerable": false`` for one the corpus does not answer — or a conversation,
-``{"id", "turns": [{"question", "answer_keys", "evidence"}, ...]}``.
+``{"id", "turns": [{"question", "answer_keys", "evidence"}, ...]}``. The SQuAD format of
+``shared/eval/squad`` is read too: ``{"id", "question", "answers": [...], "document"}``, where
+any one gold span is right (``answerable: false`` as above); figures are also given per
+``document``.
 
 Definitions (the README's Quality table uses them):
 
 * R@k: every evidence phrase is inside the text of the first k citations (whitespace, quotes
   and case normalised). MRR: 1 / the smallest such k (0 when none up to 10).
 * answer accuracy: every answer key occurs in the answer text, case-insensitive, starting at a
-  word start. Mean answer length: characters of the answer text of answered questions.
+  word start; for SQuAD rows, one gold span occurs in it (SQuAD normalisation: lower case,
+  punctuation and articles removed), and R@k holds when one gold span is in the first k
+  citations. Mean answer length: characters of the answer text of answered questions.
 * follow-up metrics: conversation turns after the first, asked with the earlier turns (their
   questions and this system's answers) as history.
 * abstention accuracy: share of unanswerable questions answered ``answered: false``;
@@ -21,6 +26,7 @@ from __future__ import annotations
 import json
 import re
 import statistics
+import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,7 +34,7 @@ from typing import Any
 
 from index.text import normalize
 
-from .answerer import Answer, Answerer, Turn
+from .answering import Answer, Answerer, Turn
 
 EVAL_TOP_K = 10
 
@@ -44,6 +50,8 @@ class Case:
     answer_keys: list[str]
     evidence: list[str]
     follow_up: bool
+    gold_spans: list[str] = field(default_factory=list)
+    group: str = ""
 
 
 @dataclass
@@ -79,6 +87,7 @@ class EvalReport:
     metrics: dict[str, float]
     counts: dict[str, int]
     results: list[CaseResult] = field(default_factory=list)
+    per_group: dict[str, dict[str, float]] = field(default_factory=dict)
 
     def misses(self) -> list[dict[str, Any]]:
         """The cases that count against a metric, for study."""
@@ -100,7 +109,12 @@ class EvalReport:
 
     def to_json(self) -> dict[str, Any]:
         """Metrics, counts and misses as JSON-ready data."""
-        return {"metrics": self.metrics, "counts": self.counts, "misses": self.misses()}
+        return {
+            "metrics": self.metrics,
+            "counts": self.counts,
+            "per_document": self.per_group,
+            "misses": self.misses(),
+        }
 
 
 def load_cases(path: Path) -> list[Case]:
@@ -140,7 +154,49 @@ def _cases_from_row(row: dict[str, Any]) -> Iterable[Case]:
         answer_keys=list(row.get("answer_keys") or []),
         evidence=list(row.get("evidence") or []),
         follow_up=False,
+        gold_spans=[str(a) for a in row.get("answers") or []],
+        group=str(row.get("document", "")),
     )
+
+
+def squad_normalize(text: str) -> str:
+    """SQuAD's answer normalisation: lower case, no punctuation, no articles, single spaces."""
+    text = "".join(ch for ch in normalize(text) if ch not in _PUNCTUATION)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+_PUNCTUATION = frozenset(string.punctuation)
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+
+
+def has_gold_span(text: str, spans: list[str]) -> bool:
+    """One of the gold spans occurs in ``text`` (SQuAD normalisation)."""
+    haystack = f" {squad_normalize(text)} "
+    return any(f" {squad_normalize(s)} " in haystack for s in spans if squad_normalize(s))
+
+
+def gold_rank(answer: Answer, spans: list[str]) -> int | None:
+    """The smallest k such that one gold span is inside one of the first k citations."""
+    for k, citation in enumerate(answer.citations, start=1):
+        if has_gold_span(citation.text, spans):
+            return k
+    return None
+
+
+def case_rank(answer: Answer, case: Case) -> int | None:
+    """Where the evidence of ``case`` first shows in the citations (None: not there)."""
+    if not case.answerable:
+        return None
+    if case.gold_spans:
+        return gold_rank(answer, case.gold_spans)
+    return evidence_rank(answer, case.evidence)
+
+
+def case_correct(answer_text: str, case: Case) -> bool:
+    """The answer text holds what ``case`` asks for."""
+    if case.gold_spans:
+        return has_gold_span(answer_text, case.gold_spans)
+    return keys_in_answer(answer_text, case.answer_keys)
 
 
 def evidence_rank(answer: Answer, evidence: list[str]) -> int | None:
@@ -176,10 +232,19 @@ def evaluate(answerer: Answerer, cases: list[Case], mode: str = "hybrid") -> Eva
         ]
         answer = answerer.ask(case.question, history, top_k=EVAL_TOP_K, mode=mode)
         previous_answers[case.id] = answer.answer
-        rank = evidence_rank(answer, case.evidence) if case.answerable else None
-        keys_ok = keys_in_answer(answer.answer, case.answer_keys) if answer.answered else False
+        rank = case_rank(answer, case)
+        keys_ok = case_correct(answer.answer, case) if answer.answered else False
         results.append(CaseResult(case, answer, rank, keys_ok))
-    return EvalReport(_metrics(results), _counts(results), results)
+    return EvalReport(_metrics(results), _counts(results), results, _per_group(results))
+
+
+def _per_group(results: list[CaseResult]) -> dict[str, dict[str, float]]:
+    """The same figures for each document a question set names (SQuAD's ``document``)."""
+    groups: dict[str, list[CaseResult]] = {}
+    for r in results:
+        if r.case.group:
+            groups.setdefault(r.case.group, []).append(r)
+    return {name: _metrics(rows) for name, rows in sorted(groups.items())}
 
 
 def _share(values: list[bool]) -> float:

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from index import Document, LoadedIndex
 
-from .answerer import Turn
+from .answering import Turn
 from .api import State, answer_response, get_state, rate_limit
 from .schemas import AskResponse
 from .settings import PROJECT_ROOT, Settings

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 # The answerer's own dataclasses are the response's parts: one definition, no copying.
-from .answerer import Citation, RelatedSection
+from .answering import Citation, RelatedSection
 
 
 class HistoryTurn(BaseModel):
@@ -45,6 +45,13 @@ class AskResponse(BaseModel):
     answer: str
     citations: list[Citation]
     related: list[RelatedSection] = Field(default_factory=list)
+    confidence: float = Field(
+        0.0,
+        ge=0.0,
+        le=1.0,
+        description="Calibrated chance that the quoted answer is right (measured on "
+        "held-out articles); for a refusal, the chance the best passage would have been.",
+    )
     index_version: str
     took_ms: float
 

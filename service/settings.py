@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(
         None, description="Bearer token for /admin endpoints; unset disables them."
     )
+    target_false_abstention: float = Field(
+        0.03,
+        ge=0.0,
+        le=0.5,
+        description="Share of answerable questions the answerer may refuse: its operating "
+        "point, measured on held-out articles (issue #11; lower answers more, refuses less).",
+    )
     build_on_start: bool = Field(True, description="Build the index on start when none exists.")
 
     @property

@@ -16,7 +16,7 @@ from index import (
     load_index,
 )
 
-from .answerer import Answerer
+from .answering import Answerer, DecisionModel
 from .settings import Settings
 
 log = logging.getLogger("briefing_qa")
@@ -105,4 +105,5 @@ class AppState:
         self.settings = settings
         self.embedder = embedder
         self.holder = holder
-        self.answerer = Answerer(embedder, holder.current)
+        decision = DecisionModel(target_false_abstention=settings.target_false_abstention)
+        self.answerer = Answerer(embedder, holder.current, decision)

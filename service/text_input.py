@@ -10,7 +10,7 @@ from typing import Any
 
 from index.text import clean_user_text
 
-from .answerer import Turn
+from .answering import Turn
 from .schemas import AskRequest
 from .settings import Settings
 

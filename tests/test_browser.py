@@ -27,7 +27,15 @@ PRESS = "What was Kazakhstan's rank in the 2014 World Press Freedom Index?"
 if not CHROMIUM.exists():  # scripts/test.sh installs it; say so rather than skip silently
     pytest.fail("Debian's chromium is missing: run `bash scripts/test.sh`", pytrace=False)
 
-from playwright.sync_api import Browser, ConsoleMessage, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import (  # noqa: E402
+    Browser,
+    ConsoleMessage,
+    Dialog,
+    Error,
+    Page,
+    expect,
+    sync_playwright,
+)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +86,7 @@ def page(browser: Browser, base_url: str) -> Iterator[Page]:
     page = context.new_page()
     page.errors = []  # type: ignore[attr-defined]
     page.on("console", lambda m: _record_error(page, m))
-    page.on("pageerror", lambda e: page.errors.append(str(e)))  # type: ignore[attr-defined]
+    page.on("pageerror", lambda e: _record_page_error(page, e))
     page.goto(base_url + "/")
     yield page
     context.close()
@@ -94,6 +102,10 @@ def ask(page: Page, question: str) -> None:
     page.fill("#question", question)
     page.press("#question", "Enter")
     expect(page.locator(".turn")).to_have_count(count + 1, timeout=20_000)
+
+
+def _record_page_error(page: Page, error: Error) -> None:
+    page.errors.append(str(error))  # type: ignore[attr-defined]
 
 
 def test_browser_ask_shows_cited_answer(page: Page) -> None:
@@ -145,7 +157,12 @@ def test_browser_citation_opens_document_at_highlighted_passage(page: Page) -> N
 
 def test_browser_user_html_is_shown_as_text_and_never_runs(page: Page) -> None:
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def on_dialog(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
     payload = "<img src=x onerror=alert(1)>"
     ask(page, payload)
     expect(page.locator(".turn .question").last).to_contain_text(payload)

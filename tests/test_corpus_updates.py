@@ -160,7 +160,7 @@ def test_changing_one_document_re_embeds_only_its_texts(
     try:
         report = build_index(corpus, index_dir, embedder)
     finally:
-        embedder.encode = original  # type: ignore[method-assign]
+        embedder.encode = original  # type: ignore[method-assign, assignment]
     assert report.changed == ["railways"]
     assert report.added == [] and report.removed == []
     assert report.unchanged == 2

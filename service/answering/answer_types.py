@@ -94,7 +94,8 @@ def has_answer_type(kind: str, text: str, question: str = "") -> bool:
 _OVERVIEW = re.compile(
     r"\b(?:main|key|major|principal|central)\s+(?:\w+\s+){0,3}?(?:concerns|issues|problems|"
     r"points|topics|areas|themes|findings|messages|worries)\b|\bbig picture\b|\boverview\b|"
-    r"\bsummar(?:y|ise|ize)\b|\bin a nutshell\b|\bwhat is (?:this|the) \w+ about\b",
+    r"\bsummar(?:y|ise|ize)\b|\bin a nutshell\b"
+    r"|\bwhat (?:is|are) (?:this|these|the) (?:\w+ ){0,2}about\b",
     re.IGNORECASE,
 )
 

@@ -1,0 +1,255 @@
+"""Train the decision model, cross-validated by article, and write it beside the answerer.
+
+    .venv/bin/python scripts/train_decision.py            # ~4 minutes on 2 cores
+
+1. Every question of the shared SQuAD articles and the briefing's sets is run through the real
+   pipeline up to the decision (``scripts/decision_data.py``): candidate sentences + features.
+2. Leave-one-article-out: for each article (the briefing is one), a model trained on the
+   others scores it. Those held-out scores give the operating-point table (threshold for each
+   false-abstention rate), the calibration of confidence, and the figures printed at the end —
+   the whole answer (sentence choice, second sentence, citations, refusal) is recomputed from
+   them, so no figure comes from an article the model saw.
+3. A final model on everything is written to ``service/answering/model/`` with a manifest
+   (features, training files and their sha256, parameters, cross-validated figures).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import lightgbm
+import numpy as np
+from sklearn.isotonic import IsotonicRegression
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from decision_data import SETS, Example, collect, file_digest, reader_pairs
+
+from service.answering.candidates import FEATURES
+from service.answering.citations import cite
+from service.answering.composition import compose
+from service.answering.decision import MODEL_DIR, decide_from, threshold_for, vetoed
+from service.evaluation import case_correct, has_gold_span, keys_in_answer
+from service.settings import Settings
+from service.state import load_embedder
+
+PARAMS = {
+    "objective": "binary",
+    "learning_rate": 0.05,
+    "num_leaves": 15,
+    "min_data_in_leaf": 40,
+    "feature_fraction": 0.8,
+    "bagging_fraction": 0.8,
+    "bagging_freq": 1,
+    "lambda_l2": 1.0,
+    "verbose": -1,
+    "num_threads": 2,
+    "seed": 7,
+}
+ROUNDS = 300
+RATES = [round(r, 4) for r in np.arange(0.0, 0.2001, 0.0025)]
+
+
+def candidate_features(e: Example) -> np.ndarray:
+    """The feature rows of one question's candidates."""
+    assert e.found.candidates is not None
+    return e.found.candidates.features
+
+
+def fit(examples: list[Example]) -> lightgbm.Booster:
+    """One model on the candidates of ``examples``."""
+    x = np.vstack([candidate_features(e) for e in examples])
+    y = np.concatenate([e.labels for e in examples])
+    return lightgbm.train(PARAMS, lightgbm.Dataset(x, y), ROUNDS)
+
+
+def held_out_scores(examples: list[Example]) -> list[np.ndarray]:
+    """Each question's candidate probabilities from the model that never saw its article."""
+    groups = sorted({e.group for e in examples})
+    scores: list[np.ndarray] = [np.zeros(0)] * len(examples)
+    for group in groups:
+        model = fit([e for e in examples if e.group != group])
+        for i, e in enumerate(examples):
+            if e.group == group:
+                scores[i] = np.asarray(model.predict(candidate_features(e)))
+        print(f"  fold {group}: done", file=sys.stderr)
+    return scores
+
+
+def operating_points(examples: list[Example], scores: list[np.ndarray]) -> list[list[float]]:
+    """[false-abstention rate, threshold] rows from the answerable questions' best scores."""
+    # A question a hand rule refuses is refused at any threshold: it counts below 0, so the
+    # table's rate is the whole false-abstention rate, hand rules included.
+    best = np.array(
+        [
+            -1.0 if _vetoed(e, s) else s.max()
+            for e, s in zip(examples, scores, strict=True)
+            if e.case.answerable
+        ]
+    )
+    return [[r, float(max(np.quantile(best, r), 0.0))] for r in RATES]
+
+
+def _vetoed(e: Example, probabilities: np.ndarray) -> bool:
+    candidates = e.found.candidates
+    assert candidates is not None
+    best = int(np.argmax(probabilities))
+    return vetoed(dict(zip(FEATURES, candidates.features[best], strict=True)))
+
+
+@dataclass(frozen=True)
+class Replay:
+    """One question's answer replayed from held-out probabilities, scored."""
+
+    answerable: bool
+    answered: bool
+    correct: bool
+    right_sentence: bool
+    rank: int | None
+    chars: int
+    best: float
+    off_topic: bool
+
+
+def simulate(e: Example, probabilities: np.ndarray, threshold: float) -> Replay:
+    """The answer the service would give with these probabilities, scored."""
+    candidates = e.found.candidates
+    assert candidates is not None
+    verdict = decide_from(probabilities, candidates, e.found.facts, threshold)
+    order, answered = verdict.order, verdict.answered
+    chosen, runners_up = compose(e.index, candidates, order, probabilities, e.found.facts)
+    citations, text = cite(e.index, e.found.hits, chosen, runners_up, 3)
+    case = e.case
+    if case.gold_spans:
+        rank = next(
+            (k for k, c in enumerate(citations, 1) if has_gold_span(c.text, case.gold_spans)), None
+        )
+    else:
+        joined = ""
+        rank = None
+        for k, c in enumerate(citations, 1):
+            joined += " " + c.text
+            if case.answer_keys and keys_in_answer(joined, case.answer_keys):
+                rank = k
+                break
+    right = case.answerable and case_correct(text, case)
+    return Replay(
+        answerable=case.answerable,
+        answered=answered,
+        correct=answered and right,
+        right_sentence=right,
+        rank=rank,
+        chars=len(text),
+        best=float(probabilities[order[0]]),
+        off_topic=e.off_topic,
+    )
+
+
+def figures(rows: list[Replay]) -> dict[str, float]:
+    """Answer accuracy, R@1, R@3, abstention, false abstention, answer length."""
+    pos = [r for r in rows if r.answerable]
+    neg = [r for r in rows if not r.answerable]
+    lengths = [r.chars for r in pos if r.answered]
+
+    def share(xs: list[bool]) -> float:
+        return round(float(np.mean(xs)), 4) if xs else float("nan")
+
+    return {
+        "questions": len(rows),
+        "answer_accuracy": share([r.correct for r in pos]),
+        "r_at_1": share([r.rank == 1 for r in pos]),
+        "r_at_3": share([r.rank is not None and r.rank <= 3 for r in pos]),
+        "abstention": share([not r.answered for r in neg]),
+        "false_abstention": share([not r.answered for r in pos]),
+        "mean_answer_chars": round(float(np.mean(lengths)), 1) if lengths else 0.0,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--work", type=Path, default=Path("var/train-indexes"))
+    parser.add_argument("--target", type=float, default=0.03, help="false-abstention target")
+    parser.add_argument("--out", type=Path, default=MODEL_DIR)
+    parser.add_argument(
+        "--reader-pairs", type=Path, help="also write the reading model's data (gzip JSONL)"
+    )
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    started = time.time()
+    settings = Settings()
+    embedder = load_embedder(settings)
+    examples = collect(embedder, args.work)
+    print(
+        f"{len(examples)} questions, {sum(len(e.labels) for e in examples)} candidates",
+        file=sys.stderr,
+    )
+    if args.reader_pairs:
+        with gzip.open(args.reader_pairs, "wt") as out:
+            out.writelines(json.dumps(row) + "\n" for row in reader_pairs(examples))
+    scores = held_out_scores(examples)
+    groups = sorted({e.group for e in examples})
+    rows_by_group: dict[str, list[Replay]] = {}
+    for group in groups:
+        # The threshold for an article comes from the other articles' held-out scores.
+        others = [(e, s) for e, s in zip(examples, scores, strict=True) if e.group != group]
+        table = operating_points([e for e, _ in others], [s for _, s in others])
+        threshold = threshold_for(table, args.target)
+        rows_by_group[group] = [
+            simulate(e, s, threshold)
+            for e, s in zip(examples, scores, strict=True)
+            if e.group == group
+        ]
+    squad_rows = [r for g, rows in rows_by_group.items() if g != "briefing" for r in rows]
+    on_topic = [r for r in squad_rows if not r.off_topic]
+    briefing = [r for r in rows_by_group.get("briefing", []) if not r.off_topic]
+    off_topic = [r for rows in rows_by_group.values() for r in rows if r.off_topic]
+    report = {
+        "squad_all_articles": figures(on_topic),
+        "briefing_sets": figures(briefing),
+        "off_topic_abstention": figures(off_topic)["abstention"],
+        "per_article": {
+            g: figures([r for r in rows if not r.off_topic]) for g, rows in rows_by_group.items()
+        },
+    }
+    # Confidence: the chance the best sentence is a right answer, given its probability.
+    replays = [r for rows in rows_by_group.values() for r in rows]
+    best = np.array([r.best for r in replays])
+    right = np.array([r.right_sentence for r in replays])
+    iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(best, right)
+    grid = np.linspace(0.0, 1.0, 51)
+    final = fit(examples)
+    args.out.mkdir(parents=True, exist_ok=True)
+    final.save_model(str(args.out / "decision.txt"))
+    files = sorted(
+        {f for _, _, fs in SETS for f in fs}
+        | {p for _, corpus, _ in SETS for p in corpus.glob("*")}
+    )
+    manifest = {
+        "model": "LightGBM binary classifier: P(candidate sentence holds the answer)",
+        "features": list(FEATURES),
+        "params": PARAMS,
+        "rounds": ROUNDS,
+        "trained_on": {str(f.relative_to(Path.cwd())): file_digest(f) for f in files},
+        "questions": len(examples),
+        "candidates": int(sum(len(e.labels) for e in examples)),
+        "operating_points": operating_points(examples, scores),
+        "calibration": {"x": grid.round(4).tolist(), "y": iso.predict(grid).round(4).tolist()},
+        "cross_validation": {
+            "method": "leave one article out (the briefing is one)",
+            "target_false_abstention": args.target,
+            **report,
+        },
+        "training_seconds": round(time.time() - started, 1),
+    }
+    (args.out / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n")
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,222 @@
+"""From a question (and the conversation so far) to a quoted, cited answer — or an honest "no".
+
+The answerer is extractive: it never writes a sentence of its own. Top to bottom:
+
+1. read the question once (``question.py``: respelled names, the conversation folded in,
+   answer type, years, names, overview);
+2. one embedding of the query, hybrid search (``index.search``);
+3. candidate sentences of the top passages with their features (``candidates.py``);
+4. the fitted model ranks them and decides whether the best answers (``decision.py``);
+5. the answer: the best sentence, and a second one when it cannot stand alone
+   (``composition.py``), with numbered citations (``citations.py``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import dataclass, field
+
+from index import Embedder, Hit, LoadedIndex, SearchWeights, search
+
+from .candidates import Candidates, gather_candidates
+from .citations import Citation, RelatedSection, cite, related_sections
+from .composition import compose
+from .conversation import Turn, boost_previous_sections, quoted_sentence_ids
+from .decision import DecisionModel
+from .question import QuestionFacts, read_question
+from .tunables import HITS_RETRIEVED
+
+
+@dataclass
+class Answer:
+    """The answerer's result; the API serialises it as the /ask response."""
+
+    question: str
+    standalone_question: str
+    answered: bool
+    answer: str
+    citations: list[Citation]
+    index_version: str
+    took_ms: float
+    related: list[RelatedSection] = field(default_factory=list)
+    confidence: float = 0.0
+    signals: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class Gathered:
+    """What one question found before the decision: its facts, hits and candidates."""
+
+    facts: QuestionFacts
+    hits: list[Hit]
+    candidates: Candidates | None
+
+
+class Answerer:
+    """Answers questions from whatever index version ``index_source`` returns.
+
+    Args:
+        embedder: the embedding model.
+        index_source: returns the index version to use; called once per question, so a
+            question is answered entirely from one version even if a new one is published.
+        decision: the fitted decision model.
+        weights: retrieval fusion weights.
+        cache_size: answers remembered for repeated questions (0: none); keyed by index
+            version, so a new version never serves an old answer.
+    """
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        index_source: Callable[[], LoadedIndex],
+        decision: DecisionModel,
+        weights: SearchWeights | None = None,
+        cache_size: int = 512,
+    ) -> None:
+        self.embedder = embedder
+        self.index_source = index_source
+        self.decision = decision
+        self.weights = weights or SearchWeights()
+        self._cache = _LruCache(cache_size)
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        top_k: int = 3,
+        mode: str = "hybrid",
+    ) -> Answer:
+        """Answer ``question`` in the context of ``history``.
+
+        Args:
+            question: the user's question (already validated and cleaned).
+            history: earlier turns, oldest first.
+            top_k: how many citations to return at most.
+            mode: retrieval mode (``hybrid``, ``dense``, ``bm25``), for ablations.
+        """
+        started = time.perf_counter()
+        index = self.index_source()
+        key = (index.version, question, tuple(history), top_k, mode)
+        cached = self._cache.get(key)
+        if cached is not None:
+            return dataclasses.replace(cached, took_ms=_elapsed_ms(started))
+        answer = self._answer(index, question, history, top_k, mode, started)
+        self._cache.put(key, answer)
+        return answer
+
+    def gather(
+        self, index: LoadedIndex, question: str, history: Sequence[Turn], mode: str = "hybrid"
+    ) -> Gathered:
+        """Steps 1 to 3: the question's facts, its hits and its candidate sentences."""
+        facts = read_question(index, question, history)
+        texts = [facts.query] if facts.query == facts.own_words else [facts.query, facts.own_words]
+        vectors = self.embedder.encode(texts)  # one batched pass of the model
+        query_vector, question_vector = vectors[0], vectors[-1]
+        hits = search(index, facts.query, query_vector, HITS_RETRIEVED, mode, self.weights)
+        quoted = quoted_sentence_ids(index, history)
+        hits = boost_previous_sections(index, hits, quoted)
+        if not hits:
+            return Gathered(facts, hits, None)
+        candidates = gather_candidates(index, facts, hits, query_vector, question_vector, quoted)
+        return Gathered(facts, hits, candidates)
+
+    def _answer(
+        self,
+        index: LoadedIndex,
+        asked: str,
+        history: Sequence[Turn],
+        top_k: int,
+        mode: str,
+        started: float,
+    ) -> Answer:
+        found = self.gather(index, asked, history, mode)
+        if found.candidates is None:
+            return self._refuse(index, found, started, "nothing in them is close to the question")
+        decision = self.decision.decide(found.candidates, found.facts)
+        signals = {"probability": round(float(decision.probabilities[decision.order[0]]), 4)}
+        if not decision.answered:
+            return self._refuse(
+                index, found, started, decision.reason, decision.confidence, signals
+            )
+        chosen, runners_up = compose(
+            index, found.candidates, decision.order, decision.probabilities, found.facts
+        )
+        citations, text = cite(index, found.hits, chosen, runners_up, top_k)
+        return Answer(
+            question=asked,
+            standalone_question=found.facts.standalone,
+            answered=True,
+            answer=text,
+            citations=citations,
+            index_version=index.version,
+            took_ms=_elapsed_ms(started),
+            confidence=decision.confidence,
+            signals=signals,
+        )
+
+    def _refuse(
+        self,
+        index: LoadedIndex,
+        found: Gathered,
+        started: float,
+        reason: str,
+        confidence: float = 0.0,
+        signals: dict[str, float] | None = None,
+    ) -> Answer:
+        # Saying why ("Mongolia is not mentioned") lets a reader judge the refusal.
+        return Answer(
+            question=found.facts.asked,
+            standalone_question=found.facts.standalone,
+            answered=False,
+            answer=f"{corpus_subject(index)} \u2014 {reason}, so I won't guess.",
+            citations=[],
+            index_version=index.version,
+            took_ms=_elapsed_ms(started),
+            related=related_sections(index, found.hits),
+            confidence=confidence,
+            signals=signals or {},
+        )
+
+
+def corpus_subject(index: LoadedIndex) -> str:
+    """How a refusal names what was searched: the one document's title, or "these documents"."""
+    if len(index.documents) == 1:
+        title = next(iter(index.documents.values())).title
+        return f"\u201c{title}\u201d does not answer this"
+    return "These documents do not answer this"
+
+
+class _LruCache:
+    """A small thread-safe least-recently-used map."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self._items: OrderedDict[Hashable, Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Answer | None:
+        with self._lock:
+            value = self._items.get(key)
+            if value is not None:
+                self._items.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Answer) -> None:
+        if self.size <= 0:
+            return
+        with self._lock:
+            self._items[key] = value
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+
+def _elapsed_ms(started: float) -> float:
+    return round((time.perf_counter() - started) * 1000, 2)
+
+
+__all__ = ["Answer", "Answerer", "Citation", "RelatedSection", "Turn"]

@@ -1,0 +1,267 @@
+"""Candidate answer sentences and their features: what the decision model reads.
+
+The sentences of the top passages (and, for a question asking for the gist, the opening
+sentences of the document or the section it names) each get a row of features that the
+pipeline already computes — similarity to the question, word overlap, retrieval scores, the
+kind of answer asked for, the years and names it pins down, margins to the runner-up — plus a
+few facts about the question itself, the same on every row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from index import Hit, LoadedIndex
+from index.text import QUERY_FILLER, content_terms, stem
+
+from .answer_types import REQUIRED_TYPES, has_answer_type
+from .constraints import constraint_mismatch, constraint_share, context_ids, names_present
+from .matching import overlap_share, stem_families, weighted_stems
+from .question import QuestionFacts, is_negation
+from .tunables import (
+    ANSWER_TYPE_WEIGHT,
+    CONSTRAINT_WEIGHT,
+    OVERLAP_WEIGHT,
+    OVERVIEW_WEIGHT,
+    PASSAGE_WEIGHT,
+    PASSAGES_FOR_SENTENCES,
+)
+
+_TYPE_CODES = {None: 0, "date": 1, "count": 2, "percentage": 3, "number": 4, "duration": 5}
+FEATURES = (
+    "similarity",
+    "similarity_own",
+    "similarity_context",
+    "overlap",
+    "overlap_context",
+    "support_own",
+    "passage_score",
+    "passage_relative",
+    "passage_rank",
+    "passage_bm25",
+    "passage_dense",
+    "typed",
+    "type_required_missing",
+    "type_expected",
+    "constraint_share",
+    "constraint_mismatch",
+    "names_missing",
+    "referring",
+    "negation_match",
+    "overview_lead",
+    "near_previous",
+    "continues_previous",
+    "repeated",
+    "chars",
+    "hand_score",
+    "hand_rank",
+    "hand_margin",
+    "similarity_rank",
+    "similarity_margin",
+    "top_score",
+    "top_dense",
+    "top_bm25",
+    "question_terms",
+    "unknown_share",
+    "strangers",
+    "follow_up",
+)
+_REFERRING_STARTS = frozenset("it this these they he she its their such".split())
+
+
+@dataclass
+class Candidates:
+    """The candidate sentences of one question, best hand score first."""
+
+    sentence_ids: list[int]
+    features: np.ndarray
+    hand_score: np.ndarray
+    hits: list[Hit]
+    query_stems: dict[str, float]
+
+    def column(self, name: str) -> np.ndarray:
+        """One feature for every candidate."""
+        return self.features[:, FEATURES.index(name)]
+
+
+def gather_candidates(
+    index: LoadedIndex,
+    facts: QuestionFacts,
+    hits: list[Hit],
+    query_vector: np.ndarray,
+    question_vector: np.ndarray,
+    previous_quotes: set[int],
+) -> Candidates:
+    """The sentences that could answer, with one row of :data:`FEATURES` each."""
+    passage_score, passage_rank, passage_hit = _sentences_of_top_passages(index, hits)
+    opening = overview_sentences(index, facts, hits) if facts.overview else []
+    if opening:
+        for sid in opening:
+            passage_score.setdefault(sid, hits[0].score)
+            passage_rank.setdefault(sid, 0)
+            passage_hit.setdefault(sid, hits[0])
+    ids = list(passage_score)
+    vectors = index.sentence_vectors[ids]
+    sim_query, sim_own = vectors @ query_vector, vectors @ question_vector
+    similarity = 0.5 * sim_query + 0.5 * sim_own
+    query_stems = weighted_stems(index, facts.query, facts.core)
+    own_stems = weighted_stems(index, facts.own_words, facts.core)
+    texts = [index.sentences[s].text for s in ids]
+    contexts = [context_ids(index, s) for s in ids]
+    context_stems = [frozenset().union(*(index.sentence_stems(c) for c in ctx)) for ctx in contexts]
+    every_word = frozenset().union(*context_stems)
+    families = stem_families({**query_stems, **own_stems}, every_word)
+    overlap = np.array([overlap_share(query_stems, index.sentence_stems(s), families) for s in ids])
+    typed = np.array(
+        [
+            facts.expected is not None and has_answer_type(facts.expected, t, facts.question)
+            for t in texts
+        ]
+    )
+    constrained = constraint_share(index, facts, ids)
+    overview = np.array([s in opening for s in ids])
+    best_hit = hits[0].score
+    relative = np.array([passage_score[s] - best_hit for s in ids])
+    hand = (
+        similarity
+        + OVERLAP_WEIGHT * overlap
+        + PASSAGE_WEIGHT * relative
+        + ANSWER_TYPE_WEIGHT * typed
+        + CONSTRAINT_WEIGHT * constrained
+        + OVERVIEW_WEIGHT * overview
+    )
+    next_quote = max(previous_quotes) + 1 if previous_quotes else -1
+    context_similarity = np.array(
+        [float(np.max(index.sentence_vectors[ctx] @ query_vector)) for ctx in contexts]
+    )
+    unknown, question_terms = _unknown_share(index, facts)
+    columns = {
+        "similarity": similarity,
+        "similarity_own": sim_own,
+        "similarity_context": context_similarity,
+        "overlap": overlap,
+        "overlap_context": np.array(
+            [overlap_share(query_stems, c, families) for c in context_stems]
+        ),
+        "support_own": np.array([overlap_share(own_stems, c, families) for c in context_stems]),
+        "passage_score": np.array([passage_score[s] for s in ids]),
+        "passage_relative": relative,
+        "passage_rank": np.array([passage_rank[s] for s in ids]),
+        "passage_bm25": np.array([passage_hit[s].bm25_normalized for s in ids]),
+        "passage_dense": np.array([passage_hit[s].dense for s in ids]),
+        "typed": typed,
+        "type_required_missing": np.array(
+            [facts.expected in REQUIRED_TYPES and not t for t in typed]
+        ),
+        "type_expected": np.full(len(ids), _TYPE_CODES.get(facts.expected, 6)),
+        "constraint_share": constrained,
+        "constraint_mismatch": np.array(
+            [
+                constraint_mismatch(facts.question, t, _context_text(index, ctx))
+                for t, ctx in zip(texts, contexts, strict=True)
+            ]
+        ),
+        "names_missing": np.array(
+            [
+                sum(
+                    not ok
+                    for ok in names_present(
+                        [list(n) for n in facts.names],
+                        frozenset().union(*(index.sentence_tokens(c) for c in ctx)),
+                        index.name_aliases,
+                    )
+                )
+                for ctx in contexts
+            ]
+        ),
+        "referring": np.array(
+            [t.split(" ", 1)[0].lower().strip(",") in _REFERRING_STARTS for t in texts]
+        ),
+        "negation_match": np.array([facts.negated and is_negation(t) for t in texts]),
+        "overview_lead": overview,
+        "near_previous": np.array([any(abs(s - p) <= 1 for p in previous_quotes) for s in ids]),
+        "continues_previous": np.array([s == next_quote for s in ids]),
+        "repeated": np.array([facts.asks_more and s in previous_quotes for s in ids]),
+        "chars": np.array([len(t) for t in texts]),
+        "hand_score": hand,
+        "hand_rank": _ranks(hand),
+        "hand_margin": hand - hand.max(),
+        "similarity_rank": _ranks(similarity),
+        "similarity_margin": similarity - similarity.max(),
+        "top_score": np.full(len(ids), best_hit),
+        "top_dense": np.full(len(ids), hits[0].dense),
+        "top_bm25": np.full(len(ids), hits[0].bm25),
+        "question_terms": np.full(len(ids), question_terms),
+        "unknown_share": np.full(len(ids), unknown),
+        "strangers": np.full(len(ids), len(facts.strangers)),
+        "follow_up": np.full(len(ids), facts.standalone != facts.question),
+    }
+    features = np.column_stack([np.asarray(columns[f], dtype=np.float64) for f in FEATURES])
+    order = np.argsort(-hand, kind="stable")
+    return Candidates([ids[i] for i in order], features[order], hand[order], hits, query_stems)
+
+
+def _sentences_of_top_passages(
+    index: LoadedIndex, hits: list[Hit]
+) -> tuple[dict[int, float], dict[int, int], dict[int, Hit]]:
+    score: dict[int, float] = {}
+    rank: dict[int, int] = {}
+    best: dict[int, Hit] = {}
+    for position, hit in enumerate(hits[:PASSAGES_FOR_SENTENCES]):
+        for sid in index.passages[hit.passage_id].sentence_ids:
+            if sid not in score:
+                score[sid], rank[sid], best[sid] = hit.score, position, hit
+    return score, rank, best
+
+
+def overview_sentences(index: LoadedIndex, facts: QuestionFacts, hits: list[Hit]) -> list[int]:
+    """For a question asking for the gist: the opening sentences of the section it names
+    ("summarise the press freedom section"), else of the document the best passage is in."""
+    document_id = index.passages[hits[0].passage_id].document_id
+    asked = {stem(t) for t in content_terms(facts.question)}
+    sections = [
+        s
+        for s in index.documents[document_id].sections
+        if s.title and {stem(t) for t in content_terms(s.title)} <= asked and s.end > s.start
+    ]
+    wanted = sections[0].title if sections else None
+    opening = [
+        sid
+        for sid, sentence in enumerate(index.sentences)
+        if sentence.document_id == document_id
+        and (sentence.section == wanted if wanted else _opens_its_region(index, sid))
+    ]
+    return opening[:3]
+
+
+def _opens_its_region(index: LoadedIndex, sentence_id: int) -> bool:
+    """The sentence belongs to its document's opening summary (before the first heading)."""
+    sentence = index.sentences[sentence_id]
+    return sentence.section in ("", index.documents[sentence.document_id].title)
+
+
+def _unknown_share(index: LoadedIndex, facts: QuestionFacts) -> tuple[float, int]:
+    """The share of the question's topical words the corpus never uses in any form, and how
+    many topical words it has."""
+    terms = [t for t in content_terms(facts.own_words) if t not in QUERY_FILLER]
+    if not terms:
+        return 0.0, 0
+    unknown = [
+        t
+        for t in terms
+        if index.document_frequency(t) == 0 and index.document_frequency(stem(t)) == 0
+    ]
+    return len(unknown) / len(terms), len(terms)
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    order = np.argsort(-values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values))
+    return ranks
+
+
+def _context_text(index: LoadedIndex, ids: list[int]) -> str:
+    return " ".join(index.sentences[i].text for i in ids)

@@ -1,0 +1,88 @@
+"""Compose the answer: the likeliest sentence and, when it cannot stand alone, one more."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index import LoadedIndex
+
+from .answer_types import has_answer_type
+from .candidates import Candidates
+from .constraints import same_section
+from .question import QuestionFacts
+from .tunables import FRAGMENT_CHARS, MAX_ANSWER_CHARS, SECOND_SENTENCE_MARGIN
+
+_REFERRING_STARTS = frozenset("it this these they he she its their such".split())
+
+
+def compose(
+    index: LoadedIndex,
+    candidates: Candidates,
+    order: np.ndarray,
+    probabilities: np.ndarray,
+    facts: QuestionFacts,
+) -> tuple[list[int], list[int]]:
+    """The sentences to quote (in document order) and the other candidates, likeliest first."""
+    ids = candidates.sentence_ids
+    best = ids[int(order[0])]
+    chosen = [best]
+    second = _second_sentence(index, candidates, order, probabilities, facts)
+    if second is not None:
+        chosen.append(second)
+        chosen.sort(key=lambda s: (index.sentences[s].document_id, index.sentences[s].start))
+    runners_up = [ids[int(i)] for i in order[1:] if ids[int(i)] not in chosen]
+    return chosen, runners_up
+
+
+def _second_sentence(
+    index: LoadedIndex,
+    candidates: Candidates,
+    order: np.ndarray,
+    probabilities: np.ndarray,
+    facts: QuestionFacts,
+) -> int | None:
+    """A second sentence when the best one cannot stand alone or lacks what is asked: its
+    antecedent when it opens with "These"/"It", the neighbour when only the neighbour holds the
+    date or number asked for, the next sentence when the best is a fragment, or a close
+    runner-up that covers asked words the best one lacks — within the length budget."""
+    best = candidates.sentence_ids[int(order[0])]
+    text = index.sentences[best].text
+    budget = MAX_ANSWER_CHARS - len(text)
+
+    def neighbour(offset: int) -> int | None:
+        candidate = best + offset
+        if 0 <= candidate < len(index.sentences) and same_section(index, best, candidate):
+            return candidate
+        return None
+
+    if text.split(" ", 1)[0].lower().strip(",") in _REFERRING_STARTS:
+        antecedent = neighbour(-1)
+        if antecedent is not None and len(index.sentences[antecedent].text) <= budget + 200:
+            return antecedent
+    expected = facts.expected
+    if expected is not None and not has_answer_type(expected, text, facts.question):
+        for offset in (1, -1):
+            candidate = neighbour(offset)
+            if (
+                candidate is not None
+                and has_answer_type(expected, index.sentences[candidate].text, facts.question)
+                and len(index.sentences[candidate].text) <= budget + 100
+            ):
+                return candidate
+    following = neighbour(1)
+    if following is not None:
+        following_text = index.sentences[following].text
+        fragment = min(len(text), len(following_text)) < FRAGMENT_CHARS
+        if fragment and len(following_text) <= budget:
+            return following
+    if budget <= 20:
+        return None
+    covered = set(candidates.query_stems) & index.sentence_stems(best)
+    for rank in order[1:3]:
+        if float(probabilities[order[0]] - probabilities[rank]) > SECOND_SENTENCE_MARGIN:
+            break
+        candidate = candidates.sentence_ids[int(rank)]
+        adds = (set(candidates.query_stems) & index.sentence_stems(candidate)) - covered
+        if adds and len(index.sentences[candidate].text) <= budget and abs(candidate - best) <= 2:
+            return candidate
+    return None

@@ -1,0 +1,51 @@
+"""Word matching: how much of a question's wording a sentence holds, weighted by rarity, by
+stem and by word family ("European" meets "Europe")."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from index import LoadedIndex
+from index.text import QUERY_FILLER, content_terms, same_family, stem
+
+
+def weighted_stems(index: LoadedIndex, query: str, core: str) -> dict[str, float]:
+    """Query stems weighted by rarity in the corpus: rare words say more about what is asked.
+    Words outside the asking clause (carried from earlier turns, a long preamble) count half."""
+    weights: dict[str, float] = {}
+    n = max(len(index.passages), 1)
+    own = {stem(t) for t in content_terms(core)}
+    for term in content_terms(query):
+        if term in QUERY_FILLER:
+            continue
+        key = stem(term)
+        idf = float(np.log(1 + n / (1 + index.document_frequency(term))))
+        weights[key] = idf * (1.0 if key in own or not own else 0.5)
+    return weights
+
+
+def overlap_share(
+    query_stems: dict[str, float],
+    present: frozenset[str],
+    families: dict[str, frozenset[str]] | None = None,
+) -> float:
+    """The rarity-weighted share of query stems present (or one of their word family).
+
+    ``families`` (from :func:`stem_families`) holds each query stem's family among the words
+    of all candidates, found once per question instead of once per sentence.
+    """
+    total = sum(query_stems.values())
+    if total <= 0:
+        return 0.0
+    if families is None:
+        families = stem_families(query_stems, present)
+    found = sum(w for s, w in query_stems.items() if s in present or families[s] & present)
+    return found / total
+
+
+def stem_families(
+    query_stems: dict[str, float], words: frozenset[str]
+) -> dict[str, frozenset[str]]:
+    """For each query stem, the words of ``words`` in its family ("europ" and "european")."""
+    long_words = [w for w in words if len(w) >= 5]  # shorter words have no family
+    return {s: frozenset(w for w in long_words if same_family(s, w)) for s in query_stems}

@@ -1,0 +1,92 @@
+"""Facts about a question, computed once and passed on: what was asked, what is searched, what
+kind of answer it wants, what it pins down (years, rare names), and whether it asks for the gist.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from index import LoadedIndex
+from index.acronyms import expand_acronyms
+
+from .answer_types import asks_for_overview, expected_answer_type
+from .constraints import telling_names, unknown_names, years
+from .conversation import Turn, fold_history, question_core
+from .tunables import COMMON_NAME_SHARE
+
+_NEGATION = re.compile(
+    r"\b(not|no|never|none|without|except|exception|lack|lacks|neither|nor|fail|failed|"
+    r"refuse|refused|deny|denied)\b|n't\b",
+    re.IGNORECASE,
+)
+_MORE = re.compile(r"\b(else|other|another|more|further|besides|apart from)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class QuestionFacts:
+    """One question, read once.
+
+    Attributes:
+        asked: the user's words, as typed.
+        question: the same with names respelled the corpus's way ("Nazarbaev" -> "Nazarbayev").
+        standalone: the question with the conversation's topic folded in.
+        query: what is searched: ``standalone`` with acronyms spelled out.
+        own_words: the user's own question with acronyms spelled out (no carried topic).
+        core: the asking clause of a long question.
+        expected: the kind of answer wanted (``date``, ``count``, ...), or None.
+        asked_years: four-digit years the question names.
+        names: the rare names the answer must mention (lower-cased tokens per name).
+        strangers: multi-word names with a word the corpus never uses.
+        overview: the question asks for the gist ("what is this briefing about?").
+        negated: the question is negated ("which treaties has it not ratified?").
+        asks_more: the question asks for something beyond what was said ("what else?").
+    """
+
+    asked: str
+    question: str
+    standalone: str
+    query: str
+    own_words: str
+    core: str
+    expected: str | None
+    asked_years: frozenset[str]
+    names: tuple[tuple[str, ...], ...]
+    strangers: tuple[str, ...]
+    overview: bool
+    negated: bool
+    asks_more: bool
+
+
+def read_question(index: LoadedIndex, asked: str, history: Sequence[Turn]) -> QuestionFacts:
+    """Everything the answering path needs to know about ``asked`` in its conversation."""
+    question = index.respell_names(asked).strip()
+    respelled = [Turn(index.respell_names(t.question), t.answer) for t in history]
+    standalone = fold_history(question, respelled)
+    names = telling_names(question, index.name_frequency, len(index.passages), COMMON_NAME_SHARE)
+    return QuestionFacts(
+        asked=asked,
+        question=question,
+        standalone=standalone,
+        query=expand_acronyms(standalone, index.acronyms),
+        own_words=expand_acronyms(question, index.acronyms),
+        core=question_core(question),
+        expected=expected_answer_type(question),
+        asked_years=frozenset(years(question)),
+        names=tuple(tuple(n) for n in names),
+        strangers=tuple(unknown_names(question, index.document_frequency)),
+        overview=asks_for_overview(question),
+        negated=_NEGATION.search(question) is not None,
+        asks_more=_MORE.search(question) is not None,
+    )
+
+
+def is_negation(text: str) -> bool:
+    """The text states a negation or an exception."""
+    return _NEGATION.search(text) is not None
+
+
+def asks_for_more(question: str) -> bool:
+    """True when a question asks for something beyond what was said ("what else ...?")."""
+    return _MORE.search(question) is not None
