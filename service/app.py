@@ -16,7 +16,7 @@ from swagger_ui_bundle import swagger_ui_path
 
 from index import IndexProblem
 
-from . import api, pages
+from . import api, openai_compat, pages
 from .errors import error_response
 from .middleware import BodySizeLimit, Metrics, RateLimiter, RequestLog, SecurityHeaders
 from .settings import PROJECT_ROOT, Settings
@@ -62,6 +62,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.add_middleware(RequestLog, metrics=app.state.metrics)
     app.add_middleware(SecurityHeaders)
     app.include_router(api.router)
+    app.include_router(openai_compat.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "web" / "static"), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")

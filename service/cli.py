@@ -246,6 +246,29 @@ def eval_command(
             typer.echo(f"      answer: {miss['answer'][:160]}")
 
 
+@app.command("mcp")
+def mcp_command(
+    http: Annotated[
+        bool, typer.Option("--http", help="Serve over streamable HTTP instead of stdio.")
+    ] = False,
+    port: Annotated[
+        int | None, typer.Option(help="Port for --http [env BRIEFING_QA_MCP_PORT]")
+    ] = None,
+    corpus: CorpusOption = None,
+    index: IndexOption = None,
+) -> None:
+    """Serve the `ask` and `search` tools over the Model Context Protocol (stdio by default)."""
+    from .mcp_server import build_server
+
+    settings = _settings(corpus, index, mcp_port=port)
+    try:
+        server = build_server(settings)
+    except IndexProblem as exc:
+        _fail(str(exc), 2)
+    # stdout is the protocol's channel over stdio: logs go to stderr only.
+    server.run(transport="streamable-http" if http else "stdio")
+
+
 def main() -> None:
     """Entry point of the console script."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

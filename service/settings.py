@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     threads: int = Field(0, ge=0, description="Inference threads (0: library default).")
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on.")
+    mcp_port: int = Field(
+        8001, ge=1, le=65535, description="Port `briefing-qa mcp --http` listens on."
+    )
     workers: int = Field(1, ge=1, le=16, description="Server worker processes for `serve`.")
     top_k: int = Field(3, ge=1, le=10, description="Citations returned by default.")
     max_top_k: int = Field(10, ge=1, le=50, description="Largest `top_k` a request may ask for.")

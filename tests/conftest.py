@@ -7,10 +7,14 @@ tests that change an index build their own in ``tmp_path``.
 from __future__ import annotations
 
 import shutil
+import socket
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from index import Embedder, build_index
@@ -60,6 +64,32 @@ def app_state(corpus_settings: Settings, embedder: Embedder) -> AppState:
     holder = IndexHolder(corpus_settings, embedder)
     holder.load(build_if_missing=False)
     return AppState(corpus_settings, embedder, holder)
+
+
+@pytest.fixture(scope="session")
+def live_url(app_state: AppState) -> Iterator[str]:
+    """The app on the repo corpus in a real uvicorn server on a free port (in a thread, sharing
+    the session's model and index), for clients in other processes or that speak HTTP only."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(
+        create_app(app_state.settings, state=app_state),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("test server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -7,17 +7,10 @@ and index); Chromium is a separate process talking HTTP to it.
 from __future__ import annotations
 
 import itertools
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
-
-from service.app import create_app
-from service.state import AppState
 
 pytestmark = pytest.mark.browser
 
@@ -39,27 +32,8 @@ from playwright.sync_api import (  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def base_url(app_state: AppState) -> Iterator[str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(app_state.settings, state=app_state),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("test server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+def base_url(live_url: str) -> str:
+    return live_url
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,202 @@
+"""An OpenAI-compatible chat endpoint: chat front ends (open-webui, LibreChat, an IDE) and agents
+that speak the OpenAI API get the same quoted, cited answers as ``/ask``. No LLM is behind it.
+
+The last user message is the question; earlier user/assistant pairs are the history, folded as
+``/ask`` folds it (the same parser and limits). The reply's content is the answer with its
+``[n]`` markers and a short list of sources whose links open the cited passages; the structured
+citations travel in an extra ``citations`` field. Errors use OpenAI's error shape.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .answering import Answer
+from .api import State, rate_limit
+from .text_input import InputProblem, clean_question, validate_history
+
+router = APIRouter(prefix="/v1", tags=["openai-compatible"])
+MODEL_ID = "briefing-qa"
+SOURCES_HEADING = "Sources:"
+# Words per streamed chunk: small enough to look live, few enough events to stay cheap.
+STREAM_WORDS = 6
+
+
+class ChatMessage(BaseModel):
+    """One message; ``content`` may be text or OpenAI's list of typed parts."""
+
+    model_config = ConfigDict(extra="allow")
+
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+
+class ChatRequest(BaseModel):
+    """OpenAI's chat request; sampling options are accepted and have no meaning here."""
+
+    model_config = ConfigDict(extra="allow")
+
+    model: str = MODEL_ID
+    messages: list[ChatMessage] = Field(..., min_length=1)
+    stream: bool = False
+    documents: list[str] | None = None
+
+
+def openai_error(status: int, message: str, param: str | None = None) -> JSONResponse:
+    """OpenAI's error shape: ``{"error": {"message", "type", "param", "code"}}``."""
+    kind = "invalid_request_error" if status < 500 else "server_error"
+    code = {404: "model_not_found", 429: "rate_limit_exceeded"}.get(status)
+    body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
+    return JSONResponse(body, status_code=status)
+
+
+@router.get("/models")
+async def list_models() -> dict[str, Any]:
+    """The one model this server offers."""
+    return {
+        "object": "list",
+        "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "briefing-qa"}],
+    }
+
+
+@router.post("/chat/completions", dependencies=[Depends(rate_limit)], response_model=None)
+async def chat_completions(request: Request, state: State) -> Response:
+    """Answer the last user message, the earlier turns being the conversation."""
+    try:
+        body = ChatRequest.model_validate(json.loads(await request.body()))
+    except (ValueError, RecursionError) as exc:
+        errors = exc.errors() if isinstance(exc, ValidationError) else []
+        param = ".".join(str(p) for p in errors[0]["loc"]) if errors else None
+        return openai_error(400, f"the request is not a valid chat request: {_first(exc)}", param)
+    if body.model != MODEL_ID:
+        return openai_error(404, f"the model {body.model!r} does not exist; use {MODEL_ID!r}")
+    unknown = [d for d in body.documents or [] if d not in state.holder.current().documents]
+    if unknown:
+        return openai_error(400, f"unknown document id {unknown[0]!r}", "documents")
+    try:
+        question, history = conversation(body.messages, state)
+    except InputProblem as problem:
+        return openai_error(400, problem.message, problem.field)
+    answer = await asyncio.to_thread(state.answerer.ask, question, history, state.settings.top_k)
+    content = reply_text(answer, str(request.base_url))
+    citations = [_absolute(vars(c), str(request.base_url)) for c in answer.citations]
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    if body.stream:
+        events = _stream(completion_id, content, citations, answer)
+        return StreamingResponse(events, media_type="text/event-stream")
+    return JSONResponse(
+        {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": MODEL_ID,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": _usage(body.messages, content),
+            "citations": citations,
+            "answered": answer.answered,
+            "confidence": answer.confidence,
+        }
+    )
+
+
+def conversation(messages: list[ChatMessage], state: Any) -> tuple[str, list[Any]]:
+    """The question (the last user message) and the history (earlier user/assistant pairs),
+    checked by the same parser and limits as ``/ask``."""
+    said = [(m.role, _text(m.content)) for m in messages if m.role in ("user", "assistant")]
+    if not said or said[-1][0] != "user":
+        raise InputProblem("messages", "the last message must be the user's question")
+    turns: list[dict[str, str]] = []
+    for role, text in said[:-1]:
+        if role == "user":
+            turns.append({"question": text, "answer": ""})
+        elif turns:
+            # The history carries only the quoted sentences: the sources list is ours.
+            turns[-1]["answer"] = text.split(f"\n\n{SOURCES_HEADING}", 1)[0]
+    question = clean_question(said[-1][1], state.settings)
+    return question, validate_history(turns, state.settings)
+
+
+def reply_text(answer: Answer, base_url: str) -> str:
+    """The answer with its markers, then one line per citation it uses, linking the passage."""
+    if not answer.citations:
+        return answer.answer
+    used = [c for c in answer.citations if f"[{c.n}]" in answer.answer]
+    lines = [
+        f"[{c.n}] {c.document_title} \u2014 {c.section}: {base_url.rstrip('/')}{c.url}"
+        for c in used
+    ]
+    return f"{answer.answer}\n\n{SOURCES_HEADING}\n" + "\n".join(lines)
+
+
+async def _stream(
+    completion_id: str, content: str, citations: list[dict[str, Any]], answer: Answer
+) -> AsyncIterator[str]:
+    """OpenAI's chunk format: the role, the content a few words at a time, then the end."""
+    created = int(time.time())
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        payload = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": MODEL_ID,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return f"data: {json.dumps(payload, ensure_ascii=False)}\n\n"
+
+    yield chunk({"role": "assistant", "content": ""})
+    words = content.split(" ")
+    for start in range(0, len(words), STREAM_WORDS):
+        piece = " ".join(words[start : start + STREAM_WORDS])
+        yield chunk({"content": piece if start == 0 else " " + piece})
+    yield chunk(
+        {}, "stop", citations=citations, answered=answer.answered, confidence=answer.confidence
+    )
+    yield "data: [DONE]\n\n"
+
+
+def _text(content: str | list[dict[str, Any]] | None) -> str:
+    if isinstance(content, list):
+        return " ".join(str(p.get("text", "")) for p in content if p.get("type") == "text")
+    return content or ""
+
+
+def _absolute(citation: dict[str, Any], base_url: str) -> dict[str, Any]:
+    return {**citation, "url": base_url.rstrip("/") + citation["url"]}
+
+
+def _usage(messages: list[ChatMessage], content: str) -> dict[str, int]:
+    """Word counts stand in for tokens (there is no generative model to count for)."""
+    prompt = sum(len(_text(m.content).split()) for m in messages)
+    completion = len(content.split())
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+def _first(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        error = exc.errors()[0]
+        where = ".".join(str(p) for p in error["loc"])
+        return f"{where}: {error['msg']}" if where else str(error["msg"])
+    if isinstance(exc, RecursionError):
+        return "the body is nested too deeply"
+    return "the body is not JSON"
