@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -9,6 +10,8 @@ import numpy as np
 from .store import LoadedIndex
 
 MODES = ("hybrid", "dense", "bm25")
+# How much deeper the candidate pool goes when a question is scoped to some documents.
+SCOPED_POOL_FACTOR = 10
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,7 @@ def search(
     k: int = 10,
     mode: str = "hybrid",
     weights: SearchWeights | None = None,
+    documents: Collection[str] | None = None,
 ) -> list[Hit]:
     """Rank passages for ``query``.
 
@@ -50,6 +54,7 @@ def search(
         k: how many hits to return.
         mode: ``hybrid`` (all signals fused), ``dense`` or ``bm25`` alone (for ablations).
         weights: fusion weights.
+        documents: when given, only passages of these document ids are ranked.
     """
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
@@ -57,9 +62,16 @@ def search(
     if not index.passages:
         return []
     bm25 = index.bm25_scores(query)
-    _, dense_ids = index.dense_search(query_vector, weights.pool)
-    bm25_ids = np.argsort(-bm25)[: weights.pool]
+    # A scope leaves fewer passages in the pool: look deeper so it still fills.
+    pool = weights.pool if documents is None else weights.pool * SCOPED_POOL_FACTOR
+    _, dense_ids = index.dense_search(query_vector, pool)
+    bm25_ids = np.argsort(-bm25)[:pool]
     candidates = list(dict.fromkeys([*dense_ids.tolist(), *bm25_ids[bm25[bm25_ids] > 0].tolist()]))
+    if documents is not None:
+        allowed = set(documents)
+        candidates = [c for c in candidates if index.passages[c].document_id in allowed]
+        if not candidates:
+            return []
     dense = index.passage_vectors[candidates] @ query_vector
     # The best single sentence of each candidate: one matrix product, then a max per passage.
     spans = [index.passages[p].sentence_ids for p in candidates]

@@ -24,7 +24,7 @@ from .schemas import (
     ReindexResponse,
 )
 from .state import AppState
-from .text_input import InputProblem, validate_ask
+from .text_input import InputProblem, validate_ask, validate_scope
 
 router = APIRouter()
 _JSON = "application/json"
@@ -68,6 +68,7 @@ async def ask(body: AskRequest, state: State) -> Response:
     """Answer a question with sentences quoted from the corpus, each cited."""
     try:
         question, history, top_k = validate_ask(body, state.settings)
+        scope = validate_scope(body.documents, state.holder.current().documents)
     except InputProblem as problem:
         return error_response(
             422,
@@ -75,7 +76,7 @@ async def ask(body: AskRequest, state: State) -> Response:
             problem.message,
             [{"field": problem.field, "message": problem.message}],
         )
-    answer = await asyncio.to_thread(state.answerer.ask, question, history, top_k)
+    answer = await asyncio.to_thread(state.answerer.ask, question, history, top_k, "hybrid", scope)
     # Serialised directly: the answerer's dataclasses already have the response's shape (the
     # schema tests hold it to AskResponse), and validating them again costs ~1 ms a request.
     return Response(json.dumps(answer_body(answer), ensure_ascii=False), media_type=_JSON)

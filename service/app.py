@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
+import secrets
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
@@ -12,11 +14,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
 from swagger_ui_bundle import swagger_ui_path
 
 from index import IndexProblem
 
-from . import api, openai_compat, pages
+from . import api, library_api, library_pages, openai_compat, pages
 from .errors import error_response
 from .middleware import BodySizeLimit, Metrics, RateLimiter, RequestLog, SecurityHeaders
 from .settings import PROJECT_ROOT, Settings
@@ -58,16 +61,40 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.state.metrics = Metrics()
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
     # Outermost first: every response, even a 413, gets an id, a log line and the headers.
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Innermost: the signed, HttpOnly, SameSite=Strict sign-in cookie of /login.
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=session_secret(settings),
+        session_cookie="briefing_qa_session",
+        same_site="strict",
+        max_age=8 * 3600,
+    )
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        larger={"/api/documents": settings.max_upload_bytes},
+    )
     app.add_middleware(RequestLog, metrics=app.state.metrics)
     app.add_middleware(SecurityHeaders)
     app.include_router(api.router)
     app.include_router(openai_compat.router)
+    app.include_router(library_api.router)
+    app.include_router(library_pages.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "web" / "static"), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
     _install_error_handlers(app)
     return app
+
+
+def session_secret(settings: Settings) -> str:
+    """The cookie-signing key: the setting, or one derived from the admin token (so workers
+    and replicas that share the token accept each other's cookies), or a random one."""
+    if settings.session_secret:
+        return settings.session_secret
+    if settings.admin_token:
+        return hashlib.sha256(b"briefing-qa session:" + settings.admin_token.encode()).hexdigest()
+    return secrets.token_hex(32)  # nobody can sign in without a token anyway
 
 
 def _start(settings: Settings) -> AppState:

@@ -246,6 +246,23 @@ def eval_command(
             typer.echo(f"      answer: {miss['answer'][:160]}")
 
 
+feedback_app = typer.Typer(help="Readers' ratings of answers (👍/👎 from the chat).")
+app.add_typer(feedback_app, name="feedback")
+
+
+@feedback_app.command("export")
+def feedback_export(index: IndexOption = None) -> None:
+    """Print every rating as JSON Lines that `briefing-qa eval` reads as questions to check."""
+    from .library import Library, database_url
+
+    settings = _settings(None, index)
+    library = Library(database_url(settings.database_url, settings.index_dir))
+    for row in library.feedback():
+        record = {"id": f"feedback-{row['id']}", "answer_keys": [], "evidence": [], **row}
+        record["id"] = f"feedback-{row['id']}"
+        typer.echo(json.dumps(record, ensure_ascii=False))
+
+
 @app.command("mcp")
 def mcp_command(
     http: Annotated[

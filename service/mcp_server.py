@@ -56,7 +56,13 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
         if unknown:
             raise ValueError(f"unknown document id {unknown[0]!r}")
         turns: list[Turn] = validate_history(history or [], app_state.settings)
-        answer = app_state.answerer.ask(clean_question(question, app_state.settings), turns)
+        answer = app_state.answerer.ask(
+            clean_question(question, app_state.settings),
+            turns,
+            app_state.settings.top_k,
+            "hybrid",
+            documents or None,
+        )
         return {
             "answered": answer.answered,
             "answer": answer.answer,

@@ -86,7 +86,9 @@ async def chat_completions(request: Request, state: State) -> Response:
         question, history = conversation(body.messages, state)
     except InputProblem as problem:
         return openai_error(400, problem.message, problem.field)
-    answer = await asyncio.to_thread(state.answerer.ask, question, history, state.settings.top_k)
+    answer = await asyncio.to_thread(
+        state.answerer.ask, question, history, state.settings.top_k, "hybrid", body.documents
+    )
     content = reply_text(answer, str(request.base_url))
     citations = [_absolute(vars(c), str(request.base_url)) for c in answer.citations]
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"

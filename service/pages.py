@@ -22,7 +22,13 @@ from .answering import Turn
 from .api import State, answer_response, get_state, rate_limit
 from .schemas import AskResponse
 from .settings import PROJECT_ROOT, Settings
-from .text_input import InputProblem, clean_question, decode_history_json, validate_history
+from .text_input import (
+    InputProblem,
+    clean_question,
+    decode_history_json,
+    validate_history,
+    validate_scope,
+)
 
 router = APIRouter(include_in_schema=False)
 # Autoescape everywhere: questions and corpus text are only ever rendered as text.
@@ -156,18 +162,21 @@ async def chat_form(
     state: State,
     question: Annotated[str, Form(max_length=20_000)] = "",
     history: Annotated[str, Form(max_length=200_000)] = "[]",
+    documents: Annotated[list[str] | None, Form(max_length=200)] = None,
 ) -> HTMLResponse:
     """The chat without JavaScript: the form posts here and the page comes back answered."""
     index = state.holder.current()
     error = None
+    scope = None
     try:
         turns, previous = _form_turns(history, state.settings)
         cleaned = clean_question(question, state.settings)
+        scope = validate_scope(documents, index.documents)
     except InputProblem as problem:
         turns, error = [], problem.message
     else:
         answer = await asyncio.to_thread(
-            state.answerer.ask, cleaned, previous, state.settings.top_k
+            state.answerer.ask, cleaned, previous, state.settings.top_k, "hybrid", scope
         )
         turns.append(answer_response(answer).model_dump())
     status = 422 if error else 200
@@ -180,6 +189,7 @@ async def chat_form(
             "starters": starter_questions(index),
             "error": error,
             "index": index,
+            "scope": scope,
         },
         status_code=status,
     )

@@ -34,6 +34,11 @@ class AskRequest(BaseModel):
         default_factory=list, description="Earlier turns, oldest first (at most 20)."
     )
     top_k: int | None = Field(None, ge=1, le=10, description="How many citations to return.")
+    documents: list[str] | None = Field(
+        None,
+        max_length=200,
+        description="Answer only from these document ids (GET /api/documents lists them).",
+    )
 
 
 class AskResponse(BaseModel):

@@ -61,6 +61,19 @@ class Settings(BaseSettings):
         description="Share of answerable questions the answerer may refuse: its operating "
         "point, measured on held-out articles (issue #11; lower answers more, refuses less).",
     )
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the library's records and feedback (PostgreSQL, ...); "
+        "unset: an SQLite file beside the index.",
+    )
+    max_upload_bytes: int = Field(
+        50 * 1024 * 1024, ge=1024, description="Largest upload request (one or more files)."
+    )
+    session_secret: str | None = Field(
+        None,
+        description="Key that signs the sign-in cookie; unset: derived from the admin token, "
+        "so every worker and replica with the same token accepts the same cookie.",
+    )
     build_on_start: bool = Field(True, description="Build the index on start when none exists.")
 
     @property

@@ -17,6 +17,8 @@ from index import (
 )
 
 from .answering import Answerer, DecisionModel
+from .library import Library, database_url
+from .library_jobs import IndexJobs
 from .settings import Settings
 
 log = logging.getLogger("briefing_qa")
@@ -107,3 +109,5 @@ class AppState:
         self.holder = holder
         decision = DecisionModel(target_false_abstention=settings.target_false_abstention)
         self.answerer = Answerer(embedder, holder.current, decision)
+        self.library = Library(database_url(settings.database_url, settings.index_dir))
+        self.jobs = IndexJobs(holder, self.library)

@@ -4,7 +4,7 @@ later that takes a conversation: one parsing path, one set of limits, one kind o
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -91,3 +91,15 @@ def validate_ask(body: AskRequest, settings: Settings) -> tuple[str, list[Turn],
     if top_k > settings.max_top_k:
         raise InputProblem("top_k", f"top_k must be at most {settings.max_top_k}")
     return question, history, top_k
+
+
+def validate_scope(documents: list[str] | None, known: Collection[str]) -> list[str] | None:
+    """The document ids a question is scoped to, each one the library holds."""
+    if documents is None:
+        return None
+    unknown = [d for d in documents if d not in known]
+    if unknown:
+        raise InputProblem("documents", f"unknown document id {unknown[0]!r}")
+    if not documents:
+        raise InputProblem("documents", "documents, when given, must name at least one")
+    return documents

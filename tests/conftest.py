@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -66,10 +67,28 @@ def app_state(corpus_settings: Settings, embedder: Embedder) -> AppState:
     return AppState(corpus_settings, embedder, holder)
 
 
-@pytest.fixture(scope="session")
-def live_url(app_state: AppState) -> Iterator[str]:
-    """The app on the repo corpus in a real uvicorn server on a free port (in a thread, sharing
-    the session's model and index), for clients in other processes or that speak HTTP only."""
+def library_state(root: Path, embedder: Embedder, model_cache: Path, **settings: Any) -> AppState:
+    """A state on its own copy of the corpus (library tests add and delete documents)."""
+    corpus = root / "corpus"
+    shutil.copytree(CORPUS, corpus)
+    options: dict[str, Any] = {
+        "corpus_dir": corpus,
+        "index_dir": root / "index",
+        "model_cache_dir": model_cache,
+        "reload_check_seconds": 0,
+        "admin_token": "test-token",
+        "rate_limit_per_minute": 0,
+        **settings,
+    }
+    config = Settings(**options)
+    build_index(config.corpus_dir, config.index_dir, embedder)
+    holder = IndexHolder(config, embedder)
+    holder.load(build_if_missing=False)
+    return AppState(config, embedder, holder)
+
+
+def serve_in_thread(app_state: AppState) -> Iterator[str]:
+    """The app in a real uvicorn server on a free port, in a thread; yields its base URL."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -90,6 +109,13 @@ def live_url(app_state: AppState) -> Iterator[str]:
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def live_url(app_state: AppState) -> Iterator[str]:
+    """The app on the repo corpus in a real uvicorn server on a free port (in a thread, sharing
+    the session's model and index), for clients in other processes or that speak HTTP only."""
+    yield from serve_in_thread(app_state)
 
 
 @pytest.fixture(scope="session")

@@ -89,6 +89,7 @@ class Answerer:
         history: Sequence[Turn] = (),
         top_k: int = 3,
         mode: str = "hybrid",
+        documents: Sequence[str] | None = None,
     ) -> Answer:
         """Answer ``question`` in the context of ``history``.
 
@@ -97,26 +98,35 @@ class Answerer:
             history: earlier turns, oldest first.
             top_k: how many citations to return at most.
             mode: retrieval mode (``hybrid``, ``dense``, ``bm25``), for ablations.
+            documents: answer only from these document ids (None: from all).
         """
         started = time.perf_counter()
         index = self.index_source()
-        key = (index.version, question, tuple(history), top_k, mode)
+        scope = tuple(sorted(documents)) if documents is not None else None
+        key = (index.version, question, tuple(history), top_k, mode, scope)
         cached = self._cache.get(key)
         if cached is not None:
             return dataclasses.replace(cached, took_ms=_elapsed_ms(started))
-        answer = self._answer(index, question, history, top_k, mode, started)
+        answer = self._answer(index, question, history, top_k, mode, started, scope)
         self._cache.put(key, answer)
         return answer
 
     def gather(
-        self, index: LoadedIndex, question: str, history: Sequence[Turn], mode: str = "hybrid"
+        self,
+        index: LoadedIndex,
+        question: str,
+        history: Sequence[Turn],
+        mode: str = "hybrid",
+        documents: Sequence[str] | None = None,
     ) -> Gathered:
         """Steps 1 to 3: the question's facts, its hits and its candidate sentences."""
         facts = read_question(index, question, history)
         texts = [facts.query] if facts.query == facts.own_words else [facts.query, facts.own_words]
         vectors = self.embedder.encode(texts)  # one batched pass of the model
         query_vector, question_vector = vectors[0], vectors[-1]
-        hits = search(index, facts.query, query_vector, HITS_RETRIEVED, mode, self.weights)
+        hits = search(
+            index, facts.query, query_vector, HITS_RETRIEVED, mode, self.weights, documents
+        )
         quoted = quoted_sentence_ids(index, history)
         hits = boost_previous_sections(index, hits, quoted)
         if not hits:
@@ -132,8 +142,9 @@ class Answerer:
         top_k: int,
         mode: str,
         started: float,
+        documents: Sequence[str] | None = None,
     ) -> Answer:
-        found = self.gather(index, asked, history, mode)
+        found = self.gather(index, asked, history, mode, documents)
         if found.candidates is None:
             return self._refuse(index, found, started, "nothing in them is close to the question")
         decision = self.decision.decide(found.candidates, found.facts)

@@ -152,7 +152,64 @@
     copy.type = "button";
     copy.addEventListener("click", () => copyAnswer(turn, copy));
     tools.appendChild(copy);
+    tools.appendChild(feedbackTools(turn));
     return tools;
+  }
+
+  // ---- feedback: 👍/👎 with an optional note --------------------------------------------
+  function feedbackTools(turn) {
+    const box = el("div", "feedback");
+    const up = el("button", "secondary rate-up", "👍");
+    const down = el("button", "secondary rate-down", "👎");
+    up.type = down.type = "button";
+    up.setAttribute("aria-label", "Good answer");
+    down.setAttribute("aria-label", "Wrong or unhelpful answer");
+    box.append(up, down);
+    const choose = (rating) => {
+      box.replaceChildren();
+      const note = el("input", "feedback-note");
+      note.type = "text";
+      note.maxLength = 2000;
+      note.placeholder = rating === "up" ? "What was good? (optional)" : "What was wrong? (optional)";
+      note.setAttribute("aria-label", "Note");
+      const sendButton = el("button", "secondary send-feedback", "Send");
+      sendButton.type = "button";
+      sendButton.addEventListener("click", () => sendFeedback(turn, rating, note.value, box));
+      box.append(el("span", "muted", rating === "up" ? "👍" : "👎"), note, sendButton);
+      note.focus();
+    };
+    up.addEventListener("click", () => choose("up"));
+    down.addEventListener("click", () => choose("down"));
+    return box;
+  }
+
+  async function sendFeedback(turn, rating, note, box) {
+    const citations = (turn.citations || []).map((c) => ({
+      n: c.n, document_id: c.document_id, section: c.section, start: c.start, end: c.end,
+    }));
+    let ok = false;
+    try {
+      const response = await fetch("/feedback", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          question: turn.question, answer: turn.answer, rating: rating, note: note,
+          citations: citations,
+        }),
+      });
+      ok = response.status === 201;
+    } catch (_) {
+      ok = false;
+    }
+    box.replaceChildren(el("span", ok ? "muted feedback-done" : "error",
+      ok ? "Thanks — your feedback was recorded." : "Feedback could not be sent."));
+  }
+
+  // ---- scope: which documents to ask ------------------------------------------------------
+  function chosenDocuments() {
+    const boxes = Array.from(document.querySelectorAll("input[name=documents]"));
+    const checked = boxes.filter((b) => b.checked).map((b) => b.value);
+    return checked.length && checked.length < boxes.length ? checked : null;
   }
 
   function renderAll() {
@@ -276,7 +333,10 @@
       response = await fetch("/ask", {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json" },
-        body: JSON.stringify({ question: question, history: history }),
+        body: JSON.stringify(Object.assign(
+          { question: question, history: history },
+          chosenDocuments() ? { documents: chosenDocuments() } : {},
+        )),
       });
     } catch (_) {
       setBusy(false);

@@ -1,0 +1,161 @@
+"""The library's records: uploaded documents (status, error, sizes) and readers' feedback.
+
+SQLAlchemy Core, so the same code runs on the embedded SQLite default and on PostgreSQL
+(``BRIEFING_QA_DATABASE_URL``). The documents themselves are files in the corpus folder; the
+index says what is indexed; this store remembers what the index cannot: uploads still pending,
+uploads that failed and why, and feedback.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    create_engine,
+    delete,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.engine import Engine
+
+metadata = MetaData()
+uploads = Table(
+    "uploads",
+    metadata,
+    Column("id", String(200), primary_key=True),
+    Column("filename", String(300), nullable=False),
+    Column("path", String(400), nullable=False),
+    Column("digest", String(64), nullable=False, index=True),
+    Column("status", String(10), nullable=False),
+    Column("error", Text),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("rating", String(4), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("index_version", String(100), nullable=False),
+    Column("citations", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A document that came in through the library."""
+
+    id: str
+    filename: str
+    path: str
+    digest: str
+    status: str
+    error: str | None
+    added_at: datetime
+
+
+def database_url(setting: str | None, index_dir: Path) -> str:
+    """The configured database, or an SQLite file beside the index."""
+    if setting:
+        return setting
+    index_dir.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{index_dir / 'library.sqlite'}"
+
+
+class Library:
+    """Upload records and feedback in one database.
+
+    Args:
+        url: an SQLAlchemy database URL.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.engine: Engine = create_engine(url, future=True)
+        metadata.create_all(self.engine)
+        self._lock = threading.Lock()
+
+    def uploads(self) -> list[Upload]:
+        """Every upload, oldest first."""
+        with self.engine.connect() as db:
+            rows = db.execute(select(uploads).order_by(uploads.c.added_at)).mappings().all()
+        return [Upload(**dict(r)) for r in rows]
+
+    def upload(self, document_id: str) -> Upload | None:
+        """One upload by document id."""
+        with self.engine.connect() as db:
+            row = db.execute(select(uploads).where(uploads.c.id == document_id)).mappings().first()
+        return Upload(**dict(row)) if row else None
+
+    def by_digest(self, digest: str) -> Upload | None:
+        """The upload with this content, if any (the same file uploaded twice is one document)."""
+        with self.engine.connect() as db:
+            row = db.execute(select(uploads).where(uploads.c.digest == digest)).mappings().first()
+        return Upload(**dict(row)) if row else None
+
+    def add_upload(self, document_id: str, filename: str, path: str, digest: str) -> None:
+        """Record an accepted file as pending."""
+        with self._lock, self.engine.begin() as db:
+            db.execute(delete(uploads).where(uploads.c.id == document_id))
+            db.execute(
+                insert(uploads).values(
+                    id=document_id,
+                    filename=filename,
+                    path=path,
+                    digest=digest,
+                    status="pending",
+                    error=None,
+                    added_at=datetime.now(UTC),
+                )
+            )
+
+    def set_status(self, document_id: str, status: str, error: str | None = None) -> None:
+        """Mark an upload indexed, pending or failed (with why)."""
+        with self.engine.begin() as db:
+            db.execute(
+                update(uploads)
+                .where(uploads.c.id == document_id)
+                .values(status=status, error=error)
+            )
+
+    def remove_upload(self, document_id: str) -> None:
+        """Forget an upload."""
+        with self.engine.begin() as db:
+            db.execute(delete(uploads).where(uploads.c.id == document_id))
+
+    def add_feedback(self, row: dict[str, Any]) -> int:
+        """Store one rating; returns its id."""
+        values = {**row, "citations": json.dumps(row.get("citations", []), ensure_ascii=False)}
+        with self.engine.begin() as db:
+            result = db.execute(insert(feedback).values(**values, created_at=datetime.now(UTC)))
+            key = result.inserted_primary_key
+            assert key is not None  # an insert into a table with a primary key has one
+            return int(key[0])
+
+    def feedback(self) -> list[dict[str, Any]]:
+        """Every rating, oldest first, as JSON-ready rows."""
+        with self.engine.connect() as db:
+            rows = db.execute(select(feedback).order_by(feedback.c.id)).mappings().all()
+        return [
+            {
+                **dict(r),
+                "citations": json.loads(r["citations"]),
+                "created_at": r["created_at"].isoformat(),
+            }
+            for r in rows
+        ]

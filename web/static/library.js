@@ -1,0 +1,142 @@
+// briefing-qa library: list documents, upload with a progress bar, delete with a confirmation.
+// Text from the server is only ever set with textContent.
+"use strict";
+
+(function () {
+  const body = document.getElementById("documents");
+  if (!body) return;
+  const signedIn = body.dataset.signedIn === "true";
+  const form = document.getElementById("upload-form");
+  const input = document.getElementById("files");
+  const progress = document.getElementById("upload-progress");
+  const status = document.getElementById("upload-status");
+  let polling = null;
+
+  function cell(text, className) {
+    const td = document.createElement("td");
+    if (className) td.className = className;
+    td.textContent = text;
+    return td;
+  }
+
+  function row(doc) {
+    const tr = document.createElement("tr");
+    tr.dataset.id = doc.id;
+    tr.dataset.status = doc.status;
+    const name = document.createElement("td");
+    const link = document.createElement("a");
+    link.href = "/documents/" + encodeURIComponent(doc.id);
+    link.textContent = doc.title;
+    name.appendChild(link);
+    if (doc.filename && doc.filename !== doc.title) {
+      const file = document.createElement("div");
+      file.className = "muted";
+      file.textContent = doc.filename;
+      name.appendChild(file);
+    }
+    tr.appendChild(name);
+    const state = cell(doc.status, "doc-status status-" + doc.status);
+    if (doc.error) state.title = doc.error;
+    if (doc.error) state.textContent = doc.status + " — " + doc.error;
+    tr.appendChild(state);
+    tr.appendChild(cell(doc.pages ? String(doc.pages) : "–"));
+    tr.appendChild(cell(String(doc.passages)));
+    if (signedIn) {
+      const actions = document.createElement("td");
+      const remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "secondary delete";
+      remove.textContent = "Delete";
+      remove.setAttribute("aria-label", "Delete " + doc.title);
+      remove.addEventListener("click", () => removeDocument(doc));
+      actions.appendChild(remove);
+      tr.appendChild(actions);
+    }
+    return tr;
+  }
+
+  async function refresh() {
+    const response = await fetch("/api/documents", { credentials: "same-origin" });
+    const docs = response.ok ? await response.json() : [];
+    body.replaceChildren(...docs.map(row));
+    const busy = docs.some((d) => d.status === "pending");
+    if (busy && !polling) polling = setInterval(refresh, 1000);
+    if (!busy && polling) {
+      clearInterval(polling);
+      polling = null;
+      if (progress) progress.hidden = true;
+    }
+    if (!busy && status && status.dataset.waiting === "true") {
+      status.textContent = "Indexed. You can ask about it in the chat.";
+      status.dataset.waiting = "false";
+    }
+  }
+
+  async function removeDocument(doc) {
+    if (!window.confirm("Delete “" + doc.title + "”? It will no longer be cited.")) return;
+    const response = await fetch("/api/documents/" + encodeURIComponent(doc.id), {
+      method: "DELETE",
+      credentials: "same-origin",
+    });
+    if (status) status.textContent = response.ok ? "Deleted " + doc.title + "." : "Could not delete.";
+    setTimeout(refresh, 300);
+  }
+
+  function upload(files) {
+    if (!files.length) return;
+    const data = new FormData();
+    for (const file of files) data.append("file", file, file.name);
+    const request = new XMLHttpRequest();
+    request.open("POST", "/api/documents");
+    request.withCredentials = true;
+    progress.hidden = false;
+    progress.value = 0;
+    status.textContent = "Uploading…";
+    request.upload.addEventListener("progress", (event) => {
+      if (event.lengthComputable) progress.value = Math.round((event.loaded / event.total) * 90);
+    });
+    request.addEventListener("load", () => {
+      let result = {};
+      try {
+        result = JSON.parse(request.responseText);
+      } catch (_) {
+        /* not JSON: reported below */
+      }
+      if (request.status !== 202) {
+        const message = (result.error && result.error.message) || "the upload failed";
+        status.textContent = "Upload refused: " + message;
+        progress.hidden = true;
+        return;
+      }
+      progress.value = 95;
+      const refused = (result.rejected || []).map((r) => r.filename + ": " + r.reason);
+      status.textContent = (result.accepted || []).length
+        ? "Indexing…" + (refused.length ? " Refused — " + refused.join("; ") : "")
+        : "Refused — " + refused.join("; ");
+      status.dataset.waiting = (result.accepted || []).length ? "true" : "false";
+      if (!(result.accepted || []).length) progress.hidden = true;
+      refresh();
+    });
+    request.addEventListener("error", () => {
+      status.textContent = "The upload could not reach the server.";
+      progress.hidden = true;
+    });
+    request.send(data);
+  }
+
+  if (form && input) {
+    input.addEventListener("change", () => upload(Array.from(input.files || [])));
+    form.addEventListener("dragover", (event) => {
+      event.preventDefault();
+      form.classList.add("dragging");
+    });
+    form.addEventListener("dragleave", () => form.classList.remove("dragging"));
+    form.addEventListener("drop", (event) => {
+      event.preventDefault();
+      form.classList.remove("dragging");
+      upload(Array.from(event.dataTransfer.files || []));
+    });
+    form.addEventListener("submit", (event) => event.preventDefault());
+  }
+  refresh();
+})();
