@@ -3,7 +3,8 @@
 Starts `briefing-qa serve` on a free port (index built on first use, as for users), asks a few
 questions in Debian's Chromium through Playwright, and saves docs/screenshots/desktop.png and
 docs/screenshots/phone.png, then opens a citation and saves the document view where it lands
-(docs/screenshots/document-desktop.png and docs/screenshots/document-phone.png).
+(docs/screenshots/document-desktop.png and docs/screenshots/document-phone.png), and the
+library page signed in (docs/screenshots/library-desktop.png, library-phone.png).
 
 Run: .venv/bin/python scripts/screenshots.py
 """
@@ -30,6 +31,7 @@ CONVERSATION = [
     "How many seats did Nur Otan win in 2015?",
 ]
 CITED_QUESTION = "How many votes did Nazarbayev get in 2011?"
+TOKEN = "screenshot-token"  # the server started here accepts it; nothing else does
 
 
 def free_port() -> int:
@@ -71,12 +73,22 @@ def open_citation(page: Page, base: str) -> None:
     page.wait_for_timeout(200)
 
 
+def open_library(page: Page, base: str) -> None:
+    """The library page, signed in (the drop zone shows)."""
+    page.goto(base + "/login")
+    page.fill("#token", TOKEN)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/library")
+    page.locator("#documents tr[data-id]").first.wait_for()
+
+
 def main() -> None:
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
         [str(Path(sys.executable).parent / "briefing-qa"), "serve", "--port", str(port)],
         cwd=ROOT,
+        env={**os.environ, "BRIEFING_QA_ADMIN_TOKEN": TOKEN},
         start_new_session=True,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -104,6 +116,9 @@ def main() -> None:
                 open_citation(page, base)
                 page.screenshot(path=str(OUT / f"document-{name}.png"))
                 print(f"wrote {OUT / f'document-{name}.png'}")
+                open_library(page, base)
+                page.screenshot(path=str(OUT / f"library-{name}.png"))
+                print(f"wrote {OUT / f'library-{name}.png'}")
                 context.close()
             browser.close()
     finally:

@@ -7,6 +7,7 @@ import json
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -38,7 +39,7 @@ def client(state: AppState) -> Iterator[TestClient]:
         yield test_client
 
 
-def upload(client: TestClient, *files: tuple[str, bytes], auth: bool = True) -> dict:  # type: ignore[type-arg]
+def upload(client: TestClient, *files: tuple[str, bytes], auth: bool = True) -> dict[str, Any]:
     response = client.post(
         "/api/documents",
         files=[("file", (name, data)) for name, data in files],

@@ -127,6 +127,9 @@ def _citation(index: LoadedIndex, hit: Hit, n: int, chosen: list[int]) -> Citati
             sentence = index.sentences[sid]
             highlights.append((offsets[sid], offsets[sid] + len(sentence.text)))
             spans.append(f"{sentence.start}-{sentence.end}")
+    # The page a reader should turn to is the quoted sentence's, where the passage spans two.
+    quoted = [index.sentences[sid].start for sid in chosen if sid in offsets]
+    page = document.page_at(quoted[0]) if quoted and document.page_starts else passage.page
     url = f"/documents/{document.id}?start={passage.start}&end={passage.end}"
     if spans:
         url += "&hl=" + ",".join(spans)
@@ -138,7 +141,7 @@ def _citation(index: LoadedIndex, hit: Hit, n: int, chosen: list[int]) -> Citati
         text=passage.text,
         start=passage.start,
         end=passage.end,
-        page=passage.page,
+        page=page,
         score=round(hit.score, 4),
         highlights=highlights,
         url=url + "#cited",

@@ -159,8 +159,8 @@
   // ---- feedback: 👍/👎 with an optional note --------------------------------------------
   function feedbackTools(turn) {
     const box = el("div", "feedback");
-    const up = el("button", "secondary rate-up", "👍");
-    const down = el("button", "secondary rate-down", "👎");
+    const up = el("button", "secondary rate-up", "👍 Helpful");
+    const down = el("button", "secondary rate-down", "👎 Not right");
     up.type = down.type = "button";
     up.setAttribute("aria-label", "Good answer");
     down.setAttribute("aria-label", "Wrong or unhelpful answer");
