@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -13,8 +14,10 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from index import Embedder
 from service.app import create_app
 from service.state import AppState
+from tests.conftest import library_state
 
 DOCUMENT = "kazakhstan-human-rights-situation"
 EXAMPLES = 150  # per route and strategy; derandomised, so CI runs the same cases every time
@@ -130,3 +133,48 @@ def test_server_answers_normally_after_fuzzing(raw_client: TestClient) -> None:
     assert raw_client.get("/health").status_code == 200
     page = raw_client.post("/", data={"question": "Who dominates politics?", "history": "[]"})
     assert page.status_code == 200 and 'class="marker"' in page.text
+
+
+@FUZZ
+@given(
+    token=st.one_of(st.text(max_size=200), st.integers(1000, 3000).map(lambda n: "t" * n)),
+    extra=st.dictionaries(st.text(max_size=10), st.text(max_size=50), max_size=3),
+)
+def test_fuzz_login_form(raw_client: TestClient, token: str, extra: dict[str, str]) -> None:
+    response = raw_client.post("/login", data={**extra, "token": token}, follow_redirects=False)
+    assert_handled(response.status_code, response.text)
+
+
+@pytest.fixture(scope="module")
+def library_client(
+    tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, model_cache: Path
+) -> Iterator[TestClient]:
+    """A signed-in client of an app on its own corpus copy: what it uploads changes nothing
+    the other tests read."""
+    state = library_state(tmp_path_factory.mktemp("fuzz-library"), embedder, model_cache)
+    with TestClient(
+        create_app(state.settings, state=state),
+        raise_server_exceptions=False,
+        headers={"Authorization": "Bearer test-token"},
+    ) as test_client:
+        yield test_client
+    state.jobs.wait_idle(120)
+
+
+@FUZZ
+@given(
+    body=st.binary(max_size=3000),
+    content_type=content_types,
+    filename=st.text(max_size=80),
+    data=st.binary(max_size=2000),
+)
+def test_fuzz_upload_bodies(
+    library_client: TestClient, body: bytes, content_type: str, filename: str, data: bytes
+) -> None:
+    headers = {"content-type": content_type} if content_type else {}
+    raw = library_client.post("/api/documents", content=body, headers=headers)
+    assert_handled(raw.status_code, raw.text)
+    named = library_client.post("/api/documents", files=[("file", (filename, data))])
+    assert_handled(named.status_code, named.text)
+    # Refused or accepted, a named file gets an answer; a part with no file name is no file.
+    assert named.status_code == (202 if filename else 422), named.text
