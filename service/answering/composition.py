@@ -29,7 +29,10 @@ def compose(
     second = _second_sentence(index, candidates, order, probabilities, facts)
     if second is not None:
         chosen.append(second)
-        chosen.sort(key=lambda s: (index.sentences[s].document_id, index.sentences[s].start))
+        # Neighbours read in the document's order; a sentence from elsewhere comes after the
+        # likeliest one, so citation [1] is the best answer's passage.
+        if abs(second - best) <= 1:
+            chosen.sort(key=lambda s: (index.sentences[s].document_id, index.sentences[s].start))
     runners_up = [ids[int(i)] for i in order[1:] if ids[int(i)] not in chosen]
     return chosen, runners_up
 
@@ -43,8 +46,8 @@ def _second_sentence(
 ) -> int | None:
     """A second sentence when the best one cannot stand alone or lacks what is asked: its
     antecedent when it opens with "These"/"It", the neighbour when only the neighbour holds the
-    date or number asked for, the next sentence when the best is a fragment, or a close
-    runner-up that covers asked words the best one lacks — within the length budget."""
+    date or number asked for, the next sentence when the best is a fragment, or a runner-up the
+    model rates nearly as likely — within the length budget."""
     best = candidates.sentence_ids[int(order[0])]
     text = index.sentences[best].text
     budget = MAX_ANSWER_CHARS - len(text)
@@ -77,12 +80,11 @@ def _second_sentence(
             return following
     if budget <= 20:
         return None
-    covered = set(candidates.query_stems) & index.sentence_stems(best)
+    # The model is unsure between two sentences: quote the runner-up too, if it fits.
     for rank in order[1:3]:
         if float(probabilities[order[0]] - probabilities[rank]) > SECOND_SENTENCE_MARGIN:
             break
         candidate = candidates.sentence_ids[int(rank)]
-        adds = (set(candidates.query_stems) & index.sentence_stems(candidate)) - covered
-        if adds and len(index.sentences[candidate].text) <= budget and abs(candidate - best) <= 2:
+        if len(index.sentences[candidate].text) <= budget:
             return candidate
     return None
