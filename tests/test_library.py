@@ -230,3 +230,22 @@ def test_login_sets_a_strict_http_only_cookie(client: TestClient, state: AppStat
         client.post("/api/documents", files=[("file", ("s.md", b"# S\n\nText."))]).status_code
         == 401
     )
+
+
+def test_library_a_file_that_breaks_at_build_marks_only_itself_failed(
+    client: TestClient, state: AppState
+) -> None:
+    # A file that passed the checks but is damaged on disk before the build reads it.
+    broken = state.settings.corpus_dir / "uploads" / "broken-00000000.pdf"
+    broken.parent.mkdir(parents=True, exist_ok=True)
+    broken.write_bytes(b"%PDF-1.4\n% damaged after upload\n")
+    state.library.add_upload(
+        "uploads-broken-00000000", "broken.pdf", "uploads/broken-00000000.pdf", "0" * 64
+    )
+    good = upload(client, ("railways.md", RAILWAYS.encode()))["accepted"][0]["id"]
+    indexed(state)
+    listed = {d["id"]: d for d in client.get("/api/documents").json()}
+    assert listed[good]["status"] == "indexed"
+    assert listed["uploads-broken-00000000"]["status"] == "failed"
+    assert listed["uploads-broken-00000000"]["error"]
+    assert listed["kazakhstan-human-rights-situation"]["status"] == "indexed"
