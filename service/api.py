@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from index import BuildInProgress
 
 from .answering import Answer
+from .auth import require_admin
 from .errors import error_response
 from .middleware import Metrics, retry_after_header
 from .schemas import (
@@ -135,21 +135,10 @@ async def health(state: State) -> HealthResponse:
         409: {"model": ErrorResponse},
     },
     tags=["operations"],
+    dependencies=[Depends(require_admin)],
 )
-async def reindex(
-    state: State, authorization: Annotated[str | None, Header()] = None
-) -> ReindexResponse:
+async def reindex(state: State) -> ReindexResponse:
     """Rebuild the index from the corpus (incrementally) and switch to it without a restart."""
-    expected = state.settings.admin_token
-    if not expected:
-        raise HTTPException(404, "admin endpoints are disabled: set BRIEFING_QA_ADMIN_TOKEN")
-    supplied = (authorization or "").removeprefix("Bearer ").strip()
-    if not authorization or not hmac.compare_digest(supplied.encode(), expected.encode()):
-        raise HTTPException(
-            401,
-            "a valid 'Authorization: Bearer <token>' header is required",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
     try:
         report = await asyncio.to_thread(state.holder.rebuild)
     except BuildInProgress as exc:

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import hmac
 import os
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.datastructures import UploadFile
@@ -18,6 +17,7 @@ from starlette.formparsers import MultiPartException
 from index import document_id
 
 from .api import State, rate_limit
+from .auth import require_admin
 from .uploads import UPLOAD_FOLDER, Rejected, check_upload
 
 router = APIRouter(tags=["library"])
@@ -53,21 +53,6 @@ class FeedbackRequest(BaseModel):
     rating: Literal["up", "down"]
     note: str = Field("", max_length=2000)
     citations: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
-
-
-def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
-    """Writes need the admin token: as a bearer header, or a signed-in session (``/login``)."""
-    expected = request.app.state.qa.settings.admin_token
-    if not expected:
-        raise HTTPException(404, "library writes are disabled: set BRIEFING_QA_ADMIN_TOKEN")
-    supplied = (authorization or "").removeprefix("Bearer ").strip()
-    by_header = bool(authorization) and hmac.compare_digest(supplied.encode(), expected.encode())
-    if not by_header and not request.session.get("admin"):
-        raise HTTPException(
-            401,
-            "sign in at /login or send 'Authorization: Bearer <token>'",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
 
 
 Admin = Depends(require_admin)
