@@ -151,7 +151,7 @@ def test_browser_not_in_briefing_looks_different(page: Page) -> None:
     ask(page, "Who won the 2014 FIFA World Cup?")
     answer = page.locator(".turn .answer").last
     expect(answer).to_have_class("answer not-answered")
-    expect(answer.locator(".badge")).to_have_text("Not in the briefing")
+    expect(answer.locator(".badge")).to_have_text("Not in the documents")
     expect(answer.locator(".citation")).to_have_count(0)
 
 

@@ -74,7 +74,7 @@
 
     const answer = el("div", "answer " + (turn.answered ? "answered" : "not-answered"));
     answer.dataset.answered = String(turn.answered);
-    if (!turn.answered) answer.appendChild(el("p", "badge", "Not in the briefing"));
+    if (!turn.answered) answer.appendChild(el("p", "badge", "Not in the documents"));
     const text = el("p", "answer-text");
     const byNumber = new Map((turn.citations || []).map((c) => [c.n, c]));
     const parts = turn.answer.split(/(\[\d+\])/);
