@@ -128,13 +128,6 @@ def test_fuzz_document_view(
     assert_handled(response.status_code, response.text)
 
 
-def test_server_answers_normally_after_fuzzing(raw_client: TestClient) -> None:
-    assert raw_client.post("/", data={"history": "[" * 5000, "question": "x"}).status_code == 422
-    assert raw_client.get("/health").status_code == 200
-    page = raw_client.post("/", data={"question": "Who dominates politics?", "history": "[]"})
-    assert page.status_code == 200 and 'class="marker"' in page.text
-
-
 @FUZZ
 @given(
     token=st.one_of(st.text(max_size=200), st.integers(1000, 3000).map(lambda n: "t" * n)),
@@ -178,3 +171,11 @@ def test_fuzz_upload_bodies(
     assert_handled(named.status_code, named.text)
     # Refused or accepted, a named file gets an answer; a part with no file name is no file.
     assert named.status_code == (202 if filename else 422), named.text
+
+
+# Last in the file: after every fuzzing test above has run against the same server.
+def test_server_answers_normally_after_fuzzing(raw_client: TestClient) -> None:
+    assert raw_client.post("/", data={"history": "[" * 5000, "question": "x"}).status_code == 422
+    assert raw_client.get("/health").status_code == 200
+    page = raw_client.post("/", data={"question": "Who dominates politics?", "history": "[]"})
+    assert page.status_code == 200 and 'class="marker"' in page.text
