@@ -47,9 +47,21 @@ def get_state(request: Request) -> AppState:
 State = Annotated[AppState, Depends(get_state)]
 
 
+def client_address(request: Request, trusted_proxies: list[str]) -> str:
+    """Who is asking: the connection's address, or, when the connection comes from a trusted
+    proxy (a load balancer), the last address that proxy appended to ``X-Forwarded-For``.
+    Addresses further left are the client's own claims and are never trusted."""
+    peer = request.client.host if request.client else "unknown"
+    if peer not in trusted_proxies:
+        return peer
+    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
+    forwarded = [a for a in forwarded if a]
+    return forwarded[-1] if forwarded else peer
+
+
 def rate_limit(request: Request) -> None:
     """Refuse a client that asks faster than the configured rate (429 with Retry-After)."""
-    client = request.client.host if request.client else "unknown"
+    client = client_address(request, request.app.state.trusted_proxies)
     wait = request.app.state.rate_limiter.check(client)
     if wait > 0:
         raise HTTPException(

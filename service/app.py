@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     )
     app.state.metrics = Metrics()
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app.state.trusted_proxies = settings.trusted_proxies
     # Outermost first: every response, even a 413, gets an id, a log line and the headers.
     # Innermost: the signed, HttpOnly, SameSite=Strict sign-in cookie of /login.
     app.add_middleware(

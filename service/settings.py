@@ -51,6 +51,11 @@ class Settings(BaseSettings):
         1200, ge=0, description="Sustained /ask requests per client address (0: no limit)."
     )
     rate_limit_burst: int = Field(120, ge=1, description="Requests a client may send at once.")
+    trusted_proxies: list[str] = Field(
+        default_factory=lambda: ["127.0.0.1"],
+        description="Addresses whose X-Forwarded-For names the client (a load balancer); "
+        'JSON list in the environment, e.g. \'["127.0.0.1", "10.0.0.5"]\'.',
+    )
     admin_token: str | None = Field(
         None, description="Bearer token for /admin endpoints; unset disables them."
     )

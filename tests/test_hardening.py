@@ -93,6 +93,35 @@ def test_rate_limit_answers_429_with_retry_after(app_state: AppState) -> None:
     assert third.json()["error"]["code"] == "rate_limited"
 
 
+def _limited_statuses(app_state: AppState, trusted: list[str], forwarded: list[str]) -> list[int]:
+    settings = app_state.settings.model_copy(
+        update={"rate_limit_per_minute": 60, "rate_limit_burst": 2, "trusted_proxies": trusted}
+    )
+    with TestClient(create_app(settings, state=app_state)) as limited:
+        return [
+            limited.post(
+                "/ask", json={"question": PRESS}, headers={"X-Forwarded-For": address}
+            ).status_code
+            for address in forwarded
+        ]
+
+
+def test_forwarded_for_from_an_untrusted_peer_does_not_escape_the_limit(
+    app_state: AppState,
+) -> None:
+    # The test client connects as "testclient", which is not a trusted proxy here.
+    statuses = _limited_statuses(app_state, ["127.0.0.1"], ["1.1.1.1", "2.2.2.2", "3.3.3.3"])
+    assert statuses == [200, 200, 429]
+
+
+def test_forwarded_for_from_a_trusted_proxy_names_the_client(app_state: AppState) -> None:
+    # Behind a trusted balancer each client has its own bucket; the last hop's entry counts,
+    # so a client cannot pick its bucket by prefixing addresses of its own.
+    spoofed = ["9.9.9.9, 1.1.1.1", "8.8.8.8, 1.1.1.1", "1.1.1.1", "2.2.2.2"]
+    statuses = _limited_statuses(app_state, ["testclient"], spoofed)
+    assert statuses == [200, 200, 429, 200]
+
+
 def test_request_id_is_echoed_or_made(client: TestClient) -> None:
     mine = client.get("/health", headers={"X-Request-ID": "abc-123"})
     assert mine.headers["x-request-id"] == "abc-123"
