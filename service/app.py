@@ -21,7 +21,14 @@ from index import IndexProblem
 
 from . import api, library_api, library_pages, openai_compat, pages
 from .errors import error_response
-from .middleware import BodySizeLimit, Metrics, RateLimiter, RequestLog, SecurityHeaders
+from .middleware import (
+    BodySizeLimit,
+    Metrics,
+    RateLimiter,
+    RequestLog,
+    SecurityHeaders,
+    SharedRateLimiter,
+)
 from .settings import PROJECT_ROOT, Settings
 from .state import AppState, IndexHolder, load_embedder
 
@@ -59,7 +66,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         redoc_url=None,
     )
     app.state.metrics = Metrics()
-    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
+    app.state.rate_limiter = rate_limiter(settings)
     app.state.trusted_proxies = settings.trusted_proxies
     # Outermost first: every response, even a 413, gets an id, a log line and the headers.
     # Innermost: the signed, HttpOnly, SameSite=Strict sign-in cookie of /login.
@@ -86,6 +93,18 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
     _install_error_handlers(app)
     return app
+
+
+def rate_limiter(settings: Settings) -> RateLimiter | SharedRateLimiter:
+    """Per process in memory by default; in Redis, shared by every replica, when configured."""
+    if settings.redis_url:
+        return SharedRateLimiter(
+            settings.redis_url,
+            settings.redis_prefix,
+            settings.rate_limit_per_minute,
+            settings.rate_limit_burst,
+        )
+    return RateLimiter(settings.rate_limit_per_minute, settings.rate_limit_burst)
 
 
 def session_secret(settings: Settings) -> str:

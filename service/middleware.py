@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from .errors import error_response
 
 access_log = logging.getLogger("briefing_qa.access")
+log = logging.getLogger("briefing_qa.http")
 
 # No inline script anywhere; the API explorer's stylesheet sets inline styles, so /docs alone
 # may use them.
@@ -183,6 +184,40 @@ class RateLimiter:
                 return 0.0
             self._buckets[client] = (tokens, now)
             return (1 - tokens) / self.rate
+
+
+class SharedRateLimiter:
+    """The same limit kept in Redis (the maintained ``limits`` library), so one client's limit
+    holds across every worker and replica: at most ``burst`` requests in any window of
+    ``burst / per_minute`` minutes — the burst at once, then the sustained rate.
+
+    If Redis cannot be reached the request is let through (and logged): a limiter that fails
+    must not take the service down with it.
+    """
+
+    def __init__(self, url: str, prefix: str, per_minute: int, burst: int) -> None:
+        from limits import RateLimitItemPerSecond
+        from limits.storage import storage_from_string
+        from limits.strategies import MovingWindowRateLimiter
+
+        self.enabled = per_minute > 0
+        window = max(1, math.ceil(60 * max(burst, 1) / max(per_minute, 1)))
+        self.item = RateLimitItemPerSecond(max(burst, 1), window)
+        self.storage = storage_from_string(url, key_prefix=prefix)
+        self.limiter = MovingWindowRateLimiter(self.storage)
+
+    def check(self, client: str) -> float:
+        """Take one request for ``client``; returns 0 when allowed, else seconds to wait."""
+        if not self.enabled:
+            return 0.0
+        try:
+            if self.limiter.hit(self.item, "ask", client):
+                return 0.0
+            reset_at, _ = self.limiter.get_window_stats(self.item, "ask", client)
+        except Exception:  # Redis down or unreachable: serve rather than fail
+            log.warning("rate limiter store unreachable; request allowed", exc_info=True)
+            return 0.0
+        return max(0.0, reset_at - time.time())
 
 
 def retry_after_header(wait_seconds: float) -> dict[str, str]:

@@ -51,6 +51,14 @@ class Settings(BaseSettings):
         1200, ge=0, description="Sustained /ask requests per client address (0: no limit)."
     )
     rate_limit_burst: int = Field(120, ge=1, description="Requests a client may send at once.")
+    redis_url: str | None = Field(
+        None,
+        description="Redis for the rate-limit counters, shared by every worker and replica "
+        "(redis://host:6379); unset: counted in each process's memory.",
+    )
+    redis_prefix: str = Field(
+        "briefing-qa", description="Prefix of this deployment's keys in Redis."
+    )
     trusted_proxies: list[str] = Field(
         default_factory=lambda: ["127.0.0.1"],
         description="Addresses whose X-Forwarded-For names the client (a load balancer); "
