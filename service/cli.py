@@ -258,8 +258,8 @@ def feedback_export(index: IndexOption = None) -> None:
     settings = _settings(None, index)
     library = Library(database_url(settings.database_url, settings.index_dir))
     for row in library.feedback():
-        record = {"id": f"feedback-{row['id']}", "answer_keys": [], "evidence": [], **row}
-        record["id"] = f"feedback-{row['id']}"
+        # eval reads it as a question with nothing to match: the rating and note say why.
+        record = {**row, "id": f"feedback-{row['id']}", "answer_keys": [], "evidence": []}
         typer.echo(json.dumps(record, ensure_ascii=False))
 
 

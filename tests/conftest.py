@@ -111,6 +111,27 @@ def serve_in_thread(app_state: AppState) -> Iterator[str]:
     thread.join(timeout=10)
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (scripts/test.sh installs it)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
+        )
+        yield launched
+        launched.close()
+
+
 @pytest.fixture(scope="session")
 def live_url(app_state: AppState) -> Iterator[str]:
     """The app on the repo corpus in a real uvicorn server on a free port (in a thread, sharing

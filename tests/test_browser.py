@@ -27,31 +27,12 @@ from playwright.sync_api import (  # noqa: E402
     Error,
     Page,
     expect,
-    sync_playwright,
 )
 
 
 @pytest.fixture(scope="module")
 def base_url(live_url: str) -> str:
     return live_url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture()

@@ -23,7 +23,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():  # scripts/test.sh installs it; say so rather than skip silently
     pytest.fail("Debian's chromium is missing: run `bash scripts/test.sh`", pytrace=False)
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 QUESTION = "How many lighthouses does the Vellmar coast guard operate?"
 
@@ -38,17 +38,6 @@ def state(
 @pytest.fixture(scope="module")
 def base_url(state: AppState) -> Iterator[str]:
     yield from serve_in_thread(state)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        launched = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")

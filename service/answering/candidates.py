@@ -19,7 +19,7 @@ from index.text import QUERY_FILLER, content_terms, stem
 from .answer_types import REQUIRED_TYPES, has_answer_type
 from .constraints import constraint_mismatch, constraint_share, context_ids, names_present
 from .matching import overlap_share, stem_families, weighted_stems
-from .question import QuestionFacts, is_negation
+from .question import QuestionFacts, is_negation, opens_by_referring
 from .tunables import (
     ANSWER_TYPE_WEIGHT,
     CONSTRAINT_WEIGHT,
@@ -68,7 +68,6 @@ FEATURES = (
     "strangers",
     "follow_up",
 )
-_REFERRING_STARTS = frozenset("it this these they he she its their such".split())
 
 
 @dataclass
@@ -176,9 +175,7 @@ def gather_candidates(
                 for ctx in contexts
             ]
         ),
-        "referring": np.array(
-            [t.split(" ", 1)[0].lower().strip(",") in _REFERRING_STARTS for t in texts]
-        ),
+        "referring": np.array([opens_by_referring(t) for t in texts]),
         "negation_match": np.array([facts.negated and is_negation(t) for t in texts]),
         "overview_lead": overview,
         "near_previous": np.array([any(abs(s - p) <= 1 for p in previous_quotes) for s in ids]),

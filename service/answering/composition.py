@@ -9,10 +9,8 @@ from index import LoadedIndex
 from .answer_types import has_answer_type
 from .candidates import Candidates
 from .constraints import same_section
-from .question import QuestionFacts
+from .question import QuestionFacts, opens_by_referring
 from .tunables import FRAGMENT_CHARS, MAX_ANSWER_CHARS, SECOND_SENTENCE_MARGIN
-
-_REFERRING_STARTS = frozenset("it this these they he she its their such".split())
 
 
 def compose(
@@ -58,7 +56,7 @@ def _second_sentence(
             return candidate
         return None
 
-    if text.split(" ", 1)[0].lower().strip(",") in _REFERRING_STARTS:
+    if opens_by_referring(text):
         antecedent = neighbour(-1)
         if antecedent is not None and len(index.sentences[antecedent].text) <= budget + 200:
             return antecedent

@@ -82,6 +82,15 @@ def read_question(index: LoadedIndex, asked: str, history: Sequence[Turn]) -> Qu
     )
 
 
+_REFERRING_STARTS = frozenset("it this these they he she its their such".split())
+
+
+def opens_by_referring(text: str) -> bool:
+    """The sentence opens by pointing back ("These are ...", "It ..."): it leans on the one
+    before it."""
+    return text.split(" ", 1)[0].lower().strip(",") in _REFERRING_STARTS
+
+
 def is_negation(text: str) -> bool:
     """The text states a negation or an exception."""
     return _NEGATION.search(text) is not None
