@@ -8,14 +8,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
-from index import BuildInProgress
+from index import BuildInProgress, BuildReport
 
 from .answering import Answer
 from .auth import require_admin
 from .errors import error_response
-from .middleware import Metrics, retry_after_header
+from .metrics import Metrics
+from .middleware import retry_after_header
 from .schemas import (
     AskRequest,
     AskResponse,
@@ -119,8 +120,8 @@ async def metrics(request: Request, state: State) -> Response:
     """Prometheus metrics: requests by route and status, latency, the index being served."""
     index = state.holder.current()
     exported: Metrics = request.app.state.metrics
-    exported.show_index(index.version, len(index.documents), len(index.passages))
-    return Response(generate_latest(exported.registry), media_type=CONTENT_TYPE_LATEST)
+    exported.show(index)
+    return Response(exported.exposition(), media_type=CONTENT_TYPE_LATEST)
 
 
 @router.get("/health", response_model=HealthResponse, tags=["operations"])
@@ -152,7 +153,7 @@ async def health(state: State) -> HealthResponse:
 async def reindex(state: State) -> ReindexResponse:
     """Rebuild the index from the corpus (incrementally) and switch to it without a restart."""
     try:
-        report = await asyncio.to_thread(state.holder.rebuild)
+        report = await asyncio.to_thread(_rebuild_as_the_one_builder, state)
     except BuildInProgress as exc:
         raise HTTPException(409, str(exc)) from exc
     return ReindexResponse(
@@ -167,3 +168,11 @@ async def reindex(state: State) -> ReindexResponse:
         skipped_files=report.skipped_files,
         seconds=round(report.seconds, 3),
     )
+
+
+def _rebuild_as_the_one_builder(state: AppState) -> BuildReport:
+    """Rebuild under the replicas' shared build lock (the folder's own lock is taken too)."""
+    with state.registry.build_lock() as mine:
+        if not mine:
+            raise BuildInProgress("another replica is building the index; try again shortly")
+        return state.holder.rebuild()

@@ -21,9 +21,9 @@ from index import IndexProblem
 
 from . import api, library_api, library_pages, openai_compat, pages
 from .errors import error_response
+from .metrics import Metrics
 from .middleware import (
     BodySizeLimit,
-    Metrics,
     RateLimiter,
     RequestLog,
     SecurityHeaders,
@@ -49,6 +49,10 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app_state = state if state is not None else await asyncio.to_thread(_start, settings)
         app.state.qa = app_state
+        metrics: Metrics = app.state.metrics
+        app_state.holder.on_switch.append(metrics.show)
+        metrics.show(app_state.holder.current())
+        app_state.jobs.start()  # carries out builds queued by any replica, even a dead one
         watcher = asyncio.create_task(_watch_index(app_state))
         try:
             yield
@@ -56,6 +60,9 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+            app_state.holder.on_switch.remove(metrics.show)
+            await asyncio.to_thread(app_state.jobs.stop)
+            metrics.close()
 
     app = FastAPI(
         title="briefing-qa",

@@ -31,6 +31,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.engine import Engine
 
+from .migrate import migrate
+
+# The tables as queries see them; service/migrations/ creates and upgrades them.
 metadata = MetaData()
 uploads = Table(
     "uploads",
@@ -86,8 +89,8 @@ class Library:
     """
 
     def __init__(self, url: str) -> None:
-        self.engine: Engine = create_engine(url, future=True)
-        metadata.create_all(self.engine)
+        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+        migrate(self.engine)
         self._lock = threading.Lock()
 
     def uploads(self) -> list[Upload]:

@@ -1,5 +1,6 @@
-"""Cross-cutting HTTP concerns: security headers, request ids and access logs, metrics,
-rate limiting, body size limit. Pure ASGI middleware, so streaming and errors pass through."""
+"""Cross-cutting HTTP concerns: security headers, request ids and access logs (each request
+counted in the metrics), rate limiting, body size limit. Pure ASGI middleware, so streaming
+and errors pass through."""
 
 from __future__ import annotations
 
@@ -12,10 +13,10 @@ import time
 import uuid
 from typing import Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import error_response
+from .metrics import Metrics
 
 access_log = logging.getLogger("briefing_qa.access")
 log = logging.getLogger("briefing_qa.http")
@@ -56,48 +57,6 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, with_headers)
-
-
-class Metrics:
-    """The Prometheus series the service exports at /metrics (one registry per app)."""
-
-    def __init__(self) -> None:
-        self.registry = CollectorRegistry()
-        self.requests = Counter(
-            "briefing_qa_http_requests", "HTTP requests by route, method and status",
-            ["route", "method", "status"], registry=self.registry,
-        )  # fmt: skip
-        self.latency = Histogram(
-            "briefing_qa_http_request_duration_seconds", "HTTP request latency by route",
-            ["route"], registry=self.registry,
-            buckets=(0.002, 0.005, 0.008, 0.012, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0),
-        )  # fmt: skip
-        self.index_version = Gauge(
-            "briefing_qa_index_info", "The index version being served (value 1)", ["version"],
-            registry=self.registry,
-        )  # fmt: skip
-        self.passages = Gauge(
-            "briefing_qa_index_passages", "Passages in the index being served",
-            registry=self.registry,
-        )  # fmt: skip
-        self.documents = Gauge(
-            "briefing_qa_index_documents", "Documents in the index being served",
-            registry=self.registry,
-        )  # fmt: skip
-        self._shown_version: str | None = None
-        self._lock = threading.Lock()
-
-    def show_index(self, version: str, documents: int, passages: int) -> None:
-        """Point the index gauges at ``version``."""
-        with self._lock:
-            if self._shown_version == version:
-                return
-            if self._shown_version is not None:
-                self.index_version.remove(self._shown_version)
-            self.index_version.labels(version).set(1)
-            self.passages.set(passages)
-            self.documents.set(documents)
-            self._shown_version = version
 
 
 class RequestLog:

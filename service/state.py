@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 
 from index import (
     BuildReport,
@@ -19,6 +20,7 @@ from index import (
 from .answering import Answerer, DecisionModel
 from .library import Library, database_url
 from .library_jobs import IndexJobs
+from .registry import BuildRegistry
 from .settings import Settings
 
 log = logging.getLogger("briefing_qa")
@@ -34,6 +36,19 @@ def load_embedder(settings: Settings) -> Embedder:
     )
 
 
+def build_embedder(settings: Settings, device: str) -> Embedder:
+    """The model a build embeds with: the served one on the CPU, or the same weights in
+    float16 on a GPU (``device`` as :func:`index.resolve_device` returns it)."""
+    if device == "cpu":
+        return load_embedder(settings)
+    if settings.quantized_embeddings:
+        raise ValueError(
+            "the servers use the int8 model (BRIEFING_QA_QUANTIZED_EMBEDDINGS), whose vectors a "
+            "GPU build cannot reproduce; build on the CPU"
+        )
+    return Embedder("torch", threads=settings.threads, device=device)
+
+
 class IndexHolder:
     """Holds the index version being served and swaps it when a new one is published.
 
@@ -46,6 +61,8 @@ class IndexHolder:
         self.embedder = embedder
         self._lock = threading.Lock()
         self._index: LoadedIndex | None = None
+        # Told of every version this process switches to (the registry, the metrics).
+        self.on_switch: list[Callable[[LoadedIndex], None]] = []
 
     def current(self) -> LoadedIndex:
         """The version being served."""
@@ -53,6 +70,10 @@ class IndexHolder:
         if index is None:
             raise IndexNotFound("the index is not loaded yet")
         return index
+
+    def is_loaded(self) -> bool:
+        """Whether a version is being served."""
+        return self._index is not None
 
     def load(self, build_if_missing: bool = True) -> LoadedIndex:
         """Load the current version. When there is none, or it cannot be served (damaged, other
@@ -72,7 +93,15 @@ class IndexHolder:
             loaded = load_index(index_dir, model_key=self.embedder.model_key)
         with self._lock:
             self._index = loaded
+        self._announce(loaded)
         return loaded
+
+    def _announce(self, loaded: LoadedIndex) -> None:
+        for listener in self.on_switch:
+            try:
+                listener(loaded)
+            except Exception:  # a listener (the database) failing must not stop serving
+                log.exception("could not record the switch to index version %s", loaded.version)
 
     def _build_logged(self) -> None:
         report = self.rebuild()
@@ -90,6 +119,7 @@ class IndexHolder:
             previous = self._index.version if self._index else None
             self._index = fresh  # one reference assignment: readers see old or new, never half
         log.info("switched index version %s -> %s", previous, name)
+        self._announce(fresh)
         return True
 
     def rebuild(self) -> BuildReport:
@@ -110,4 +140,8 @@ class AppState:
         decision = DecisionModel(target_false_abstention=settings.target_false_abstention)
         self.answerer = Answerer(embedder, holder.current, decision)
         self.library = Library(database_url(settings.database_url, settings.index_dir))
-        self.jobs = IndexJobs(holder, self.library)
+        self.registry = BuildRegistry(self.library.engine)
+        holder.on_switch.append(self.registry.record_version)
+        if holder.is_loaded():
+            self.registry.record_version(holder.current())
+        self.jobs = IndexJobs(holder, self.library, self.registry, settings.reload_check_seconds)

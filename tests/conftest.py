@@ -10,6 +10,7 @@ import shutil
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -144,3 +145,27 @@ def client(app_state: AppState) -> Iterator[TestClient]:
     """An HTTP client for the app on the repo corpus (lifespan runs)."""
     with TestClient(create_app(app_state.settings, state=app_state)) as test_client:
         yield test_client
+
+
+POSTGRES_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+
+
+def postgres_database() -> Iterator[str]:
+    """A database of its own on the machine's PostgreSQL, dropped afterwards; yields its
+    SQLAlchemy URL."""
+    import psycopg
+
+    name = f"briefing_qa_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+        admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{name}"
+    finally:
+        with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture()
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test."""
+    yield from postgres_database()
