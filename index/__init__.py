@@ -4,7 +4,8 @@ Framework-free: nothing here imports the web service or the CLI.
 """
 
 from .documents import Document, DocumentError, Section, document_id, load_corpus, read_document
-from .embedding import MODEL_NAME, Embedder, EmbeddingCache, bundled_model_path
+from .embedding import MODEL_NAME, Embedder, bundled_model_path, resolve_device
+from .embedding_cache import EmbeddingCache
 from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
 from .search import MODES, Hit, SearchWeights, search
 from .store import (
@@ -46,5 +47,6 @@ __all__ = [
     "load_corpus",
     "load_index",
     "read_document",
+    "resolve_device",
     "search",
 ]

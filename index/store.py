@@ -37,7 +37,8 @@ import numpy as np
 
 from .acronyms import corpus_acronyms, expand_acronyms
 from .documents import Document, Section, load_corpus
-from .embedding import Embedder, EmbeddingCache, embed_with_cache
+from .embedding import Embedder
+from .embedding_cache import EmbeddingCache, embed_with_cache
 from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
 from .text import content_terms, stem, stems, tokenize
 

@@ -5,14 +5,20 @@ from __future__ import annotations
 import json
 import logging
 import os
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from index import MODES, BuildInProgress, BuildReport, IndexProblem, build_index, current_version
+from index import (
+    MODES,
+    BuildInProgress,
+    IndexProblem,
+    current_version,
+)
 
+from .cli_build import build_with_progress, print_report
+from .metrics import share_metrics_between_workers
 from .settings import Settings
 
 app = typer.Typer(
@@ -43,73 +49,28 @@ def _fail(message: str, code: int = 1) -> None:
     raise typer.Exit(code)
 
 
-def _build(settings: Settings, quiet: bool = False) -> BuildReport:
-    """Build with a progress bar on stderr."""
-    from tqdm import tqdm
-
-    from .state import load_embedder
-
-    if not quiet:
-        typer.echo("Loading the embedding model…", err=True)
-    embedder = load_embedder(settings)
-    bar: tqdm[Any] | None = None
-
-    def on_stage(stage: str, done: int, total: int) -> None:
-        nonlocal bar
-        if quiet:
-            return
-        if stage == "embed" and total:
-            if bar is None:
-                bar = tqdm(total=total, desc="Embedding", unit="text", file=sys.stderr)
-            bar.update(done - bar.n)
-        elif stage in ("read", "write"):
-            typer.echo(
-                {"read": "Reading the corpus…", "write": "Writing the index…"}[stage], err=True
-            )
-
-    try:
-        return build_index(settings.corpus_dir, settings.index_dir, embedder, on_stage=on_stage)
-    finally:
-        if bar is not None:
-            bar.close()
-
-
-def _print_report(report: BuildReport) -> None:
-    typer.echo(
-        f"Index {report.version}: {report.documents} documents, {report.passages} passages, "
-        f"{report.sentences} sentences in {report.seconds:.1f} s"
-    )
-    typer.echo(
-        f"Documents: {len(report.added)} added, {len(report.changed)} changed, "
-        f"{len(report.removed)} removed, {report.unchanged} unchanged"
-    )
-    typer.echo(f"Texts embedded: {report.embedded} new, {report.reused} reused from the cache")
-    for name, items in (
-        ("added", report.added),
-        ("changed", report.changed),
-        ("removed", report.removed),
-    ):
-        for item in items[:20]:
-            typer.echo(f"  {name}: {item}")
-    for problem in report.skipped_files:
-        typer.secho(f"  skipped: {problem}", fg=typer.colors.YELLOW, err=True)
-
-
 @app.command("build-index")
 def build_index_command(
     corpus: CorpusOption = None,
     index: IndexOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    device: Annotated[
+        str,
+        typer.Option(
+            help="Where to embed: cpu, cuda (a GPU, float16), or auto (the GPU when one is "
+            "visible) [env BRIEFING_QA_BUILD_DEVICE]"
+        ),
+    ] = "",
 ) -> None:
     """Build (or incrementally rebuild) the index from the corpus and publish it atomically."""
     settings = _settings(corpus, index)
     try:
-        report = _build(settings, quiet)
+        report = build_with_progress(settings, quiet, device or settings.build_device)
     except BuildInProgress as exc:
         _fail(str(exc), 3)
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, ValueError) as exc:
         _fail(str(exc), 2)
-    _print_report(report)
+    print_report(report)
 
 
 @app.command()
@@ -129,13 +90,15 @@ def serve(
     if current_version(settings.index_dir) is None:
         typer.echo(f"No index in {settings.index_dir} yet: building it first.", err=True)
         try:
-            _print_report(_build(settings))
+            print_report(build_with_progress(settings))
         except (BuildInProgress, FileNotFoundError) as exc:
             _fail(str(exc), 2)
     # Worker processes build their own Settings from the environment, so hand the CLI's
     # choices down that way.
     for name in ("corpus_dir", "index_dir"):
         os.environ[f"BRIEFING_QA_{name.upper()}"] = str(getattr(settings, name))
+    if settings.workers > 1:
+        share_metrics_between_workers()
     typer.echo(f"briefing-qa: chat at http://{settings.host}:{settings.port}/", err=True)
     uvicorn.run(
         "service.app:create_app",

@@ -8,8 +8,12 @@ it, adds up every worker's (prometheus_client's multiprocess mode).
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 import threading
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
@@ -24,6 +28,21 @@ MULTIPROCESS_ENV = "PROMETHEUS_MULTIPROC_DIR"
 def multiprocess_dir() -> str | None:
     """The shared folder of worker series, when the workers share one."""
     return os.environ.get(MULTIPROCESS_ENV) or None
+
+
+def share_metrics_between_workers() -> None:
+    """Point the workers at one empty folder for their Prometheus series (multiprocess mode),
+    so /metrics counts every worker's requests whichever worker answers the scrape."""
+    given = os.environ.get(MULTIPROCESS_ENV)
+    if given:  # the operator's folder: emptied, since series from an earlier run would add up
+        folder = Path(given)
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in folder.glob("*.db"):
+            stale.unlink()
+        return
+    folder = Path(tempfile.mkdtemp(prefix="briefing-qa-metrics-"))
+    os.environ[MULTIPROCESS_ENV] = str(folder)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
 
 
 class Metrics:

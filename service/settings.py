@@ -88,6 +88,12 @@ class Settings(BaseSettings):
         "so every worker and replica with the same token accepts the same cookie.",
     )
     build_on_start: bool = Field(True, description="Build the index on start when none exists.")
+    build_device: str = Field(
+        "auto",
+        pattern=r"^(auto|cpu|cuda(:\d+)?)$",
+        description="Where `build-index` embeds: cpu, cuda[:N] (float16 on a GPU; the index is "
+        "the same and CPU replicas serve it), auto (the GPU when PyTorch sees one).",
+    )
 
     @property
     def onnx_dir(self) -> Path:

@@ -6,8 +6,13 @@ tests that change an index build their own in ``tmp_path``.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -15,6 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
@@ -169,3 +175,53 @@ def postgres_database() -> Iterator[str]:
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test."""
     yield from postgres_database()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings_env(settings: Settings, **extra: object) -> dict[str, str]:
+    """The environment that gives a `briefing-qa` process these settings' folders."""
+    return {
+        **os.environ,
+        "BRIEFING_QA_CORPUS_DIR": str(settings.corpus_dir),
+        "BRIEFING_QA_INDEX_DIR": str(settings.index_dir),
+        "BRIEFING_QA_MODEL_CACHE_DIR": str(settings.model_cache_dir),
+        **{f"BRIEFING_QA_{k.upper()}": str(v) for k, v in extra.items()},
+    }
+
+
+def start_server(env: dict[str, str], port: int, *args: str) -> subprocess.Popen[bytes]:
+    """`briefing-qa serve` in a process (and process group) of its own; returns once it
+    answers /health."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "service.cli", "serve", "--port", str(port), *args],
+        env=env,
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            if httpx.get(base + "/health", timeout=2).status_code == 200:
+                return process
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline or process.poll() is not None:
+            stop_server(process)
+            raise RuntimeError(f"server on port {port} did not start")
+        time.sleep(0.2)
+
+
+def stop_server(process: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    """Stop a server started by :func:`start_server`, workers and all."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+    process.wait(timeout=30)

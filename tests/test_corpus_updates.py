@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +20,7 @@ from index import Embedder, build_index, current_version, load_index, read_docum
 from service.app import create_app
 from service.settings import PROJECT_ROOT, Settings
 from service.state import AppState, IndexHolder
+from tests.conftest import free_port, settings_env, start_server, stop_server
 from tests.pdfmaker import make_pdf
 
 pytestmark = pytest.mark.slow
@@ -207,15 +206,6 @@ def test_old_versions_are_pruned(corpus: Path, tmp_path: Path, embedder: Embedde
 # --- crashes and processes -------------------------------------------------------------------
 
 
-def _env(settings: Settings) -> dict[str, str]:
-    return {
-        **os.environ,
-        "BRIEFING_QA_CORPUS_DIR": str(settings.corpus_dir),
-        "BRIEFING_QA_INDEX_DIR": str(settings.index_dir),
-        "BRIEFING_QA_MODEL_CACHE_DIR": str(settings.model_cache_dir),
-    }
-
-
 def test_build_killed_midway_leaves_previous_version_serving(
     corpus: Path, tmp_path: Path, embedder: Embedder, model_cache: Path
 ) -> None:
@@ -229,7 +219,7 @@ def test_build_killed_midway_leaves_previous_version_serving(
     settings = Settings(corpus_dir=corpus, index_dir=index_dir, model_cache_dir=model_cache)
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "build-index"],
-        env=_env(settings),
+        env=settings_env(settings),
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         text=True,
@@ -251,12 +241,6 @@ def test_build_killed_midway_leaves_previous_version_serving(
     assert not list((index_dir / "versions").glob(".staging-*"))
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture()
 def server(
     corpus: Path, tmp_path: Path, embedder: Embedder, model_cache: Path
@@ -264,36 +248,17 @@ def server(
     index_dir = tmp_path / "index"
     build_index(corpus, index_dir, embedder)
     settings = Settings(corpus_dir=corpus, index_dir=index_dir, model_cache_dir=model_cache)
-    port = _free_port()
-    env = {
-        **_env(settings),
-        "BRIEFING_QA_RELOAD_CHECK_SECONDS": "0.3",
-        "BRIEFING_QA_ADMIN_TOKEN": "s3cret",
+    port = free_port()
+    env = settings_env(
+        settings,
+        reload_check_seconds=0.3,
+        admin_token="s3cret",
         # Several clients share one address here; the limiter has its own tests.
-        "BRIEFING_QA_RATE_LIMIT_PER_MINUTE": "0",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "service.cli", "serve", "--port", str(port)],
-        env=env,
-        cwd=PROJECT_ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
+        rate_limit_per_minute=0,
     )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            if httpx.get(base + "/health", timeout=2).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline or process.poll() is not None:
-            raise RuntimeError("server did not start")
-        time.sleep(0.2)
-    yield base, settings
-    os.killpg(process.pid, signal.SIGTERM)
-    process.wait(timeout=30)
+    process = start_server(env, port)
+    yield f"http://127.0.0.1:{port}", settings
+    stop_server(process)
 
 
 def test_hot_switch_under_load_drops_no_request(server: tuple[str, Settings]) -> None:
@@ -325,7 +290,7 @@ def test_hot_switch_under_load_drops_no_request(server: tuple[str, Settings]) ->
             (settings.corpus_dir / f"tunnel-{round_number}.txt").write_text(_doc("tunnels", fact))
             subprocess.run(
                 [sys.executable, "-m", "service.cli", "build-index", "--quiet"],
-                env=_env(settings),
+                env=settings_env(settings),
                 check=True,
                 cwd=PROJECT_ROOT,
                 stdout=subprocess.DEVNULL,

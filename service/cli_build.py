@@ -1,0 +1,88 @@
+"""Building the index from the command line: a progress bar, the replicas' shared build lock
+when a database is configured, and the report printed after."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import typer
+
+from index import BuildInProgress, BuildReport, build_index, resolve_device
+
+from .settings import Settings
+
+
+def build_with_progress(
+    settings: Settings, quiet: bool = False, device: str = "cpu"
+) -> BuildReport:
+    """Build with a progress bar on stderr, embedding on ``device`` (see --device)."""
+    from tqdm import tqdm
+
+    from .state import build_embedder
+
+    device = resolve_device(device)
+    if not quiet:
+        where = "the CPU" if device == "cpu" else f"{device} (float16)"
+        typer.echo(f"Loading the embedding model on {where}…", err=True)
+    embedder = build_embedder(settings, device)
+    bar: tqdm[Any] | None = None
+
+    def on_stage(stage: str, done: int, total: int) -> None:
+        nonlocal bar
+        if quiet:
+            return
+        if stage == "embed" and total:
+            if bar is None:
+                bar = tqdm(total=total, desc="Embedding", unit="text", file=sys.stderr)
+            bar.update(done - bar.n)
+        elif stage in ("read", "write"):
+            typer.echo(
+                {"read": "Reading the corpus…", "write": "Writing the index…"}[stage], err=True
+            )
+
+    try:
+        with shared_build_lock(settings):
+            return build_index(settings.corpus_dir, settings.index_dir, embedder, on_stage=on_stage)
+    finally:
+        if bar is not None:
+            bar.close()
+
+
+@contextlib.contextmanager
+def shared_build_lock(settings: Settings) -> Iterator[None]:
+    """With a shared database, the replicas' build lock too (the index folder's own lock may
+    not hold across machines on a network volume)."""
+    if not settings.database_url:
+        yield
+        return
+    from .library import Library
+    from .registry import BuildRegistry
+
+    with BuildRegistry(Library(settings.database_url).engine).build_lock() as mine:
+        if not mine:
+            raise BuildInProgress("a replica is building the index now; try again shortly")
+        yield
+
+
+def print_report(report: BuildReport) -> None:
+    typer.echo(
+        f"Index {report.version}: {report.documents} documents, {report.passages} passages, "
+        f"{report.sentences} sentences in {report.seconds:.1f} s"
+    )
+    typer.echo(
+        f"Documents: {len(report.added)} added, {len(report.changed)} changed, "
+        f"{len(report.removed)} removed, {report.unchanged} unchanged"
+    )
+    typer.echo(f"Texts embedded: {report.embedded} new, {report.reused} reused from the cache")
+    for name, items in (
+        ("added", report.added),
+        ("changed", report.changed),
+        ("removed", report.removed),
+    ):
+        for item in items[:20]:
+            typer.echo(f"  {name}: {item}")
+    for problem in report.skipped_files:
+        typer.secho(f"  skipped: {problem}", fg=typer.colors.YELLOW, err=True)
