@@ -7,6 +7,9 @@ texts with the real model would take an hour here. Queries go through the real s
 the real model, exactly as users run it. The FAISS index type chosen for the size is read back
 from the manifest.
 
+Also reports the server's resident memory with that index; `--passages 0` (one small
+document) gives the baseline, and the difference is what a replica pays per 100k passages.
+
 Run: .venv/bin/python scripts/bench_scale.py [--passages 100000]
 """
 
@@ -53,6 +56,14 @@ class RandomUnitEmbedder:
         return out
 
 
+def resident_mb(pid: int) -> float:
+    """Resident memory of a server process (one worker: the process itself), in MiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--passages", type=int, default=100_000)
@@ -95,6 +106,7 @@ def main() -> None:
             first = wait_for_answer(port, 600, server)
             base = dev_questions(ROOT / "tests" / "data" / "dev.jsonl")
             latency = single_client(port, base + [f"Please tell me: {q}" for q in base])
+            rss = resident_mb(server.pid)
         finally:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
@@ -107,6 +119,7 @@ def main() -> None:
         "faiss_index": manifest["faiss_index"],
         "build_seconds_stand_in_vectors": round(build_seconds, 1),
         "start_to_first_answer_seconds": round(first, 1),
+        "server_resident_mb": rss,
         **{f"ask_{k}": v for k, v in latency.items()},
     }
     report_figures(result, args.json)

@@ -5,12 +5,14 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3.11}
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "== installing chromium (Debian package) for the browser tests"
+# Debian packages: chromium for the browser tests, haproxy for the scale-out test.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v haproxy >/dev/null 2>&1; then
+  echo "== installing chromium and haproxy (Debian packages) for the browser and scale-out tests"
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
+    chromium fonts-dejavu-core haproxy >/dev/null
 fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 # torch first and pinned: a bare requirement would pull a multi-GB CUDA build.
