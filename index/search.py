@@ -36,6 +36,15 @@ class Hit:
     bm25_normalized: float
 
 
+def top_ids(scores: np.ndarray, n: int) -> np.ndarray:
+    """Ids of the ``n`` highest scores, best first: a partition, then a sort of those ``n``
+    only (sorting all 100,000 BM25 scores cost milliseconds a question)."""
+    if len(scores) <= 4 * n:
+        return np.argsort(-scores, kind="stable")[:n]
+    top = np.argpartition(-scores, n)[:n]
+    return top[np.argsort(-scores[top], kind="stable")]
+
+
 def search(
     index: LoadedIndex,
     query: str,
@@ -65,7 +74,7 @@ def search(
     # A scope leaves fewer passages in the pool: look deeper so it still fills.
     pool = weights.pool if documents is None else weights.pool * SCOPED_POOL_FACTOR
     _, dense_ids = index.dense_search(query_vector, pool)
-    bm25_ids = np.argsort(-bm25)[:pool]
+    bm25_ids = top_ids(bm25, pool)
     candidates = list(dict.fromkeys([*dense_ids.tolist(), *bm25_ids[bm25[bm25_ids] > 0].tolist()]))
     if documents is not None:
         allowed = set(documents)

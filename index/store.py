@@ -131,11 +131,21 @@ class LoadedIndex:
             self._tokens, sentence_id, lambda: tokenize(self.sentences[sentence_id].text)
         )
 
+    def prepare(self) -> None:
+        """Compute the corpus-wide tables name matching needs (about a second per 100,000
+        passages) now, at load, so that the first question does not pay for them."""
+        corpus = " ".join(d.text for d in self.documents.values())
+        if self._aliases is None:
+            self._aliases = initialisms(corpus)
+        if self._names is None:
+            self._names = sorted({w.lower() for w in _CAPITALISED_WORD.findall(corpus)})
+
     def name_aliases(self, token: str) -> set[str]:
         """Initialisms of the corpus's capitalised phrases that contain ``token``
         ("parliament" -> {"ep"} when the corpus says "European Parliament")."""
         if self._aliases is None:
-            self._aliases = initialisms(" ".join(d.text for d in self.documents.values()))
+            self.prepare()
+        assert self._aliases is not None
         return self._aliases.get(token, set())
 
     def document_frequency(self, term: str) -> int:
@@ -197,8 +207,8 @@ class LoadedIndex:
         if word in self._respellings:
             return self._respellings[word]
         if self._names is None:
-            corpus = " ".join(d.text for d in self.documents.values())
-            self._names = sorted({w.lower() for w in _CAPITALISED_WORD.findall(corpus)})
+            self.prepare()
+        assert self._names is not None
         # Close in length first: difflib is slow over a large vocabulary.
         candidates = [n for n in self._names if abs(len(n) - len(word)) <= 2]
         match = difflib.get_close_matches(word, candidates, n=1, cutoff=NAME_MATCH_CUTOFF)
@@ -614,7 +624,7 @@ def _read_version(path: Path, version: str, manifest: dict[str, Any]) -> LoadedI
     if passage_index.ntotal != len(passages):
         raise ValueError("vector count does not match passage count")
     passage_vectors = _stored_vectors(passage_index)
-    return LoadedIndex(
+    loaded = LoadedIndex(
         version=version,
         path=path,
         manifest=manifest,
@@ -632,6 +642,8 @@ def _read_version(path: Path, version: str, manifest: dict[str, Any]) -> LoadedI
         sentence_ids_by_text=sentence_ids_by_text,
         _vocab=vocab,
     )
+    loaded.prepare()
+    return loaded
 
 
 def _stored_vectors(passage_index: Any) -> np.ndarray:

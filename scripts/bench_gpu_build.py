@@ -28,8 +28,6 @@ from bench_index import report_figures, synthetic_document  # noqa: E402
 
 from index import Embedder, build_index, load_corpus, resolve_device  # noqa: E402
 from index.passages import PassageOptions, cut_passages  # noqa: E402
-from service.settings import Settings  # noqa: E402
-from service.state import build_embedder, load_embedder  # noqa: E402
 
 PASSAGES_PER_DOCUMENT = 4.5  # what a synthetic briefing makes (bench_index.py)
 
@@ -65,14 +63,15 @@ def build_synthetic(passages: int, embedder: Embedder, workdir: Path) -> dict[st
 
 
 def agreement(embedder: Embedder) -> dict[str, float]:
-    """Cosine between this embedder's vectors and the served CPU model's on the repo corpus."""
+    """Cosine between this embedder's vectors and the CPU model's (float32 sentence-transformers,
+    whose vectors the served ONNX model equals: tests/test_gpu_build.py) on the repo corpus."""
     documents, _ = load_corpus(ROOT / "corpus")
     texts: list[str] = []
     for document in documents:
         sentences, passages = cut_passages(document, 0, PassageOptions())
         texts += [p.search_text for p in passages] + [s.text for s in sentences]
-    served = load_embedder(Settings())
-    cosines = np.sum(embedder.encode(texts) * served.encode(texts), axis=1)
+    reference = Embedder("torch")
+    cosines = np.sum(embedder.encode(texts) * reference.encode(texts), axis=1)
     return {
         "agreement_texts": len(texts),
         "cosine_min": round(float(cosines.min()), 6),
@@ -89,7 +88,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     device = resolve_device(args.device)
-    embedder = build_embedder(Settings(), device)  # what `build-index --device` uses
+    embedder = build_embedder(device)
     result: dict[str, object] = {"device": device, **device_name(device)}
     result.update(agreement(embedder))
     workdir = Path(tempfile.mkdtemp(prefix="briefing-qa-gpu-build-"))
@@ -98,6 +97,17 @@ def main() -> None:
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     report_figures(result, args.json)
+
+
+def build_embedder(device: str) -> Embedder:
+    """What `build-index --device` uses; on a GPU only `index` is imported (the GPU machine
+    needs no web stack: faiss-cpu, bm25s, pypdf and the model are all it lacks)."""
+    if device != "cpu":
+        return Embedder("torch", device=device)
+    from service.settings import Settings
+    from service.state import build_embedder as served_build_embedder
+
+    return served_build_embedder(Settings(), "cpu")
 
 
 def device_name(device: str) -> dict[str, str]:
