@@ -6,19 +6,12 @@ Framework-free: nothing here imports the web service or the CLI.
 from .documents import Document, DocumentError, Section, document_id, load_corpus, read_document
 from .embedding import MODEL_NAME, Embedder, bundled_model_path, resolve_device
 from .embedding_cache import EmbeddingCache
+from .loaded import LoadedIndex
 from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
+from .problems import BuildInProgress, IndexIncompatible, IndexNotFound, IndexProblem
 from .search import MODES, Hit, SearchWeights, search
-from .store import (
-    BuildInProgress,
-    BuildReport,
-    IndexIncompatible,
-    IndexNotFound,
-    IndexProblem,
-    LoadedIndex,
-    build_index,
-    current_version,
-    load_index,
-)
+from .store import BuildReport, build_index, load_index
+from .versions import current_version
 
 __all__ = [
     "MODEL_NAME",

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .store import LoadedIndex
+from .loaded import LoadedIndex
 
 MODES = ("hybrid", "dense", "bm25")
 # How much deeper the candidate pool goes when a question is scoped to some documents.

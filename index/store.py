@@ -1,4 +1,4 @@
-"""Index versions on disk: build (incremental, atomic, locked), load, prune.
+"""Index versions on disk: build (incremental, atomic, locked) and load.
 
 Layout of ``index_dir``::
 
@@ -12,21 +12,15 @@ Layout of ``index_dir``::
 
 from __future__ import annotations
 
-import bisect
-import contextlib
 import dataclasses
 import datetime as dt
-import difflib
-import errno
-import fcntl
 import hashlib
 import json
 import os
-import re
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,35 +33,16 @@ from .acronyms import corpus_acronyms, expand_acronyms
 from .documents import Document, Section, load_corpus
 from .embedding import Embedder
 from .embedding_cache import EmbeddingCache, embed_with_cache
+from .loaded import LoadedIndex, bm25_tokens
 from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
-from .text import content_terms, stem, stems, tokenize
+from .problems import IndexIncompatible, IndexNotFound
+from .text import content_terms
+from .versions import build_lock, current_version, fsync_dir, prune_versions, publish, versions_dir
 
 FORMAT_VERSION = 5
-KEEP_VERSIONS = 3
 # Exact search is fastest and best below this many passages; above it HNSW keeps queries fast.
 EXACT_SEARCH_LIMIT = 50_000
-# How alike (difflib ratio) an unknown capitalised word and a corpus name must be to be taken
-# for a variant of it: "Nazarbaev"/"Nazarbayev" 0.95, "Janaozen"/"Zhanaozen" 0.82,
-# "Uzbekistan"/"Kazakhstan" 0.60.
-NAME_MATCH_CUTOFF = 0.8
-_CAPITALISED_WORD = re.compile(r"\b[A-Z][a-z]{4,}\b")
 StageCallback = Callable[[str, int, int], None]
-
-
-class IndexProblem(Exception):
-    """Base for index problems that a user can act on; the message names the fix."""
-
-
-class IndexNotFound(IndexProblem):
-    """There is no built index in the index directory."""
-
-
-class IndexIncompatible(IndexProblem):
-    """The index was built by another model or index format, or its files are damaged."""
-
-
-class BuildInProgress(IndexProblem):
-    """Another process holds the build lock."""
 
 
 @dataclass
@@ -88,219 +63,6 @@ class BuildReport:
     seconds: float = 0.0
 
 
-@dataclass
-class LoadedIndex:
-    """One index version in memory: everything a search needs."""
-
-    version: str
-    path: Path
-    manifest: dict[str, Any]
-    documents: dict[str, Document]
-    passages: list[PassageRecord]
-    sentences: list[SentenceRecord]
-    passage_index: Any  # faiss.Index
-    sentence_vectors: np.ndarray
-    bm25: bm25s.BM25
-    sentence_to_passages: list[list[int]]
-    passage_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
-    sentence_ids_by_text: dict[str, list[int]] = field(default_factory=dict, repr=False)
-    word_ids: dict[str, int] = field(default_factory=dict, repr=False)
-    word_vectors: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)), repr=False)
-    _vocab: dict[str, int] = field(default_factory=dict, repr=False)
-    _stems: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
-    acronyms: dict[str, str] = field(default_factory=dict, repr=False)
-    _aliases: dict[str, set[str]] | None = field(default=None, repr=False)
-    _tokens: dict[int, frozenset[str]] = field(default_factory=dict, repr=False)
-    _name_frequency: dict[str, int] = field(default_factory=dict, repr=False)
-    _sorted_vocab: list[str] = field(default_factory=list, repr=False)
-    _names: list[str] | None = field(default=None, repr=False)
-    _respellings: dict[str, str | None] = field(default_factory=dict, repr=False)
-
-    def sentence_stems(self, sentence_id: int) -> frozenset[str]:
-        """Stemmed content words of a sentence, acronyms spelled out as in the indexed text
-        (memoised: answers reuse the same few)."""
-        return _memoised(
-            self._stems,
-            sentence_id,
-            lambda: stems(expand_acronyms(self.sentences[sentence_id].text, self.acronyms)),
-        )
-
-    def sentence_tokens(self, sentence_id: int) -> frozenset[str]:
-        """Normalised word tokens of a sentence (memoised)."""
-        return _memoised(
-            self._tokens, sentence_id, lambda: tokenize(self.sentences[sentence_id].text)
-        )
-
-    def prepare(self) -> None:
-        """Compute the corpus-wide tables name matching needs (about a second per 100,000
-        passages) now, at load, so that the first question does not pay for them."""
-        corpus = " ".join(d.text for d in self.documents.values())
-        if self._aliases is None:
-            self._aliases = initialisms(corpus)
-        if self._names is None:
-            self._names = sorted({w.lower() for w in _CAPITALISED_WORD.findall(corpus)})
-
-    def name_aliases(self, token: str) -> set[str]:
-        """Initialisms of the corpus's capitalised phrases that contain ``token``
-        ("parliament" -> {"ep"} when the corpus says "European Parliament")."""
-        if self._aliases is None:
-            self.prepare()
-        assert self._aliases is not None
-        return self._aliases.get(token, set())
-
-    def document_frequency(self, term: str) -> int:
-        """In how many passages the BM25 token ``term`` occurs."""
-        token_id = self._vocab.get(term)
-        if token_id is None:
-            return 0
-        indptr = self.bm25.scores["indptr"]  # CSC matrix: one column per token
-        return int(indptr[token_id + 1] - indptr[token_id])
-
-    def name_frequency(self, token: str) -> int:
-        """In how many passages ``token`` or a word of its family occurs ("kazakh" counts
-        "Kazakhstan" and "Kazakhstani" too): how common a name is, as name matching sees it."""
-        cached = self._name_frequency.get(token)
-        if cached is not None:
-            return cached
-        family = [self._vocab[w] for w in self._word_family(token)]
-        indptr, indices = self.bm25.scores["indptr"], self.bm25.scores["indices"]
-        passages = {int(p) for t in family for p in indices[indptr[t] : indptr[t + 1]]}
-        if len(self._name_frequency) > 50_000:  # questions bring new names; keep memory bounded
-            self._name_frequency.clear()
-        self._name_frequency[token] = len(passages)
-        return len(passages)
-
-    def _word_family(self, token: str) -> list[str]:
-        """Indexed words of ``token``'s family: itself, the words it begins, the words that
-        begin it (see :func:`same_family`). Found by bisection in the sorted vocabulary, so a
-        100,000-word vocabulary costs microseconds, not a scan."""
-        if not self._sorted_vocab and self._vocab:
-            self._sorted_vocab = sorted(self._vocab)
-        words = [token] if token in self._vocab else []
-        if len(token) >= 5:
-            start = bisect.bisect_left(self._sorted_vocab, token)
-            for word in self._sorted_vocab[start:]:
-                if not word.startswith(token):
-                    break
-                if word != token:
-                    words.append(word)
-            words += [token[:k] for k in range(5, len(token)) if token[:k] in self._vocab]
-        return words
-
-    def respell_names(self, text: str) -> str:
-        """``text`` with capitalised words the corpus does not know replaced by the corpus name
-        they are a variant of ("Nazarbaev" -> "Nazarbayev", "Janaozen" -> "Zhanaozen"):
-        transliterations and typos of names are common, and an unknown name means "not in the
-        corpus" to the abstention check."""
-
-        def replace(match: re.Match[str]) -> str:
-            word = match.group(0)
-            lowered = word.lower()
-            if lowered in self._vocab or self.name_frequency(lowered):
-                return word
-            known = self._closest_name(lowered)
-            return known.capitalize() if known else word
-
-        return _CAPITALISED_WORD.sub(replace, text)
-
-    def _closest_name(self, word: str) -> str | None:
-        if word in self._respellings:
-            return self._respellings[word]
-        if self._names is None:
-            self.prepare()
-        assert self._names is not None
-        # Close in length first: difflib is slow over a large vocabulary.
-        candidates = [n for n in self._names if abs(len(n) - len(word)) <= 2]
-        match = difflib.get_close_matches(word, candidates, n=1, cutoff=NAME_MATCH_CUTOFF)
-        if len(self._respellings) > 50_000:
-            self._respellings.clear()
-        self._respellings[word] = match[0] if match else None
-        return self._respellings[word]
-
-    def bm25_scores(self, query: str) -> np.ndarray:
-        """BM25 score of every passage for ``query`` (zeros when no query term is indexed)."""
-        tokens = [t for t in bm25_tokens(query) if t in self._vocab]
-        if not tokens:
-            return np.zeros(len(self.passages), dtype=np.float32)
-        return np.asarray(self.bm25.get_scores(tokens), dtype=np.float32)
-
-    def dense_search(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, passage ids) of the ``k`` passages nearest to ``query_vector``."""
-        k = min(k, len(self.passages))
-        scores, ids = self.passage_index.search(query_vector.reshape(1, -1).astype(np.float32), k)
-        keep = ids[0] >= 0
-        return scores[0][keep], ids[0][keep]
-
-
-def _memoised(
-    cache: dict[int, frozenset[str]], key: int, compute: Callable[[], list[str]]
-) -> frozenset[str]:
-    value = cache.get(key)
-    if value is None:
-        value = cache[key] = frozenset(compute())
-    return value
-
-
-# --- paths and pointer -------------------------------------------------------------------------
-
-
-def versions_dir(index_dir: Path) -> Path:
-    """Where version directories live."""
-    return index_dir / "versions"
-
-
-def current_version(index_dir: Path) -> str | None:
-    """The name of the version being served, or None when nothing was built yet."""
-    try:
-        name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        return None
-    return name or None
-
-
-def _publish(index_dir: Path, version: str) -> None:
-    """Point CURRENT at ``version``: write a temp file, fsync, rename (atomic on POSIX)."""
-    temp = index_dir / f".CURRENT.{uuid.uuid4().hex}"
-    with open(temp, "w", encoding="utf-8") as handle:
-        handle.write(version + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(temp, index_dir / "CURRENT")
-    _fsync_dir(index_dir)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-@contextlib.contextmanager
-def build_lock(index_dir: Path) -> Iterator[None]:
-    """Hold the build lock; the kernel releases it if the process dies, so no stale locks."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    handle = open(index_dir / "build.lock", "a+", encoding="utf-8")  # noqa: SIM115
-    try:
-        try:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError as exc:
-            if exc.errno in (errno.EAGAIN, errno.EACCES):
-                raise BuildInProgress(
-                    f"another index build is running in {index_dir} (lock held on build.lock); "
-                    "wait for it to finish"
-                ) from exc
-            raise
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"pid {os.getpid()}\n")
-        handle.flush()
-        yield
-    finally:
-        handle.close()
-
-
 # --- build -------------------------------------------------------------------------------------
 
 
@@ -312,38 +74,9 @@ def corpus_digest(documents: list[Document]) -> str:
     return h.hexdigest()
 
 
-_PHRASE = re.compile(r"\b[A-Z][a-z]+(?:\s+(?:(?:of|for|and|on|in|the)\s+)*[A-Z][a-z]+)+")
-
-
-def initialisms(text: str) -> dict[str, set[str]]:
-    """Each word of a capitalised multi-word phrase in ``text`` -> the phrase's initials."""
-    aliases: dict[str, set[str]] = {}
-    for match in _PHRASE.finditer(text):
-        words = [w for w in match.group(0).split() if w[0].isupper()]
-        if len(words) < 2:
-            continue
-        initials = "".join(w[0] for w in words).lower()
-        for word in words:
-            aliases.setdefault(word.lower(), set()).add(initials)
-    return aliases
-
-
 def corpus_vocabulary(sentences: list[SentenceRecord]) -> list[str]:
     """Every content word of the corpus, once, sorted."""
     return sorted({t for s in sentences for t in content_terms(s.text)})
-
-
-def bm25_tokens(text: str) -> list[str]:
-    """BM25 tokens: normalised words; numbers and hyphenated words also split into parts."""
-    tokens = []
-    for token in tokenize(text):
-        tokens.append(token)
-        stemmed = stem(token)
-        if stemmed != token:
-            tokens.append(stemmed)
-        if "-" in token or "." in token or "," in token:
-            tokens.extend(p for p in token.replace(",", "-").replace(".", "-").split("-") if p)
-    return tokens
 
 
 def build_index(
@@ -435,7 +168,7 @@ def build_index(
             word_vectors,
             acronyms,
         )
-        _publish(index_dir, name)
+        publish(index_dir, name)
         prune_versions(index_dir)
 
     current = {d.id: d.digest for d in documents}
@@ -522,7 +255,7 @@ def _write_version(
                 with open(path, "rb") as handle:
                     os.fsync(handle.fileno())
         os.replace(staging, root / name)
-        _fsync_dir(root)
+        fsync_dir(root)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -530,25 +263,6 @@ def _write_version(
 
 def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-
-
-def prune_versions(index_dir: Path, keep: int = KEEP_VERSIONS) -> list[str]:
-    """Delete all but the newest ``keep`` versions (never the current one) and stale staging
-    directories left by crashed builds. Call with the build lock held."""
-    root = versions_dir(index_dir)
-    if not root.is_dir():
-        return []
-    current = current_version(index_dir)
-    removed = []
-    for stale in root.glob(".staging-*"):
-        shutil.rmtree(stale, ignore_errors=True)
-        removed.append(stale.name)
-    versions = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    for old in versions[:-keep] if keep > 0 else versions:
-        if old.name != current:
-            shutil.rmtree(old, ignore_errors=True)
-            removed.append(old.name)
-    return removed
 
 
 # --- load --------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from index import (
     current_version,
     load_index,
 )
-from index.store import build_lock
+from index.versions import build_lock
 from tests.conftest import CORPUS
 
 

@@ -1,0 +1,19 @@
+"""The index's problems a user can act on: each message names the fix."""
+
+from __future__ import annotations
+
+
+class IndexProblem(Exception):
+    """Base for index problems that a user can act on; the message names the fix."""
+
+
+class IndexNotFound(IndexProblem):
+    """There is no built index in the index directory."""
+
+
+class IndexIncompatible(IndexProblem):
+    """The index was built by another model or index format, or its files are damaged."""
+
+
+class BuildInProgress(IndexProblem):
+    """Another process holds the build lock."""

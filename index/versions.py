@@ -1,0 +1,93 @@
+"""The index folder: which version is served (``CURRENT``, replaced atomically), the version
+folders, the build lock, and pruning old versions."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from .problems import BuildInProgress
+
+KEEP_VERSIONS = 3
+
+
+def versions_dir(index_dir: Path) -> Path:
+    """Where version directories live."""
+    return index_dir / "versions"
+
+
+def current_version(index_dir: Path) -> str | None:
+    """The name of the version being served, or None when nothing was built yet."""
+    try:
+        name = (index_dir / "CURRENT").read_text(encoding="utf-8").strip()
+    except FileNotFoundError:
+        return None
+    return name or None
+
+
+def publish(index_dir: Path, version: str) -> None:
+    """Point CURRENT at ``version``: write a temp file, fsync, rename (atomic on POSIX)."""
+    temp = index_dir / f".CURRENT.{uuid.uuid4().hex}"
+    with open(temp, "w", encoding="utf-8") as handle:
+        handle.write(version + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temp, index_dir / "CURRENT")
+    fsync_dir(index_dir)
+
+
+def fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def build_lock(index_dir: Path) -> Iterator[None]:
+    """Hold the build lock; the kernel releases it if the process dies, so no stale locks."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    handle = open(index_dir / "build.lock", "a+", encoding="utf-8")  # noqa: SIM115
+    try:
+        try:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno in (errno.EAGAIN, errno.EACCES):
+                raise BuildInProgress(
+                    f"another index build is running in {index_dir} (lock held on build.lock); "
+                    "wait for it to finish"
+                ) from exc
+            raise
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"pid {os.getpid()}\n")
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def prune_versions(index_dir: Path, keep: int = KEEP_VERSIONS) -> list[str]:
+    """Delete all but the newest ``keep`` versions (never the current one) and stale staging
+    directories left by crashed builds. Call with the build lock held."""
+    root = versions_dir(index_dir)
+    if not root.is_dir():
+        return []
+    current = current_version(index_dir)
+    removed = []
+    for stale in root.glob(".staging-*"):
+        shutil.rmtree(stale, ignore_errors=True)
+        removed.append(stale.name)
+    versions = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for old in versions[:-keep] if keep > 0 else versions:
+        if old.name != current:
+            shutil.rmtree(old, ignore_errors=True)
+            removed.append(old.name)
+    return removed
