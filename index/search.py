@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .loaded import LoadedIndex
+from .loaded import LoadedIndex, top_ids
 
 MODES = ("hybrid", "dense", "bm25")
 # How much deeper the candidate pool goes when a question is scoped to some documents.
@@ -34,15 +34,6 @@ class Hit:
     sentence_dense: float
     bm25: float
     bm25_normalized: float
-
-
-def top_ids(scores: np.ndarray, n: int) -> np.ndarray:
-    """Ids of the ``n`` highest scores, best first: a partition, then a sort of those ``n``
-    only (sorting all 100,000 BM25 scores cost milliseconds a question)."""
-    if len(scores) <= 4 * n:
-        return np.argsort(-scores, kind="stable")[:n]
-    top = np.argpartition(-scores, n)[:n]
-    return top[np.argsort(-scores[top], kind="stable")]
 
 
 def search(

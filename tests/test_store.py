@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index import (
@@ -17,6 +18,7 @@ from index import (
     current_version,
     load_index,
 )
+from index.loaded import top_ids
 from index.versions import build_lock
 from tests.conftest import CORPUS
 
@@ -75,3 +77,21 @@ def test_damaged_vectors_are_reported(small_index: Path) -> None:
 def test_second_concurrent_build_is_refused(small_index: Path, embedder: Embedder) -> None:
     with build_lock(small_index), pytest.raises(BuildInProgress, match="another index build"):
         build_index(CORPUS, small_index, embedder)
+
+
+def test_flat_search_ranks_as_faiss_does(small_index: Path) -> None:
+    index = load_index(small_index)
+    assert index.manifest["faiss_index"] == "flat-ip"
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        query = rng.standard_normal(index.passage_vectors.shape[1]).astype(np.float32)
+        query /= np.linalg.norm(query)
+        scores, ids = index.dense_search(query, 10)
+        expected_scores, expected_ids = index.passage_index.search(query.reshape(1, -1), 10)
+        assert ids.tolist() == expected_ids[0].tolist()
+        assert np.allclose(scores, expected_scores[0], atol=1e-5)
+
+
+def test_top_ids_is_a_full_sort_cut_short() -> None:
+    scores = np.random.default_rng(5).standard_normal(10_000).astype(np.float32)
+    assert top_ids(scores, 50).tolist() == np.argsort(-scores, kind="stable")[:50].tolist()
