@@ -84,7 +84,7 @@ def test_flat_search_ranks_as_faiss_does(small_index: Path) -> None:
     assert index.manifest["faiss_index"] == "flat-ip"
     rng = np.random.default_rng(3)
     for _ in range(20):
-        query = rng.standard_normal(index.passage_vectors.shape[1]).astype(np.float32)
+        query = np.asarray(rng.standard_normal(index.passage_vectors.shape[1]), dtype=np.float32)
         query /= np.linalg.norm(query)
         scores, ids = index.dense_search(query, 10)
         expected_scores, expected_ids = index.passage_index.search(query.reshape(1, -1), 10)
