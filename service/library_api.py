@@ -55,6 +55,15 @@ class FeedbackRequest(BaseModel):
     citations: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
 
 
+class IndexStatus(BaseModel):
+    """The version this replica serves, the versions any replica served, the build queue."""
+
+    serving: str
+    versions: list[dict[str, Any]]
+    builds: list[dict[str, Any]]
+    open_builds: int
+
+
 Admin = Depends(require_admin)
 
 
@@ -178,6 +187,23 @@ async def delete_document(doc_id: str, state: State) -> dict[str, str]:
     state.library.remove_upload(doc_id)
     state.jobs.request()
     return {"deleted": doc_id}
+
+
+@router.get("/api/index", response_model=IndexStatus, dependencies=[Admin])
+async def index_status(state: State) -> IndexStatus:
+    """Which version this replica serves, the newest versions recorded by any replica, and the
+    newest build requests (an open one has no ``done_at``)."""
+
+    def read() -> IndexStatus:
+        builds = state.registry.requests()
+        return IndexStatus(
+            serving=state.holder.current().version,
+            versions=state.registry.versions(),
+            builds=builds,
+            open_builds=sum(1 for b in builds if b["done_at"] is None),
+        )
+
+    return await asyncio.to_thread(read)
 
 
 @router.post("/feedback", status_code=201, dependencies=[Depends(rate_limit)])

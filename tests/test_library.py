@@ -249,3 +249,20 @@ def test_library_a_file_that_breaks_at_build_marks_only_itself_failed(
     assert listed["uploads-broken-00000000"]["status"] == "failed"
     assert listed["uploads-broken-00000000"]["error"]
     assert listed["kazakhstan-human-rights-situation"]["status"] == "indexed"
+
+
+def test_index_status_shows_the_registry_and_the_build_queue(
+    client: TestClient, state: AppState
+) -> None:
+    assert client.get("/api/index").status_code == 401
+    before = client.get("/api/index", headers=AUTH).json()
+    assert before["serving"] == state.holder.current().version
+    assert [v["name"] for v in before["versions"]] == [before["serving"]]
+    upload(client, ("railways.md", RAILWAYS.encode()))
+    indexed(state)
+    after = client.get("/api/index", headers=AUTH).json()
+    assert after["serving"] != before["serving"]
+    assert [v["name"] for v in after["versions"]] == [after["serving"], before["serving"]]
+    newest = after["builds"][0]
+    assert newest["version"] == after["serving"] and newest["done_at"] is not None
+    assert after["open_builds"] == 0
