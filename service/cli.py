@@ -18,6 +18,7 @@ from index import (
 )
 
 from .cli_build import build_with_progress, print_report
+from .library import DatabaseUnavailable, Library, database_url
 from .metrics import share_metrics_between_workers
 from .settings import Settings
 
@@ -93,6 +94,10 @@ def serve(
             print_report(build_with_progress(settings))
         except (BuildInProgress, FileNotFoundError) as exc:
             _fail(str(exc), 2)
+    try:  # the database reachable and its schema migrated, once, before any worker starts
+        Library(database_url(settings.database_url, settings.index_dir)).engine.dispose()
+    except DatabaseUnavailable as exc:
+        _fail(str(exc), 2)
     # Worker processes build their own Settings from the environment, so hand the CLI's
     # choices down that way.
     for name in ("corpus_dir", "index_dir"):

@@ -58,10 +58,14 @@ def shared_build_lock(settings: Settings) -> Iterator[None]:
     if not settings.database_url:
         yield
         return
-    from .library import Library
+    from .library import DatabaseUnavailable, Library
     from .registry import BuildRegistry
 
-    with BuildRegistry(Library(settings.database_url).engine).build_lock() as mine:
+    try:
+        library = Library(settings.database_url)
+    except DatabaseUnavailable as exc:
+        raise ValueError(str(exc)) from exc
+    with BuildRegistry(library.engine).build_lock() as mine:
         if not mine:
             raise BuildInProgress("a replica is building the index now; try again shortly")
         yield

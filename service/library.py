@@ -29,7 +29,8 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
 
 from .migrate import migrate
 
@@ -73,6 +74,22 @@ class Upload:
     added_at: datetime
 
 
+class DatabaseUnavailable(Exception):
+    """The library's database cannot be reached or the URL is not one; the message says which."""
+
+
+def _why_unusable(url: str, exc: Exception) -> str:
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        shown = "(not a database URL)"
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return (
+        f"cannot use the library's database {shown}: {reason}. Check BRIEFING_QA_DATABASE_URL "
+        "(e.g. postgresql+psycopg://user@host:5432/name) and that the server is running"
+    )
+
+
 def database_url(setting: str | None, index_dir: Path) -> str:
     """The configured database, or an SQLite file beside the index."""
     if setting:
@@ -89,8 +106,11 @@ class Library:
     """
 
     def __init__(self, url: str) -> None:
-        self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
-        migrate(self.engine)
+        try:
+            self.engine: Engine = create_engine(url, future=True, pool_pre_ping=True)
+            migrate(self.engine)
+        except (ArgumentError, OperationalError, ImportError) as exc:
+            raise DatabaseUnavailable(_why_unusable(url, exc)) from exc
         self._lock = threading.Lock()
 
     def uploads(self) -> list[Upload]:

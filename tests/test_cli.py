@@ -7,8 +7,11 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from index import current_version
 from service.settings import Settings
+from service.state import AppState
 from tests.conftest import BRIEFING
 
 
@@ -54,3 +57,17 @@ def test_cli_build_index_reports_reuse(app_state) -> None:  # type: ignore[no-un
     assert result.returncode == 0, result.stderr
     assert "0 new" in result.stdout
     assert "1 unchanged" in result.stdout
+
+
+def test_an_unreachable_database_stops_serve_and_build_with_one_line(
+    app_state: AppState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(
+        "BRIEFING_QA_DATABASE_URL", "postgresql+psycopg://postgres:hunter2@127.0.0.1:1/x"
+    )
+    for args in (["serve", "--port", "1"], ["build-index", "--quiet", "--device", "cpu"]):
+        result = _run(args, app_state.settings)
+        assert result.returncode == 2, result.stderr
+        assert "cannot use the library's database" in result.stderr
+        assert "Connection refused" in result.stderr and "hunter2" not in result.stderr
+        assert "Traceback" not in result.stderr
