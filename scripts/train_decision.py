@@ -34,7 +34,13 @@ from decision_data import SETS, Example, collect, file_digest, reader_pairs
 from service.answering.candidates import FEATURES
 from service.answering.citations import cite
 from service.answering.composition import compose
-from service.answering.decision import MODEL_DIR, decide_from, threshold_for, vetoed
+from service.answering.decision import (
+    MODEL_DIR,
+    decide_from,
+    rank_first,
+    threshold_for,
+    vetoed,
+)
 from service.evaluation import case_correct, has_gold_span, keys_in_answer
 from service.settings import Settings
 from service.state import load_embedder
@@ -53,6 +59,15 @@ PARAMS = {
     "seed": 7,
 }
 ROUNDS = 300
+# The ranker: the same trees, ordering one question's candidates (LambdaRank, graded on the
+# first place, which is the sentence quoted).
+RANK_PARAMS = {
+    **PARAMS,
+    "objective": "lambdarank",
+    "metric": "ndcg",
+    "eval_at": [1],
+    "lambdarank_truncation_level": 5,
+}
 RATES = [round(r, 4) for r in np.arange(0.0, 0.2001, 0.0025)]
 
 
@@ -69,17 +84,30 @@ def fit(examples: list[Example]) -> lightgbm.Booster:
     return lightgbm.train(PARAMS, lightgbm.Dataset(x, y), ROUNDS)
 
 
+def fit_ranker(examples: list[Example]) -> lightgbm.Booster:
+    """The ranker on the candidates of ``examples`` that have a right answer among them."""
+    ranked = [e for e in examples if e.labels.sum() > 0]
+    x = np.vstack([candidate_features(e) for e in ranked])
+    y = np.concatenate([e.labels for e in ranked])
+    data = lightgbm.Dataset(x, y, group=[len(e.labels) for e in ranked])
+    return lightgbm.train(RANK_PARAMS, data, ROUNDS)
+
+
 def held_out_scores(examples: list[Example]) -> list[np.ndarray]:
-    """Each question's candidate probabilities from the model that never saw its article."""
+    """Each question's candidate probabilities with the ranker's choice first (as the service
+    computes them), from the models that never saw its article."""
     groups = sorted({e.group for e in examples})
-    scores: list[np.ndarray] = [np.zeros(0)] * len(examples)
+    ranked: list[np.ndarray] = [np.zeros(0)] * len(examples)
     for group in groups:
-        model = fit([e for e in examples if e.group != group])
+        training = [e for e in examples if e.group != group]
+        model, ranker = fit(training), fit_ranker(training)
         for i, e in enumerate(examples):
             if e.group == group:
-                scores[i] = np.asarray(model.predict(candidate_features(e)))
+                probabilities = np.asarray(model.predict(candidate_features(e)))
+                ranking = np.asarray(ranker.predict(candidate_features(e)))
+                ranked[i] = rank_first(probabilities, ranking)
         print(f"  fold {group}: done", file=sys.stderr)
-    return scores
+    return ranked
 
 
 def operating_points(examples: list[Example], scores: list[np.ndarray]) -> list[list[float]]:
@@ -192,17 +220,17 @@ def main() -> None:
     if args.reader_pairs:
         with gzip.open(args.reader_pairs, "wt") as out:
             out.writelines(json.dumps(row) + "\n" for row in reader_pairs(examples))
-    scores = held_out_scores(examples)
+    ranked = held_out_scores(examples)
     groups = sorted({e.group for e in examples})
     rows_by_group: dict[str, list[Replay]] = {}
     for group in groups:
         # The threshold for an article comes from the other articles' held-out scores.
-        others = [(e, s) for e, s in zip(examples, scores, strict=True) if e.group != group]
+        others = [(e, s) for e, s in zip(examples, ranked, strict=True) if e.group != group]
         table = operating_points([e for e, _ in others], [s for _, s in others])
         threshold = threshold_for(table, args.target)
         rows_by_group[group] = [
             simulate(e, s, threshold)
-            for e, s in zip(examples, scores, strict=True)
+            for e, s in zip(examples, ranked, strict=True)
             if e.group == group
         ]
     squad_rows = [r for g, rows in rows_by_group.items() if g != "briefing" for r in rows]
@@ -223,22 +251,25 @@ def main() -> None:
     right = np.array([r.right_sentence for r in replays])
     iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(best, right)
     grid = np.linspace(0.0, 1.0, 51)
-    final = fit(examples)
+    final, final_ranker = fit(examples), fit_ranker(examples)
     args.out.mkdir(parents=True, exist_ok=True)
     final.save_model(str(args.out / "decision.txt"))
+    final_ranker.save_model(str(args.out / "ranker.txt"))
     files = sorted(
         {f for _, _, fs in SETS for f in fs}
         | {p for _, corpus, _ in SETS for p in corpus.glob("*")}
     )
     manifest = {
-        "model": "LightGBM binary classifier: P(candidate sentence holds the answer)",
+        "model": "LightGBM binary classifier: P(candidate sentence holds the answer); "
+        "LightGBM LambdaRank ranker (ranker.txt): which candidate is quoted",
+        "ranker_params": RANK_PARAMS,
         "features": list(FEATURES),
         "params": PARAMS,
         "rounds": ROUNDS,
         "trained_on": {str(f.relative_to(Path.cwd())): file_digest(f) for f in files},
         "questions": len(examples),
         "candidates": int(sum(len(e.labels) for e in examples)),
-        "operating_points": operating_points(examples, scores),
+        "operating_points": operating_points(examples, ranked),
         "calibration": {"x": grid.round(4).tolist(), "y": iso.predict(grid).round(4).tolist()},
         "cross_validation": {
             "method": "leave one article out (the briefing is one)",

@@ -1,11 +1,15 @@
 """The fitted decision: how likely each candidate sentence answers the question, which one to
 quote, and whether to answer at all — with a calibrated confidence.
 
-The model is a small LightGBM classifier over :data:`candidates.FEATURES`, trained by
+Two small LightGBM models over :data:`candidates.FEATURES`, trained by
 ``scripts/train_decision.py`` on the shared SQuAD articles and the briefing's question sets,
-cross-validated by article (no figure comes from an article the model was trained on). Its
-files sit beside this module: ``model/decision.txt`` (the trees, as LightGBM writes them) and
-``model/manifest.json`` (features, training data, the operating-point table and the
+cross-validated by article (no figure comes from an article the model was trained on): a
+classifier, P(this sentence holds the answer), whose best value over the candidates decides
+whether to answer; and a ranker (LambdaRank, trained on the questions that have an answer)
+that picks which sentence to quote — it puts the right sentence first more often than the
+classifier does (held-out SQuAD answer accuracy 0.767 → 0.777). Their files sit beside this
+module: ``model/decision.txt`` and ``model/ranker.txt`` (the trees, as LightGBM writes them)
+and ``model/manifest.json`` (features, training data, the operating-point table and the
 calibration). The operating point is a setting: the share of answerable questions we accept
 to refuse; the manifest maps it to a probability threshold measured on held-out articles.
 """
@@ -70,14 +74,18 @@ class DecisionModel:
                 "`python scripts/train_decision.py`"
             )
         self.booster = lightgbm.Booster(model_file=str(model_dir / "decision.txt"))
+        self.ranker = lightgbm.Booster(model_file=str(model_dir / "ranker.txt"))
         self.threshold = threshold_for(self.manifest["operating_points"], target_false_abstention)
         calibration = self.manifest["calibration"]
         self._calibration_x = np.asarray(calibration["x"], dtype=float)
         self._calibration_y = np.asarray(calibration["y"], dtype=float)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
-        """P(sentence holds the answer) for each row of features."""
-        return np.asarray(self.booster.predict(features, num_threads=1), dtype=float)
+        """P(sentence holds the answer) for each row of features, with the ranker's choice
+        lifted to the top (see :func:`rank_first`)."""
+        probabilities = np.asarray(self.booster.predict(features, num_threads=1), dtype=float)
+        ranking = np.asarray(self.ranker.predict(features, num_threads=1), dtype=float)
+        return rank_first(probabilities, ranking)
 
     def confidence(self, probability: float) -> float:
         """The calibrated chance that an answer with this best probability is right."""
@@ -89,6 +97,16 @@ class DecisionModel:
         verdict = decide_from(probabilities, candidates, facts, self.threshold)
         best = float(probabilities[verdict.order[0]])
         return dataclasses.replace(verdict, confidence=round(self.confidence(best), 4))
+
+
+def rank_first(probabilities: np.ndarray, ranking: np.ndarray) -> np.ndarray:
+    """The classifier's probabilities with the ranker's first choice given the highest one:
+    the ranker decides which sentence is quoted, the classifier's best probability (over all
+    candidates) whether the question is answered; the rest keep the classifier's order."""
+    lifted = probabilities.copy()
+    if len(lifted):
+        lifted[int(np.argmax(ranking))] = float(probabilities.max()) + 1e-6
+    return lifted
 
 
 def decide_from(
