@@ -29,7 +29,7 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
         state = AppState(settings, embedder, holder)
     app_state = state
     # Links open the cited passage in the web app that serves the same index.
-    base = f"http://{settings.host}:{settings.port}"
+    base = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
     server = FastMCP(
         "briefing-qa",
         instructions="Answers questions about the indexed policy briefings with sentences "

@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     threads: int = Field(0, ge=0, description="Inference threads (0: library default).")
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on.")
+    public_url: str | None = Field(
+        None,
+        pattern=r"^https?://[^\s/]+(/[^\s]*)?$",
+        description="Where readers reach the web app (behind a balancer, its address), for the "
+        "links in MCP answers; unset: http://HOST:PORT.",
+    )
     mcp_port: int = Field(
         8001, ge=1, le=65535, description="Port `briefing-qa mcp --http` listens on."
     )

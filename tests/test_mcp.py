@@ -17,11 +17,14 @@ from mcp.client.stdio import stdio_client
 from service.state import AppState
 
 
-def call(app_state: AppState, steps: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+def call(
+    app_state: AppState, steps: list[tuple[str, dict[str, Any]]], **extra_env: str
+) -> list[Any]:
     """Start ``briefing-qa mcp`` on the session's index, list its tools, call ``steps``."""
     settings = app_state.settings
     env = {
         **os.environ,
+        **extra_env,
         "BRIEFING_QA_CORPUS_DIR": str(settings.corpus_dir),
         "BRIEFING_QA_INDEX_DIR": str(settings.index_dir),
         "BRIEFING_QA_MODEL_CACHE_DIR": str(settings.model_cache_dir),
@@ -80,6 +83,15 @@ def test_mcp_ask_gives_a_cited_answer_with_links(results: list[Any]) -> None:
     assert answer["answered"] is True and "95.55" in answer["answer"]
     assert 0 < answer["confidence"] <= 1
     assert answer["citations"][0]["url"].startswith("http://127.0.0.1:8000/documents/")
+
+
+def test_mcp_links_use_the_public_url_behind_a_balancer(app_state: AppState) -> None:
+    question = {"question": "How many votes did Nazarbayev get in 2011?"}
+    public = "https://qa.example.org/briefings"
+    _, reply = call(app_state, [("ask", question)], BRIEFING_QA_PUBLIC_URL=public + "/")
+    answer = reply.structuredContent
+    assert answer["citations"][0]["url"].startswith(public + "/documents/")
+    assert public + "/documents/" in reply.content[0].text
 
 
 def test_mcp_search_ranks_passages_with_offsets(results: list[Any]) -> None:
