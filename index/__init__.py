@@ -9,8 +9,9 @@ from .embedding_cache import EmbeddingCache
 from .loaded import LoadedIndex
 from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
 from .problems import BuildInProgress, IndexIncompatible, IndexNotFound, IndexProblem
+from .reading import load_index
 from .search import MODES, Hit, SearchWeights, search
-from .store import BuildReport, build_index, load_index
+from .store import BuildReport, build_index
 from .versions import current_version
 
 __all__ = [

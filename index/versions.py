@@ -14,6 +14,8 @@ from pathlib import Path
 
 from .problems import BuildInProgress
 
+# The layout of a version folder; a program reads only its own format (others are rebuilt).
+FORMAT_VERSION = 5
 KEEP_VERSIONS = 3
 
 
