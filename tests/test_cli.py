@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 
@@ -12,21 +11,15 @@ import pytest
 from index import current_version
 from service.settings import Settings
 from service.state import AppState
-from tests.conftest import BRIEFING
+from tests.conftest import BRIEFING, settings_env
 
 
 def _run(args: list[str], settings: Settings) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "BRIEFING_QA_CORPUS_DIR": str(settings.corpus_dir),
-        "BRIEFING_QA_INDEX_DIR": str(settings.index_dir),
-        "BRIEFING_QA_MODEL_CACHE_DIR": str(settings.model_cache_dir),
-    }
     return subprocess.run(
         [sys.executable, "-m", "service.cli", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env=settings_env(settings),
         timeout=300,
         check=False,
     )

@@ -4,7 +4,6 @@ official ``mcp`` client."""
 from __future__ import annotations
 
 import asyncio
-import os
 import socket
 import subprocess
 import sys
@@ -15,21 +14,14 @@ from mcp import ClientSession, StdioServerParameters
 from mcp.client.stdio import stdio_client
 
 from service.state import AppState
+from tests.conftest import free_port, settings_env
 
 
 def call(
     app_state: AppState, steps: list[tuple[str, dict[str, Any]]], **extra_env: str
 ) -> list[Any]:
     """Start ``briefing-qa mcp`` on the session's index, list its tools, call ``steps``."""
-    settings = app_state.settings
-    env = {
-        **os.environ,
-        **extra_env,
-        "BRIEFING_QA_CORPUS_DIR": str(settings.corpus_dir),
-        "BRIEFING_QA_INDEX_DIR": str(settings.index_dir),
-        "BRIEFING_QA_MODEL_CACHE_DIR": str(settings.model_cache_dir),
-        "HF_HUB_OFFLINE": "1",
-    }
+    env = {**settings_env(app_state.settings), **extra_env, "HF_HUB_OFFLINE": "1"}
     server = StdioServerParameters(
         command=sys.executable, args=["-m", "service.cli", "mcp"], env=env
     )
@@ -118,16 +110,8 @@ def test_mcp_unknown_document_is_a_tool_error(results: list[Any]) -> None:
 def test_mcp_over_streamable_http(app_state: AppState) -> None:
     from mcp.client.streamable_http import streamablehttp_client
 
-    settings = app_state.settings
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {
-        **os.environ,
-        "BRIEFING_QA_CORPUS_DIR": str(settings.corpus_dir),
-        "BRIEFING_QA_INDEX_DIR": str(settings.index_dir),
-        "BRIEFING_QA_MODEL_CACHE_DIR": str(settings.model_cache_dir),
-    }
+    port = free_port()
+    env = settings_env(app_state.settings)
     process = subprocess.Popen(
         [sys.executable, "-m", "service.cli", "mcp", "--http", "--port", str(port)],
         env=env,
