@@ -138,7 +138,9 @@ class AppState:
         self.embedder = embedder
         self.holder = holder
         decision = DecisionModel(target_false_abstention=settings.target_false_abstention)
-        self.answerer = Answerer(embedder, holder.current, decision)
+        self.answerer = Answerer(
+            embedder, holder.current, decision, concurrency=settings.answer_concurrency
+        )
         self.library = Library(database_url(settings.database_url, settings.index_dir))
         self.registry = BuildRegistry(self.library.engine)
         holder.on_switch.append(self.registry.record_version)

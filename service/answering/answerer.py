@@ -67,6 +67,7 @@ class Answerer:
         weights: retrieval fusion weights.
         cache_size: answers remembered for repeated questions (0: none); keyed by index
             version, so a new version never serves an old answer.
+        concurrency: questions worked on at once (the rest wait; a cached answer does not).
     """
 
     def __init__(
@@ -76,12 +77,16 @@ class Answerer:
         decision: DecisionModel,
         weights: SearchWeights | None = None,
         cache_size: int = 512,
+        concurrency: int = 1,
     ) -> None:
         self.embedder = embedder
         self.index_source = index_source
         self.decision = decision
         self.weights = weights or SearchWeights()
         self._cache = _LruCache(cache_size)
+        # Answering is CPU-bound: threads taking turns answer more per second than threads
+        # fighting over the interpreter lock (Settings.answer_concurrency has the figures).
+        self._turns = threading.BoundedSemaphore(concurrency)
 
     def ask(
         self,
@@ -107,7 +112,8 @@ class Answerer:
         cached = self._cache.get(key)
         if cached is not None:
             return dataclasses.replace(cached, took_ms=_elapsed_ms(started))
-        answer = self._answer(index, question, history, top_k, mode, started, scope)
+        with self._turns:
+            answer = self._answer(index, question, history, top_k, mode, started, scope)
         self._cache.put(key, answer)
         return answer
 

@@ -17,7 +17,13 @@ from index import Hit, LoadedIndex
 from index.text import QUERY_FILLER, content_terms, stem
 
 from .answer_types import REQUIRED_TYPES, has_answer_type
-from .constraints import constraint_mismatch, constraint_share, context_ids, names_present
+from .constraints import (
+    constraint_mismatch,
+    constraint_share,
+    context_ids,
+    names_by_sentence,
+    names_in_context,
+)
 from .matching import overlap_share, stem_families, weighted_stems
 from .question import QuestionFacts, is_negation, opens_by_referring
 from .tunables import (
@@ -119,7 +125,8 @@ def gather_candidates(
             for t in texts
         ]
     )
-    constrained = constraint_share(index, facts, ids)
+    names = names_by_sentence(index, [list(n) for n in facts.names], ids)
+    constrained = constraint_share(index, facts, ids, names)
     overview = np.array([s in opening for s in ids])
     best_hit = hits[0].score
     relative = np.array([passage_score[s] - best_hit for s in ids])
@@ -163,17 +170,7 @@ def gather_candidates(
             ]
         ),
         "names_missing": np.array(
-            [
-                sum(
-                    not ok
-                    for ok in names_present(
-                        [list(n) for n in facts.names],
-                        frozenset().union(*(index.sentence_tokens(c) for c in ctx)),
-                        index.name_aliases,
-                    )
-                )
-                for ctx in contexts
-            ]
+            [sum(not ok for ok in names_in_context(names, ctx)) for ctx in contexts]
         ),
         "referring": np.array([opens_by_referring(t) for t in texts]),
         "negation_match": np.array([facts.negated and is_negation(t) for t in texts]),

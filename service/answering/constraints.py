@@ -4,6 +4,7 @@ mentions ("a question about Kashkumbayev is not answered by a sentence about Koz
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Set
 from typing import TYPE_CHECKING
@@ -25,25 +26,29 @@ _ORDINAL = re.compile(
 _NUMBER = re.compile(r"\b\d+(?:[.,]\d+)?\b")
 
 
-def years(text: str) -> set[str]:
-    """Four-digit years mentioned in ``text``."""
-    return set(_YEAR.findall(text))
+@functools.lru_cache(maxsize=65_536)
+def years(text: str) -> frozenset[str]:
+    """Four-digit years mentioned in ``text`` (memoised: the same sentences are read again
+    and again, as candidates and as their neighbours' context)."""
+    return frozenset(_YEAR.findall(text))
 
 
 def constraint_mismatch(question: str, answer: str, context: str) -> bool:
     """True when a year or number asked about is absent, or the answer names another year."""
     asked_years = years(question)
+    numbers = {n for n in _NUMBER.findall(question) if n not in asked_years}
+    asked_ordinals = set(_ORDINAL.findall(question.lower()))
+    if not (asked_years or numbers or asked_ordinals):
+        return False  # most questions pin nothing down: no text to search
     answer_years = years(answer)
     if asked_years and answer_years and not asked_years & answer_years:
         return True
     haystack = answer + " " + context
     if asked_years - years(haystack):
         return True
-    numbers = {n for n in _NUMBER.findall(question) if n not in asked_years}
     if any(n not in re.findall(r"\d+(?:[.,]\d+)?", haystack) for n in numbers):
         return True
     # "the seventh round" is not answered by a sentence about the sixth.
-    asked_ordinals = set(_ORDINAL.findall(question.lower()))
     return bool(asked_ordinals - set(_ORDINAL.findall(haystack.lower())))
 
 
@@ -154,21 +159,43 @@ def same_section(index: LoadedIndex, a: int, b: int) -> bool:
     return sa.document_id == sb.document_id and sa.section == sb.section
 
 
-def constraint_share(index: LoadedIndex, facts: QuestionFacts, ids: list[int]) -> np.ndarray:
+def names_by_sentence(
+    index: LoadedIndex, names: list[list[str]], ids: list[int]
+) -> dict[int, tuple[bool, ...]]:
+    """Which of ``names`` each sentence of ``ids`` and of their neighbours mentions. Each
+    sentence is read once, however many contexts it belongs to: a name is in a context when
+    it is in one of its sentences (every test of :func:`_name_in` is "some word of the text
+    ...", so it holds for a union exactly when it holds for one part)."""
+    every = {c for sid in ids for c in context_ids(index, sid)}
+    return {
+        c: tuple(names_present(names, index.sentence_tokens(c), index.name_aliases)) for c in every
+    }
+
+
+def names_in_context(table: dict[int, tuple[bool, ...]], context: list[int]) -> list[bool]:
+    """For each name of ``table``, whether one sentence of ``context`` mentions it."""
+    rows = [table[c] for c in context]
+    return [any(column) for column in zip(*rows, strict=True)] if rows else []
+
+
+def constraint_share(
+    index: LoadedIndex,
+    facts: QuestionFacts,
+    ids: list[int],
+    table: dict[int, tuple[bool, ...]],
+) -> np.ndarray:
     """For each sentence, how well it matches what the question pins down: each asked year or
     rare name counts 1 in the sentence and NEIGHBOUR_CREDIT in a neighbour; a year counts 0
     when the sentence names only other years, ½ when no year is near. Zeros when nothing is
-    pinned."""
-    names = [list(n) for n in facts.names]
-    if not names and not facts.asked_years:
+    pinned. ``table`` is :func:`names_by_sentence` for ``facts.names``."""
+    if not facts.names and not facts.asked_years:
         return np.zeros(len(ids))
     shares = []
     for sid in ids:
-        neighbours = [c for c in context_ids(index, sid) if c != sid]
-        own = index.sentence_tokens(sid)
-        nearby = own.union(*(index.sentence_tokens(n) for n in neighbours))
-        in_sentence = names_present(names, own, index.name_aliases)
-        near = names_present(names, nearby, index.name_aliases)
+        context = context_ids(index, sid)
+        neighbours = [c for c in context if c != sid]
+        in_sentence = table[sid]
+        near = names_in_context(table, context)
         points = [
             1.0 if a else NEIGHBOUR_CREDIT if b else 0.0
             for a, b in zip(in_sentence, near, strict=True)

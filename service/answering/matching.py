@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from index import LoadedIndex
-from index.text import QUERY_FILLER, content_terms, same_family, stem
+from index.text import QUERY_FILLER, content_terms, stem
 
 
 def weighted_stems(index: LoadedIndex, query: str, core: str) -> dict[str, float]:
@@ -46,6 +46,18 @@ def overlap_share(
 def stem_families(
     query_stems: dict[str, float], words: frozenset[str]
 ) -> dict[str, frozenset[str]]:
-    """For each query stem, the words of ``words`` in its family ("europ" and "european")."""
-    long_words = [w for w in words if len(w) >= 5]  # shorter words have no family
-    return {s: frozenset(w for w in long_words if same_family(s, w)) for s in query_stems}
+    """For each query stem, the words of ``words`` in its family ("europ" and "european"):
+    the words it begins and the words that begin it (:func:`same_family`), found by looking
+    up prefixes rather than by comparing every pair."""
+    beginning: dict[str, list[str]] = {}
+    for word in words:
+        for end in range(5, len(word) + 1):  # shorter words have no family
+            beginning.setdefault(word[:end], []).append(word)
+    families: dict[str, frozenset[str]] = {}
+    for s in query_stems:
+        if len(s) < 5:
+            families[s] = frozenset()
+            continue
+        begun_by = [s[:end] for end in range(5, len(s) + 1) if s[:end] in words]
+        families[s] = frozenset(beginning.get(s, ())).union(begun_by)
+    return families
