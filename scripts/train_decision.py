@@ -191,11 +191,13 @@ def figures(rows: list[Replay]) -> dict[str, float]:
     return {
         "questions": len(rows),
         "answer_accuracy": share([r.correct for r in pos]),
+        "answer_accuracy_within_300_chars": share([r.correct and r.chars <= 300 for r in pos]),
         "r_at_1": share([r.rank == 1 for r in pos]),
         "r_at_3": share([r.rank is not None and r.rank <= 3 for r in pos]),
         "abstention": share([not r.answered for r in neg]),
         "false_abstention": share([not r.answered for r in pos]),
         "mean_answer_chars": round(float(np.mean(lengths)), 1) if lengths else 0.0,
+        "answers_over_300_chars": sum(n > 300 for n in lengths),
     }
 
 

