@@ -41,6 +41,7 @@ from service.answering.decision import (
     threshold_for,
     vetoed,
 )
+from service.answering.tunables import MAX_ANSWER_CHARS
 from service.evaluation import case_correct, has_gold_span, keys_in_answer
 from service.settings import Settings
 from service.state import load_embedder
@@ -191,13 +192,15 @@ def figures(rows: list[Replay]) -> dict[str, float]:
     return {
         "questions": len(rows),
         "answer_accuracy": share([r.correct for r in pos]),
-        "answer_accuracy_within_300_chars": share([r.correct and r.chars <= 300 for r in pos]),
+        "answer_accuracy_within_300_chars": share(
+            [r.correct and r.chars <= MAX_ANSWER_CHARS for r in pos]
+        ),
         "r_at_1": share([r.rank == 1 for r in pos]),
         "r_at_3": share([r.rank is not None and r.rank <= 3 for r in pos]),
         "abstention": share([not r.answered for r in neg]),
         "false_abstention": share([not r.answered for r in pos]),
         "mean_answer_chars": round(float(np.mean(lengths)), 1) if lengths else 0.0,
-        "answers_over_300_chars": sum(n > 300 for n in lengths),
+        "answers_over_300_chars": sum(n > MAX_ANSWER_CHARS for n in lengths),
     }
 
 

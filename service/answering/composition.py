@@ -83,13 +83,7 @@ def _second_sentence(
     if budget <= 20:
         return None
     # The model is unsure between two sentences: quote the runner-up too, if it fits.
-    for rank in order[1:3]:
-        if float(probabilities[order[0]] - probabilities[rank]) > SECOND_SENTENCE_MARGIN:
-            break
-        candidate = candidates.sentence_ids[int(rank)]
-        if len(index.sentences[candidate].text) <= budget:
-            return candidate
-    return None
+    return _close_runner_up(index, candidates, order[:3], probabilities, budget, [best])
 
 
 def _another_runner_up(
@@ -104,7 +98,20 @@ def _another_runner_up(
     shared SQuAD articles, answer accuracy 0.777 -> 0.785 for 245 -> 252 characters; the
     briefing's sets 0.882 -> 0.888)."""
     budget = MAX_ANSWER_CHARS - sum(len(index.sentences[s].text) + 1 for s in chosen)
-    for rank in order[1:4]:
+    return _close_runner_up(index, candidates, order[:4], probabilities, budget, chosen)
+
+
+def _close_runner_up(
+    index: LoadedIndex,
+    candidates: Candidates,
+    order: np.ndarray,
+    probabilities: np.ndarray,
+    budget: int,
+    chosen: list[int],
+) -> int | None:
+    """The likeliest of ``order[1:]`` not yet chosen that the model rates within
+    SECOND_SENTENCE_MARGIN of ``order[0]`` and that fits in ``budget`` characters."""
+    for rank in order[1:]:
         if float(probabilities[order[0]] - probabilities[rank]) > SECOND_SENTENCE_MARGIN:
             break
         candidate = candidates.sentence_ids[int(rank)]
