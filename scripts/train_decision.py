@@ -152,8 +152,10 @@ def simulate(e: Example, probabilities: np.ndarray, threshold: float) -> Replay:
     assert candidates is not None
     verdict = decide_from(probabilities, candidates, e.found.facts, threshold)
     order, answered = verdict.order, verdict.answered
-    chosen, runners_up = compose(e.index, candidates, order, probabilities, e.found.facts)
-    citations, text = cite(e.index, e.found.hits, chosen, runners_up, 3)
+    composed = compose(e.index, candidates, order, probabilities, e.found.facts)
+    citations, text = cite(
+        e.index, e.found.hits, composed.chosen, composed.runners_up, 3, composed.quotes
+    )
     case = e.case
     if case.gold_spans:
         rank = next(

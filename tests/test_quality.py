@@ -20,8 +20,10 @@ from service.answering.conversation import (
     looks_like_follow_up,
     question_core,
 )
+from service.answering.excerpts import ELLIPSIS
 from service.answering.matching import overlap_share
 from service.answering.question import asks_for_more
+from service.answering.tunables import MAX_ANSWER_CHARS
 from service.evaluation import EvalReport, evaluate, keys_in_answer, load_cases
 from service.state import AppState
 from tests.conftest import DEV_SET, HOLDOUT_SET
@@ -63,7 +65,10 @@ def test_quality_dev_metric_does_not_regress(
         ("r_at_1", 0.93),
         ("r_at_3", 0.95),
         ("answer_accuracy", 0.88),
-        ("follow_up_answer_accuracy", 0.80),
+        # 0.80 while answers could run past 300 characters; 0.72 since they may not (issue #11):
+        # c5.2's answer is a 327-character sentence listing three conventions, and no cut of
+        # it within 300 keeps both asked ones (it keeps two of the three; README, Quality).
+        ("follow_up_answer_accuracy", 0.72),
         ("abstention_accuracy", 0.25),
     ],
 )
@@ -85,6 +90,15 @@ def test_quality_false_abstention_stays_rare(dev_report: EvalReport) -> None:
 
 def test_quality_answers_stay_short(dev_report: EvalReport) -> None:
     assert dev_report.metrics["mean_answer_chars"] <= 260
+
+
+def test_every_answer_fits_the_length_contract(
+    dev_report: EvalReport, holdout_report: EvalReport
+) -> None:
+    answers = [r.answer.answer for r in dev_report.results + holdout_report.results]
+    assert max(len(a) for a in answers) <= MAX_ANSWER_CHARS
+    # Long sentences are quoted in part, not left out: the sets hold some.
+    assert any(ELLIPSIS in a for a in answers)
 
 
 def test_eval_counts_every_kind_of_question(dev_report: EvalReport) -> None:

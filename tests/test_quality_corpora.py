@@ -14,6 +14,7 @@ import pytest
 
 from index import Embedder, build_index, load_index
 from service.answering import Answerer, DecisionModel
+from service.answering.tunables import MAX_ANSWER_CHARS
 from service.evaluation import EvalReport, evaluate, load_cases
 
 SQUAD = Path(__file__).parent / "data" / "squad"
@@ -51,7 +52,9 @@ def test_quality_squad_false_abstention_stays_rare(squad_report: EvalReport) -> 
 
 
 def test_quality_squad_answers_stay_short(squad_report: EvalReport) -> None:
-    assert squad_report.metrics["mean_answer_chars"] <= 300
+    assert squad_report.metrics["mean_answer_chars"] <= 280
+    longest = max(len(r.answer.answer) for r in squad_report.results)
+    assert longest <= MAX_ANSWER_CHARS
 
 
 def test_eval_reports_every_article(squad_report: EvalReport) -> None:

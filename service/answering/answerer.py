@@ -159,10 +159,12 @@ class Answerer:
             return self._refuse(
                 index, found, started, decision.reason, decision.confidence, signals
             )
-        chosen, runners_up = compose(
+        composed = compose(
             index, found.candidates, decision.order, decision.probabilities, found.facts
         )
-        citations, text = cite(index, found.hits, chosen, runners_up, top_k)
+        citations, text = cite(
+            index, found.hits, composed.chosen, composed.runners_up, top_k, composed.quotes
+        )
         return Answer(
             question=asked,
             standalone_question=found.facts.standalone,

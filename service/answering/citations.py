@@ -38,10 +38,17 @@ class RelatedSection:
 
 
 def cite(
-    index: LoadedIndex, hits: list[Hit], chosen: list[int], runners_up: list[int], top_k: int
+    index: LoadedIndex,
+    hits: list[Hit],
+    chosen: list[int],
+    runners_up: list[int],
+    top_k: int,
+    quotes: dict[int, str] | None = None,
 ) -> tuple[list[Citation], str]:
     """Number citations in order of first use in the answer, then add the passages of the
     runner-up sentences (the next likeliest answers), then the best other hits.
+
+    ``quotes`` gives what is quoted of a sentence where it is not the whole (an excerpt).
 
     Returns:
         The citations and the answer text with its ``[n]`` markers.
@@ -66,7 +73,11 @@ def cite(
             ordered.append(hit)
     ordered = ordered[: max(top_k, len({*sentence_passage.values()}))]
     numbers = {h.passage_id: n for n, h in enumerate(ordered, start=1)}
-    parts = [f"{index.sentences[sid].text} [{numbers[sentence_passage[sid]]}]" for sid in chosen]
+    quoted = quotes or {}
+    parts = [
+        f"{quoted.get(sid, index.sentences[sid].text)} [{numbers[sentence_passage[sid]]}]"
+        for sid in chosen
+    ]
     citations = [_citation(index, hit, numbers[hit.passage_id], chosen) for hit in ordered]
     return citations, " ".join(parts)
 

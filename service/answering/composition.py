@@ -1,7 +1,10 @@
 """Compose the answer: the likeliest sentence, one more when it cannot stand alone, and the
-runners-up the model cannot tell from it, as far as the length budget allows."""
+runners-up the model cannot tell from it, as far as the length budget allows; a sentence that
+does not fit is quoted in part (``excerpts.py``)."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -10,8 +13,25 @@ from index import LoadedIndex
 from .answer_types import has_answer_type
 from .candidates import Candidates
 from .constraints import same_section
+from .excerpts import Focus, excerpt
 from .question import QuestionFacts, opens_by_referring
-from .tunables import FRAGMENT_CHARS, MAX_ANSWER_CHARS, SECOND_SENTENCE_MARGIN
+from .tunables import (
+    FRAGMENT_CHARS,
+    MARKER_CHARS,
+    MAX_ANSWER_CHARS,
+    MIN_EXCERPT_CHARS,
+    SECOND_SENTENCE_MARGIN,
+)
+
+
+@dataclass(frozen=True)
+class Composition:
+    """The sentences to quote (in answer order), what of each is quoted (the whole sentence
+    or an excerpt), and the other candidates, likeliest first."""
+
+    chosen: list[int]
+    quotes: dict[int, str]
+    runners_up: list[int]
 
 
 def compose(
@@ -20,8 +40,8 @@ def compose(
     order: np.ndarray,
     probabilities: np.ndarray,
     facts: QuestionFacts,
-) -> tuple[list[int], list[int]]:
-    """The sentences to quote (in document order) and the other candidates, likeliest first."""
+) -> Composition:
+    """What to quote, within MAX_ANSWER_CHARS (each sentence's citation marker included)."""
     ids = candidates.sentence_ids
     best = ids[int(order[0])]
     chosen = [best]
@@ -36,7 +56,29 @@ def compose(
         if third is not None:
             chosen.append(third)
     runners_up = [ids[int(i)] for i in order[1:] if ids[int(i)] not in chosen]
-    return chosen, runners_up
+    focus = Focus(candidates.query_stems, facts.expected, facts.question)
+    return Composition(chosen, _fit(index, chosen, best, focus), runners_up)
+
+
+def _fit(index: LoadedIndex, chosen: list[int], best: int, focus: Focus) -> dict[int, str]:
+    """Each chosen sentence's quote: whole where the answer fits, else the sentences other
+    than the best one cut to what is left and the best one to the rest."""
+    texts = {s: index.sentences[s].text for s in chosen}
+    room = MAX_ANSWER_CHARS - MARKER_CHARS * len(chosen)
+    if sum(len(t) for t in texts.values()) <= room:
+        return texts
+    others = [s for s in chosen if s != best]
+    left_for_others = max(room - len(texts[best]), MIN_EXCERPT_CHARS * len(others))
+    quotes: dict[int, str] = {}
+    # Shortest first: what a short one leaves goes to the longer ones.
+    for k, s in enumerate(sorted(others, key=lambda s: len(texts[s]))):
+        # The sentence before one that opens by pointing back: what it points to is its end.
+        antecedent = s == best - 1 and opens_by_referring(texts[best])
+        share = (left_for_others - sum(len(q) for q in quotes.values())) // (len(others) - k)
+        quotes[s] = excerpt(texts[s], share, focus, keep_end=antecedent)
+    used = sum(len(q) for q in quotes.values())
+    quotes[best] = excerpt(texts[best], room - used, focus)
+    return quotes
 
 
 def _second_sentence(
@@ -52,7 +94,9 @@ def _second_sentence(
     model rates nearly as likely — within the length budget."""
     best = candidates.sentence_ids[int(order[0])]
     text = index.sentences[best].text
-    budget = MAX_ANSWER_CHARS - len(text)
+    budget = MAX_ANSWER_CHARS - 2 * MARKER_CHARS - len(text)
+    # A neighbour the best sentence needs is quoted in part when it does not fit whole.
+    room_for_part = budget >= MIN_EXCERPT_CHARS
 
     def neighbour(offset: int) -> int | None:
         candidate = best + offset
@@ -62,7 +106,7 @@ def _second_sentence(
 
     if opens_by_referring(text):
         antecedent = neighbour(-1)
-        if antecedent is not None and len(index.sentences[antecedent].text) <= budget + 200:
+        if antecedent is not None and (room_for_part or _fits(index, antecedent, budget)):
             return antecedent
     expected = facts.expected
     if expected is not None and not has_answer_type(expected, text, facts.question):
@@ -71,7 +115,7 @@ def _second_sentence(
             if (
                 candidate is not None
                 and has_answer_type(expected, index.sentences[candidate].text, facts.question)
-                and len(index.sentences[candidate].text) <= budget + 100
+                and (room_for_part or _fits(index, candidate, budget))
             ):
                 return candidate
     following = neighbour(1)
@@ -97,7 +141,8 @@ def _another_runner_up(
     the reader judges between close candidates better than the model does (held out on the
     shared SQuAD articles, answer accuracy 0.777 -> 0.785 for 245 -> 252 characters; the
     briefing's sets 0.882 -> 0.888)."""
-    budget = MAX_ANSWER_CHARS - sum(len(index.sentences[s].text) + 1 for s in chosen)
+    budget = MAX_ANSWER_CHARS - sum(len(index.sentences[s].text) + MARKER_CHARS for s in chosen)
+    budget -= MARKER_CHARS
     return _close_runner_up(index, candidates, order[:4], probabilities, budget, chosen)
 
 
@@ -110,11 +155,21 @@ def _close_runner_up(
     chosen: list[int],
 ) -> int | None:
     """The likeliest of ``order[1:]`` not yet chosen that the model rates within
-    SECOND_SENTENCE_MARGIN of ``order[0]`` and that fits in ``budget`` characters."""
-    for rank in order[1:]:
-        if float(probabilities[order[0]] - probabilities[rank]) > SECOND_SENTENCE_MARGIN:
-            break
-        candidate = candidates.sentence_ids[int(rank)]
-        if candidate not in chosen and len(index.sentences[candidate].text) <= budget:
-            return candidate
-    return None
+    SECOND_SENTENCE_MARGIN of ``order[0]``: whole if it fits in ``budget`` characters, in part
+    if at least MIN_EXCERPT_CHARS are left, else the next close one that fits whole."""
+    close = [
+        candidates.sentence_ids[int(rank)]
+        for rank in order[1:]
+        if float(probabilities[order[0]] - probabilities[rank]) <= SECOND_SENTENCE_MARGIN
+        and candidates.sentence_ids[int(rank)] not in chosen
+    ]
+    if not close:
+        return None
+    # The likeliest close one, quoted in part where it does not fit whole.
+    if _fits(index, close[0], budget) or budget >= MIN_EXCERPT_CHARS:
+        return close[0]
+    return next((c for c in close[1:] if _fits(index, c, budget)), None)
+
+
+def _fits(index: LoadedIndex, sentence_id: int, budget: int) -> bool:
+    return len(index.sentences[sentence_id].text) <= budget
