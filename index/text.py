@@ -141,7 +141,8 @@ _POSSESSIVE = re.compile(r"'s$")
 _TOKEN = re.compile(r"[^\W_]+(?:[.,'][^\W_]+)*")
 # Scripts written without spaces between words: each character is a token, so a Chinese or
 # Japanese question still meets the text it asks about (BM25 and overlap on characters).
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af]")
+UNSPACED_SCRIPTS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_UNSPACED = re.compile(f"[{UNSPACED_SCRIPTS}]")
 
 
 def tokenize(text: str) -> list[str]:

@@ -83,3 +83,16 @@ def test_any_cut_fits_and_only_drops_words(words: list[str], budget: int, asked:
         assert found >= 0, (piece, text)
         position = found + len(piece)
     assert re.sub(r"\s+", " ", quote) == quote
+
+
+def test_a_sentence_without_spaces_is_cut_by_character() -> None:
+    # Chinese: no spaces, so each character is a word; the cut still follows the question.
+    comma = "\uff0c"  # the full-width comma of Chinese text
+    capital = f"北京是中华人民共和国的首都{comma}"
+    wall = f"长城位于中国北方{comma}全长两万多公里。"
+    port = f"上海是重要的港口城市{comma}"
+    text = capital * 6 + wall + port * 6
+    quote = excerpt(text, 40, focus({"长": 3.0, "城": 3.0}))
+    assert len(quote) <= 40
+    assert "长城" in quote
+    assert all(p in text for p in pieces(quote))

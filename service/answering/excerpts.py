@@ -9,7 +9,7 @@ import math
 import re
 from dataclasses import dataclass
 
-from index.text import STOPWORDS, in_family, normalize, stem
+from index.text import STOPWORDS, UNSPACED_SCRIPTS, in_family, normalize, stem
 
 from .answer_types import has_answer_type
 from .tunables import (
@@ -20,7 +20,9 @@ from .tunables import (
 )
 
 ELLIPSIS = "\u2026"
-_WORD = re.compile(r"\S+")
+# Words are cut whole; in scripts written without spaces (Chinese, Japanese) each character is
+# a word, as it is a token to BM25 and to the overlap.
+_WORD = re.compile(f"[{UNSPACED_SCRIPTS}]|[^\\s{UNSPACED_SCRIPTS}]+")
 _TOKEN = re.compile(r"[^\W_]+")
 # A window holding the asked kind of answer (a date for "when") beats any that lacks it.
 _ASKED_KIND_BONUS = 100.0
