@@ -268,6 +268,8 @@ def _metrics(results: list[CaseResult]) -> dict[str, float]:
         "mean_answer_chars": round(statistics.fmean(answered_lengths), 1)
         if answered_lengths
         else 0.0,
+        # Answers promise at most ~300 characters (MAX_ANSWER_CHARS): the longest shows it held.
+        "longest_answer_chars": max(answered_lengths, default=0),
         "follow_up_r_at_3": _share([r.rank is not None and r.rank <= 3 for r in follow]),
         "follow_up_answer_accuracy": _share([r.keys_ok for r in follow]),
         "abstention_accuracy": _share([not r.answer.answered for r in negatives]),
@@ -294,6 +296,7 @@ METRIC_LABELS = {
     "mrr": "MRR",
     "answer_accuracy": "answer accuracy",
     "mean_answer_chars": "mean answer length (chars)",
+    "longest_answer_chars": "longest answer (chars)",
     "follow_up_r_at_3": "follow-up R@3",
     "follow_up_answer_accuracy": "follow-up answer accuracy",
     "abstention_accuracy": "abstention accuracy",
