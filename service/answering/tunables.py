@@ -41,7 +41,9 @@ OVERVIEW_WEIGHT = 0.3
 MAX_ANSWER_CHARS = 300
 # What a quoted sentence adds besides its words: " [n]" and the space before the next one.
 MARKER_CHARS = 5
-# A sentence quoted in part keeps at least this much (less reads as a fragment).
+# A sentence quoted in part keeps at least this much (less reads as a fragment). A close
+# runner-up that does not fit whole is quoted in part when this much room is left, rather than
+# left out: held out on the shared SQuAD articles, every answer within 300 chars, 0.768 -> 0.785.
 MIN_EXCERPT_CHARS = 80
 # Which part of a long sentence to quote (excerpts.py): the window of words, or the head and
 # tail with the middle left out, holding the most question words (rarity-weighted); among
