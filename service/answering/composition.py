@@ -157,12 +157,12 @@ def _close_runner_up(
     """The likeliest of ``order[1:]`` not yet chosen that the model rates within
     SECOND_SENTENCE_MARGIN of ``order[0]``: whole if it fits in ``budget`` characters, in part
     if at least MIN_EXCERPT_CHARS are left, else the next close one that fits whole."""
-    close = [
+    within_margin = [
         candidates.sentence_ids[int(rank)]
         for rank in order[1:]
         if float(probabilities[order[0]] - probabilities[rank]) <= SECOND_SENTENCE_MARGIN
-        and candidates.sentence_ids[int(rank)] not in chosen
     ]
+    close = [c for c in within_margin if c not in chosen]
     if not close:
         return None
     # The likeliest close one, quoted in part where it does not fit whole.

@@ -54,9 +54,10 @@ def excerpt(text: str, budget: int, focus: Focus, keep_end: bool = False) -> str
         kept = [key for first, last in runs for key in matched[first : last + 1]]
         value = _coverage(kept, focus.query_stems)
         value += EXCERPT_NEARNESS_WEIGHT * sum(nearness[b + 1] - nearness[a] for a, b in runs)
-        quoted = " ".join(text[words[a][0] : words[b][1]] for a, b in runs)
-        if focus.expected is not None and has_answer_type(focus.expected, quoted, focus.question):
-            value += _ASKED_KIND_BONUS
+        if focus.expected is not None:  # most questions ask for no kind: skip the join
+            quoted = " ".join(text[words[a][0] : words[b][1]] for a, b in runs)
+            if has_answer_type(focus.expected, quoted, focus.question):
+                value += _ASKED_KIND_BONUS
         if runs[-1][1] == len(words) - 1:
             value += EXCERPT_END_BONUS
         return value
