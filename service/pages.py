@@ -16,12 +16,13 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from pydantic import ValidationError
 
-from index import Document, LoadedIndex
+from index import Document
 
 from .answering import Turn
 from .api import State, answer_response, get_state, rate_limit
 from .schemas import AskResponse
 from .settings import PROJECT_ROOT, Settings
+from .starters import corpus_naming, starter_questions
 from .text_input import (
     InputProblem,
     clean_question,
@@ -55,28 +56,6 @@ def highlight(text: str, spans: list[Any]) -> Markup:
 
 
 _SPAN = re.compile(r"^(\d+)-(\d+)$")
-
-
-def starter_questions(index: LoadedIndex, limit: int = 4) -> list[str]:
-    """Questions an empty chat offers, one per section of the corpus (largest sections first)."""
-    sections: dict[str, int] = {}
-    corpus_text = " ".join(d.text for d in index.documents.values())
-    for document in index.documents.values():
-        for section in document.sections:
-            if section.title and section.title != document.title:
-                size = section.end - section.start
-                sections[section.title] = max(sections.get(section.title, 0), size)
-    ranked = sorted(sections, key=lambda title: -sections[title])[:limit]
-    return [f"What does the briefing say about {_as_phrase(t, corpus_text)}?" for t in ranked]
-
-
-def _as_phrase(title: str, corpus_text: str) -> str:
-    """A heading made to read inside a sentence: "Press freedom" -> "press freedom", but names
-    ("Kazakhstan and the EU") keep their capital — the corpus shows which words are names."""
-    first, _, rest = title.partition(" ")
-    if first.isupper() or f" {first.lower()} " not in corpus_text:
-        return title
-    return first.lower() + (" " + rest if rest else "")
 
 
 def answer_segments(turn: dict[str, Any]) -> list[tuple[str, int | None, str | None]]:
@@ -150,6 +129,7 @@ async def chat_page(request: Request, state: State) -> HTMLResponse:
             "turns": [],
             "history_json": "[]",
             "starters": starter_questions(index),
+            "naming": corpus_naming(index),
             "error": None,
             "index": index,
         },
@@ -187,6 +167,7 @@ async def chat_form(
             "turns": turns,
             "history_json": json.dumps(turns),
             "starters": starter_questions(index),
+            "naming": corpus_naming(index),
             "error": error,
             "index": index,
             "scope": scope,

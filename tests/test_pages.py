@@ -11,7 +11,8 @@ from fastapi.testclient import TestClient
 
 def test_chat_page_offers_starter_questions(client: TestClient) -> None:
     page = client.get("/").text
-    assert "Ask the briefing" in page
+    assert "<h1>Ask the document</h1>" in page
+    assert "quoted from \u201cKazakhstan: human rights situation\u201d" in page
     assert page.count('class="starter"') >= 3
 
 

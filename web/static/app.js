@@ -327,7 +327,7 @@
 
   async function ask(question) {
     const history = turns.slice(-MAX_HISTORY).map((t) => ({ question: t.question, answer: t.answer }));
-    setBusy(true, "Searching the briefing…");
+    setBusy(true, "Searching…");
     let response;
     try {
       response = await fetch("/ask", {

@@ -1,0 +1,80 @@
+"""How the chat names what was indexed, and the questions an empty chat offers.
+
+The corpus may be one policy briefing, a library of them, or articles of any kind: the page
+says what it is (the one document's title, or "these documents") rather than assuming a
+briefing, as the answerer's refusals do (``answering.answerer.corpus_subject``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from index import LoadedIndex
+
+# An empty chat offers this many starter questions.
+STARTERS = 4
+# A corpus of many documents is named by its first few titles and a count of the rest.
+TITLES_NAMED = 3
+
+
+@dataclass(frozen=True)
+class CorpusNaming:
+    """The words the chat uses for the corpus."""
+
+    heading: str
+    sources: str
+    pronoun: str
+
+
+def corpus_naming(index: LoadedIndex) -> CorpusNaming:
+    """ "Ask the document" and its title, or "Ask the documents" and the first few titles."""
+    titles = sorted(d.title for d in index.documents.values())
+    if len(titles) == 1:
+        return CorpusNaming("Ask the document", f"\u201c{titles[0]}\u201d", "it does")
+    named = ", ".join(f"\u201c{t}\u201d" for t in titles[:TITLES_NAMED])
+    rest = len(titles) - TITLES_NAMED
+    sources = (
+        f"{len(titles)} documents: {named} and {rest} more"
+        if rest > 0
+        else f"{len(titles)} documents: {named}"
+    )
+    return CorpusNaming("Ask the documents", sources, "they do")
+
+
+def starter_questions(index: LoadedIndex, limit: int = STARTERS) -> list[str]:
+    """Questions an empty chat offers: one per section of the corpus (largest first) and,
+    when sections are too few, the gist of the largest documents (answered from their
+    opening, as any question asking for the gist is)."""
+    corpus_text = " ".join(d.text for d in index.documents.values())
+    single = len(index.documents) == 1
+    sections: dict[tuple[str, str], int] = {}
+    for document in index.documents.values():
+        for section in document.sections:
+            if section.title and section.title != document.title:
+                key = (section.title, document.title)
+                sections[key] = max(sections.get(key, 0), section.end - section.start)
+    ranked = sorted(sections, key=lambda key: -sections[key])[:limit]
+    questions = [
+        f"What does {'the document' if single else _quoted(title)} say about "
+        f"{_as_phrase(section, corpus_text)}?"
+        for section, title in ranked
+    ]
+    by_size = sorted(index.documents.values(), key=lambda d: -len(d.text))
+    for document in by_size[: limit - len(questions)]:
+        questions.append(
+            "What is this document about?" if single else f"Summarise {_quoted(document.title)}"
+        )
+    return questions
+
+
+def _quoted(title: str) -> str:
+    return f"\u201c{title}\u201d"
+
+
+def _as_phrase(title: str, corpus_text: str) -> str:
+    """A heading made to read inside a sentence: "Press freedom" -> "press freedom", but names
+    ("Kazakhstan and the EU") keep their capital — the corpus shows which words are names."""
+    first, _, rest = title.partition(" ")
+    if first.isupper() or f" {first.lower()} " not in corpus_text:
+        return title
+    return first.lower() + (" " + rest if rest else "")
