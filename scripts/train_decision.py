@@ -8,7 +8,8 @@
    others scores it. Those held-out scores give the operating-point table (threshold for each
    false-abstention rate), the calibration of confidence, and the figures printed at the end —
    the whole answer (sentence choice, second sentence, citations, refusal) is recomputed from
-   them, so no figure comes from an article the model saw.
+   them (``scripts/decision_replay.py``), so no figure comes from an article the model saw;
+   the same replay at other operating points gives the refusal curve.
 3. A final model on everything is written to ``service/answering/model/`` with a manifest
    (features, training files and their sha256, parameters, cross-validated figures).
 """
@@ -21,7 +22,6 @@ import json
 import os
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import lightgbm
@@ -30,19 +30,10 @@ from sklearn.isotonic import IsotonicRegression
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from decision_data import SETS, Example, collect, file_digest, reader_pairs
+from decision_replay import CURVE_RATES, figures, operating_points, refusals, replay
 
 from service.answering.candidates import FEATURES
-from service.answering.citations import cite
-from service.answering.composition import compose
-from service.answering.decision import (
-    MODEL_DIR,
-    decide_from,
-    rank_first,
-    threshold_for,
-    vetoed,
-)
-from service.answering.tunables import MAX_ANSWER_CHARS
-from service.evaluation import case_correct, has_gold_span, keys_in_answer
+from service.answering.decision import MODEL_DIR, rank_first
 from service.settings import Settings
 from service.state import load_embedder
 
@@ -69,7 +60,6 @@ RANK_PARAMS = {
     "eval_at": [1],
     "lambdarank_truncation_level": 5,
 }
-RATES = [round(r, 4) for r in np.arange(0.0, 0.2001, 0.0025)]
 
 
 def candidate_features(e: Example) -> np.ndarray:
@@ -111,101 +101,6 @@ def held_out_scores(examples: list[Example]) -> list[np.ndarray]:
     return ranked
 
 
-def operating_points(examples: list[Example], scores: list[np.ndarray]) -> list[list[float]]:
-    """[false-abstention rate, threshold] rows from the answerable questions' best scores."""
-    # A question a hand rule refuses is refused at any threshold: it counts below 0, so the
-    # table's rate is the whole false-abstention rate, hand rules included.
-    best = np.array(
-        [
-            -1.0 if _vetoed(e, s) else s.max()
-            for e, s in zip(examples, scores, strict=True)
-            if e.case.answerable
-        ]
-    )
-    return [[r, float(max(np.quantile(best, r), 0.0))] for r in RATES]
-
-
-def _vetoed(e: Example, probabilities: np.ndarray) -> bool:
-    candidates = e.found.candidates
-    assert candidates is not None
-    best = int(np.argmax(probabilities))
-    return vetoed(dict(zip(FEATURES, candidates.features[best], strict=True)))
-
-
-@dataclass(frozen=True)
-class Replay:
-    """One question's answer replayed from held-out probabilities, scored."""
-
-    answerable: bool
-    answered: bool
-    correct: bool
-    right_sentence: bool
-    rank: int | None
-    chars: int
-    best: float
-    off_topic: bool
-
-
-def simulate(e: Example, probabilities: np.ndarray, threshold: float) -> Replay:
-    """The answer the service would give with these probabilities, scored."""
-    candidates = e.found.candidates
-    assert candidates is not None
-    verdict = decide_from(probabilities, candidates, e.found.facts, threshold)
-    order, answered = verdict.order, verdict.answered
-    composed = compose(e.index, candidates, order, probabilities, e.found.facts)
-    citations, text = cite(
-        e.index, e.found.hits, composed.chosen, composed.runners_up, 3, composed.quotes
-    )
-    case = e.case
-    if case.gold_spans:
-        rank = next(
-            (k for k, c in enumerate(citations, 1) if has_gold_span(c.text, case.gold_spans)), None
-        )
-    else:
-        joined = ""
-        rank = None
-        for k, c in enumerate(citations, 1):
-            joined += " " + c.text
-            if case.answer_keys and keys_in_answer(joined, case.answer_keys):
-                rank = k
-                break
-    right = case.answerable and case_correct(text, case)
-    return Replay(
-        answerable=case.answerable,
-        answered=answered,
-        correct=answered and right,
-        right_sentence=right,
-        rank=rank,
-        chars=len(text),
-        best=float(probabilities[order[0]]),
-        off_topic=e.off_topic,
-    )
-
-
-def figures(rows: list[Replay]) -> dict[str, float]:
-    """Answer accuracy, R@1, R@3, abstention, false abstention, answer length."""
-    pos = [r for r in rows if r.answerable]
-    neg = [r for r in rows if not r.answerable]
-    lengths = [r.chars for r in pos if r.answered]
-
-    def share(xs: list[bool]) -> float:
-        return round(float(np.mean(xs)), 4) if xs else float("nan")
-
-    return {
-        "questions": len(rows),
-        "answer_accuracy": share([r.correct for r in pos]),
-        "answer_accuracy_within_300_chars": share(
-            [r.correct and r.chars <= MAX_ANSWER_CHARS for r in pos]
-        ),
-        "r_at_1": share([r.rank == 1 for r in pos]),
-        "r_at_3": share([r.rank is not None and r.rank <= 3 for r in pos]),
-        "abstention": share([not r.answered for r in neg]),
-        "false_abstention": share([not r.answered for r in pos]),
-        "mean_answer_chars": round(float(np.mean(lengths)), 1) if lengths else 0.0,
-        "answers_over_300_chars": sum(n > MAX_ANSWER_CHARS for n in lengths),
-    }
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--work", type=Path, default=Path("var/train-indexes"))
@@ -228,18 +123,7 @@ def main() -> None:
         with gzip.open(args.reader_pairs, "wt") as out:
             out.writelines(json.dumps(row) + "\n" for row in reader_pairs(examples))
     ranked = held_out_scores(examples)
-    groups = sorted({e.group for e in examples})
-    rows_by_group: dict[str, list[Replay]] = {}
-    for group in groups:
-        # The threshold for an article comes from the other articles' held-out scores.
-        others = [(e, s) for e, s in zip(examples, ranked, strict=True) if e.group != group]
-        table = operating_points([e for e, _ in others], [s for _, s in others])
-        threshold = threshold_for(table, args.target)
-        rows_by_group[group] = [
-            simulate(e, s, threshold)
-            for e, s in zip(examples, ranked, strict=True)
-            if e.group == group
-        ]
+    rows_by_group = replay(examples, ranked, args.target)
     squad_rows = [r for g, rows in rows_by_group.items() if g != "briefing" for r in rows]
     on_topic = [r for r in squad_rows if not r.off_topic]
     briefing = [r for r in rows_by_group.get("briefing", []) if not r.off_topic]
@@ -248,6 +132,10 @@ def main() -> None:
         "squad_all_articles": figures(on_topic),
         "briefing_sets": figures(briefing),
         "off_topic_abstention": figures(off_topic)["abstention"],
+        # How far the operating point alone can move refusals (SQuAD, held out).
+        "squad_refusal_curve": [
+            {"target": rate, **refusals(replay(examples, ranked, rate))} for rate in CURVE_RATES
+        ],
         "per_article": {
             g: figures([r for r in rows if not r.off_topic]) for g, rows in rows_by_group.items()
         },

@@ -1,0 +1,144 @@
+"""Replaying held-out answers: the operating-point table, each question's answer as the
+service would give it from held-out probabilities, and the figures scored on them. Used by
+``scripts/train_decision.py``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from decision_data import Example
+
+from service.answering.candidates import FEATURES
+from service.answering.citations import cite
+from service.answering.composition import compose
+from service.answering.decision import decide_from, threshold_for, vetoed
+from service.answering.tunables import MAX_ANSWER_CHARS
+from service.evaluation import case_correct, has_gold_span, keys_in_answer
+
+RATES = [round(r, 4) for r in np.arange(0.0, 0.2001, 0.0025)]
+# Operating points reported as a refusal curve (the setting's default is 0.03).
+CURVE_RATES = (0.03, 0.05, 0.08, 0.10, 0.15)
+
+
+def operating_points(examples: list[Example], scores: list[np.ndarray]) -> list[list[float]]:
+    """[false-abstention rate, threshold] rows from the answerable questions' best scores."""
+    # A question a hand rule refuses is refused at any threshold: it counts below 0, so the
+    # table's rate is the whole false-abstention rate, hand rules included.
+    best = np.array(
+        [
+            -1.0 if _vetoed(e, s) else s.max()
+            for e, s in zip(examples, scores, strict=True)
+            if e.case.answerable
+        ]
+    )
+    return [[r, float(max(np.quantile(best, r), 0.0))] for r in RATES]
+
+
+def _vetoed(e: Example, probabilities: np.ndarray) -> bool:
+    candidates = e.found.candidates
+    assert candidates is not None
+    best = int(np.argmax(probabilities))
+    return vetoed(dict(zip(FEATURES, candidates.features[best], strict=True)))
+
+
+@dataclass(frozen=True)
+class Replay:
+    """One question's answer replayed from held-out probabilities, scored."""
+
+    answerable: bool
+    answered: bool
+    correct: bool
+    right_sentence: bool
+    rank: int | None
+    chars: int
+    best: float
+    off_topic: bool
+
+
+def simulate(e: Example, probabilities: np.ndarray, threshold: float) -> Replay:
+    """The answer the service would give with these probabilities, scored."""
+    candidates = e.found.candidates
+    assert candidates is not None
+    verdict = decide_from(probabilities, candidates, e.found.facts, threshold)
+    order, answered = verdict.order, verdict.answered
+    composed = compose(e.index, candidates, order, probabilities, e.found.facts)
+    citations, text = cite(
+        e.index, e.found.hits, composed.chosen, composed.runners_up, 3, composed.quotes
+    )
+    case = e.case
+    if case.gold_spans:
+        rank = next(
+            (k for k, c in enumerate(citations, 1) if has_gold_span(c.text, case.gold_spans)), None
+        )
+    else:
+        joined = ""
+        rank = None
+        for k, c in enumerate(citations, 1):
+            joined += " " + c.text
+            if case.answer_keys and keys_in_answer(joined, case.answer_keys):
+                rank = k
+                break
+    right = case.answerable and case_correct(text, case)
+    return Replay(
+        answerable=case.answerable,
+        answered=answered,
+        correct=answered and right,
+        right_sentence=right,
+        rank=rank,
+        chars=len(text),
+        best=float(probabilities[order[0]]),
+        off_topic=e.off_topic,
+    )
+
+
+def figures(rows: list[Replay]) -> dict[str, float]:
+    """Answer accuracy, R@1, R@3, abstention, false abstention, answer length."""
+    pos = [r for r in rows if r.answerable]
+    neg = [r for r in rows if not r.answerable]
+    lengths = [r.chars for r in pos if r.answered]
+
+    def share(xs: list[bool]) -> float:
+        return round(float(np.mean(xs)), 4) if xs else float("nan")
+
+    return {
+        "questions": len(rows),
+        "answer_accuracy": share([r.correct for r in pos]),
+        "answer_accuracy_within_300_chars": share(
+            [r.correct and r.chars <= MAX_ANSWER_CHARS for r in pos]
+        ),
+        "r_at_1": share([r.rank == 1 for r in pos]),
+        "r_at_3": share([r.rank is not None and r.rank <= 3 for r in pos]),
+        "abstention": share([not r.answered for r in neg]),
+        "false_abstention": share([not r.answered for r in pos]),
+        "mean_answer_chars": round(float(np.mean(lengths)), 1) if lengths else 0.0,
+        "answers_over_300_chars": sum(n > MAX_ANSWER_CHARS for n in lengths),
+    }
+
+
+def replay(
+    examples: list[Example], ranked: list[np.ndarray], target: float
+) -> dict[str, list[Replay]]:
+    """Every question's answer replayed, per article, at the operating point ``target``: the
+    threshold for an article comes from the other articles' held-out scores."""
+    rows_by_group: dict[str, list[Replay]] = {}
+    for group in sorted({e.group for e in examples}):
+        others = [(e, s) for e, s in zip(examples, ranked, strict=True) if e.group != group]
+        threshold = threshold_for(
+            operating_points([e for e, _ in others], [s for _, s in others]), target
+        )
+        rows_by_group[group] = [
+            simulate(e, s, threshold)
+            for e, s in zip(examples, ranked, strict=True)
+            if e.group == group
+        ]
+    return rows_by_group
+
+
+def refusals(rows_by_group: dict[str, list[Replay]]) -> dict[str, float]:
+    """Abstention, false abstention and accuracy on the SQuAD articles' own questions."""
+    on_topic = [
+        r for g, rows in rows_by_group.items() if g != "briefing" for r in rows if not r.off_topic
+    ]
+    shown = figures(on_topic)
+    return {k: shown[k] for k in ("abstention", "false_abstention", "answer_accuracy")}
