@@ -7,6 +7,8 @@ docs/screenshots/phone.png, then opens a citation and saves the document view wh
 library page signed in (docs/screenshots/library-desktop.png, library-phone.png).
 
 Run: .venv/bin/python scripts/screenshots.py
+(Debian's fonts-noto-color-emoji draws the 👍/👎 of the feedback buttons; without it they show
+as empty boxes.)
 """
 
 from __future__ import annotations
