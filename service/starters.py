@@ -27,7 +27,8 @@ class CorpusNaming:
 
 
 def corpus_naming(index: LoadedIndex) -> CorpusNaming:
-    """ "Ask the document" and its title, or "Ask the documents" and the first few titles."""
+    """The chat's words for the corpus: "Ask the document" and its title, or "Ask the
+    documents", how many, and the first few titles."""
     titles = sorted(d.title for d in index.documents.values())
     if len(titles) == 1:
         return CorpusNaming("Ask the document", f"\u201c{titles[0]}\u201d", "it does")
