@@ -46,7 +46,7 @@ def starter_questions(index: LoadedIndex, limit: int = STARTERS) -> list[str]:
     """Questions an empty chat offers: one per section of the corpus (largest first) and,
     when sections are too few, the gist of the largest documents (answered from their
     opening, as any question asking for the gist is)."""
-    corpus_text = " ".join(d.text for d in index.documents.values())
+    texts = [d.text for d in index.documents.values()]
     single = len(index.documents) == 1
     sections: dict[tuple[str, str], int] = {}
     for document in index.documents.values():
@@ -57,7 +57,7 @@ def starter_questions(index: LoadedIndex, limit: int = STARTERS) -> list[str]:
     ranked = sorted(sections, key=lambda key: -sections[key])[:limit]
     questions = [
         f"What does {'the document' if single else _quoted(title)} say about "
-        f"{_as_phrase(section, corpus_text)}?"
+        f"{_as_phrase(section, texts)}?"
         for section, title in ranked
     ]
     by_size = sorted(index.documents.values(), key=lambda d: -len(d.text))
@@ -72,10 +72,12 @@ def _quoted(title: str) -> str:
     return f"\u201c{title}\u201d"
 
 
-def _as_phrase(title: str, corpus_text: str) -> str:
+def _as_phrase(title: str, texts: list[str]) -> str:
     """A heading made to read inside a sentence: "Press freedom" -> "press freedom", but names
     ("Kazakhstan and the EU") keep their capital — the corpus shows which words are names."""
     first, _, rest = title.partition(" ")
-    if first.isupper() or f" {first.lower()} " not in corpus_text:
+    # Document by document, stopping at the first use: no corpus-sized string per page load.
+    word = f" {first.lower()} "
+    if first.isupper() or not any(word in text for text in texts):
         return title
     return first.lower() + (" " + rest if rest else "")
