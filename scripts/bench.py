@@ -6,6 +6,8 @@ Measures, in one run on this machine:
 * time from process start to the first answered /ask, with that index already built;
 * latency p50/p95/p99 at one client, every question asked once;
 * throughput and errors at N concurrent clients for S seconds, every question distinct;
+* the same load from wrk (Debian's ``wrk``, when installed) with ``--timeout 1s``: how many
+  requests were not answered within a second, and the latency percentiles wrk measures;
 * peak RSS of all server processes;
 * the same single-client latency for a naive baseline (sentence-transformers on torch + flat
   FAISS over 1,000-character chunks, scripts/naive_baseline.py) and the speed-up at p50.
@@ -22,6 +24,7 @@ import argparse
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -195,6 +198,86 @@ def concurrent_clients(
     }
 
 
+WRK_SCRIPT = """
+-- Each wrk thread posts its own slice of the distinct questions, so none repeats.
+local questions = {%s}
+local counter, step = 0, 1
+function setup(thread)
+  thread:set("offset", #threads_seen)
+  table.insert(threads_seen, thread)
+end
+threads_seen = {}
+function init(args)
+  counter = offset
+  step = %d
+end
+function request()
+  counter = counter + step
+  local q = questions[(counter %% #questions) + 1]
+  return wrk.format("POST", "/ask", {["Content-Type"] = "application/json"}, q)
+end
+"""
+
+
+def wrk_load(port: int, questions: list[str], clients: int, seconds: float) -> dict[str, Any]:
+    """``clients`` connections from wrk for ``seconds``, each request given 1 s: answered,
+    timed out (not answered within 1 s) and wrk's latency percentiles."""
+    bodies = ",".join(_lua_string(json.dumps({"question": q})) for q in questions)
+    threads = min(clients, 4)
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+        script.write(WRK_SCRIPT % (bodies, threads))
+    command = [
+        "wrk",
+        f"-t{threads}",
+        f"-c{clients}",
+        f"-d{seconds:.0f}s",
+        "--timeout",
+        "1s",
+        "--latency",
+        "-s",
+        script.name,
+        f"http://127.0.0.1:{port}",
+    ]
+    try:
+        out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(script.name)
+    return _parse_wrk(out, clients)
+
+
+def _lua_string(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _parse_wrk(out: str, clients: int) -> dict[str, Any]:
+    def number(pattern: str) -> float:
+        found = re.search(pattern, out)
+        return float(found.group(1)) if found else 0.0
+
+    def ms(label: str) -> float:
+        found = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not found:
+            return float("nan")
+        scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}[found.group(2)]
+        return round(float(found.group(1)) * scale, 2)
+
+    requests = int(number(r"(\d+) requests in"))
+    non_2xx = int(number(r"Non-2xx or 3xx responses: (\d+)"))
+    return {
+        "clients": clients,
+        "requests": requests,
+        "answered_per_second": number(r"Requests/sec:\s+([\d.]+)"),
+        "timeouts_over_1s": int(number(r"timeout (\d+)")),
+        "socket_errors": int(
+            sum(float(x) for x in re.findall(r"(?:connect|read|write) (\d+)", out))
+        ),
+        "non_2xx": non_2xx,
+        "p50_ms": ms("50"),
+        "p90_ms": ms("90"),
+        "p99_ms": ms("99"),
+    }
+
+
 def process_tree(pid: int) -> list[int]:
     """``pid`` and all its descendants (from /proc)."""
     children: dict[int, list[int]] = {}
@@ -295,6 +378,10 @@ def main() -> None:
             pool = [q for q in distinct_questions(base, min(needed, 7000)) if q not in set(single)]
             print(f"{args.clients} clients for {args.seconds:.0f} s…", flush=True)
             report["concurrent"] = concurrent_clients(port, pool, args.clients, args.seconds)
+            if shutil.which("wrk"):
+                fresh = distinct_questions(["Once more, " + q for q in base], min(needed, 7000))
+                print(f"wrk: {args.clients} connections for {args.seconds:.0f} s…", flush=True)
+                report["wrk"] = wrk_load(port, fresh, args.clients, args.seconds)
             report["peak_rss_mb"] = peak_rss_mb(server.pid)
         finally:
             stop(server)
@@ -346,6 +433,17 @@ def print_table(report: dict[str, Any]) -> None:
         (f"{conc['clients']} clients p50 / p99 (ms)", f"{conc['p50_ms']} / {conc['p99_ms']}"),
         ("peak RSS, all server processes (MB)", report["peak_rss_mb"]),
     ]
+    if "wrk" in report:
+        wrk = report["wrk"]
+        rows += [
+            (f"wrk {wrk['clients']} connections answered/s", wrk["answered_per_second"]),
+            (
+                "wrk requests, not answered within 1 s, non-2xx",
+                f"{wrk['requests']}, {wrk['timeouts_over_1s']}, {wrk['non_2xx']}",
+            ),
+            ("wrk p50 / p90 / p99 (ms)", f"{wrk['p50_ms']} / {wrk['p90_ms']} / {wrk['p99_ms']}"),
+            ("wrk p99 / p50", round(wrk["p99_ms"] / wrk["p50_ms"], 2)),
+        ]
     if "naive_baseline_single_client" in report:
         naive = report["naive_baseline_single_client"]
         rows.append(

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from index import Embedder, LoadedIndex, build_index, load_index
 from service.answering import Answerer, Gathered, Turn
-from service.evaluation import Case, case_correct, load_cases
+from service.cli.evaluation import Case, case_correct, load_cases
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"

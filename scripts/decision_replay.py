@@ -14,7 +14,7 @@ from service.answering.citations import cite
 from service.answering.composition import compose
 from service.answering.decision import decide_from, threshold_for, vetoed
 from service.answering.tunables import MAX_ANSWER_CHARS
-from service.evaluation import case_correct, has_gold_span, keys_in_answer
+from service.cli.evaluation import case_correct, has_gold_span, keys_in_answer
 
 RATES = [round(r, 4) for r in np.arange(0.0, 0.2001, 0.0025)]
 # Operating points reported as a refusal curve (the setting's default is 0.03).

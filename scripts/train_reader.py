@@ -1,7 +1,7 @@
 """Fine-tune the reading model: all-MiniLM-L6-v2's weights as a cross-encoder that reads a
 (question, sentence) pair and scores whether the sentence answers the question.
 
-Measured for issue #11 and not shipped (README, Quality): held out, it added little. To repeat:
+Measured for issue #11 and not shipped (docs/quality.md): held out, it added little. To repeat:
 
     .venv/bin/python scripts/train_decision.py --reader-pairs .reader/pairs.jsonl.gz
     # copy the bundled model's config, tokenizer files and (fp16) weights to .reader/base/

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # The repository root: defaults point into it so the README's commands work from a checkout.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -41,6 +42,12 @@ class Settings(BaseSettings):
         "one at a time answered 141/s in-process, two 122/s, sixteen 99/s (threads fighting "
         "over the interpreter lock). Scale with `workers` instead.",
     )
+    answer_max_wait_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="How long a question may wait for its turn; longer, it gets 503 with "
+        "Retry-After instead of hanging (questions are answered in arrival order, issue #26).",
+    )
     host: str = Field("127.0.0.1", description="Address `serve` binds to.")
     port: int = Field(8000, ge=1, le=65535, description="Port `serve` listens on.")
     public_url: str | None = Field(
@@ -74,10 +81,12 @@ class Settings(BaseSettings):
     redis_prefix: str = Field(
         "briefing-qa", description="Prefix of this deployment's keys in Redis."
     )
-    trusted_proxies: list[str] = Field(
+    # NoDecode: the environment's value reaches the validator below as it was written, so an
+    # operator may write plain comma-separated addresses as well as a JSON list.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["127.0.0.1"],
         description="Addresses whose X-Forwarded-For names the client (a load balancer); "
-        'JSON list in the environment, e.g. \'["127.0.0.1", "10.0.0.5"]\'.',
+        "comma-separated (10.0.0.5,10.0.0.6) or a JSON list.",
     )
     admin_token: str | None = Field(
         None, description="Bearer token for /admin endpoints; unset disables them."
@@ -109,6 +118,17 @@ class Settings(BaseSettings):
         description="Where `build-index` embeds: cpu, cuda[:N] (float16 on a GPU; the index is "
         "the same and CPU replicas serve it), auto (the GPU when PyTorch sees one).",
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        """``a,b`` or ``["a", "b"]`` (an empty value: no trusted proxy)."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
 
     @property
     def onnx_dir(self) -> Path:

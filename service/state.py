@@ -17,10 +17,8 @@ from index import (
     load_index,
 )
 
-from .answering import Answerer, DecisionModel
-from .library import Library, database_url
-from .library_jobs import IndexJobs
-from .registry import BuildRegistry
+from .answering import Answerer, AnswerQueue, DecisionModel
+from .library import BuildRegistry, IndexJobs, Library, database_url
 from .settings import Settings
 
 log = logging.getLogger("briefing_qa")
@@ -138,8 +136,9 @@ class AppState:
         self.embedder = embedder
         self.holder = holder
         decision = DecisionModel(target_false_abstention=settings.target_false_abstention)
-        self.answerer = Answerer(
-            embedder, holder.current, decision, concurrency=settings.answer_concurrency
+        self.answerer = Answerer(embedder, holder.current, decision)
+        self.turns = AnswerQueue(
+            self.answerer, settings.answer_concurrency, settings.answer_max_wait_seconds
         )
         self.library = Library(database_url(settings.database_url, settings.index_dir))
         self.registry = BuildRegistry(self.library.engine)

@@ -26,14 +26,14 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from index import Embedder, build_index
-from service.app import create_app
 from service.settings import PROJECT_ROOT, Settings
 from service.state import AppState, IndexHolder
+from service.web.app import create_app
 
 CORPUS = PROJECT_ROOT / "corpus"
 BRIEFING = CORPUS / "kazakhstan-human-rights-situation.txt"
 DEV_SET = Path(__file__).parent / "data" / "dev.jsonl"
-# Questions we wrote in other words than the dev set, before tuning on it (README, Quality).
+# Questions we wrote in other words than the dev set, before tuning on it (docs/quality.md).
 HOLDOUT_SET = Path(__file__).parent / "data" / "holdout.jsonl"
 
 

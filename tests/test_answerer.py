@@ -62,39 +62,3 @@ def test_word_vectors_of_the_corpus_vocabulary_are_in_the_index(app_state: AppSt
     stored = index.word_vectors[index.word_ids["zhanaozen"]]
     direct = app_state.embedder.encode(["zhanaozen"])[0]
     assert float(stored @ direct) > 0.9999
-
-
-def _peak_answers_at_once(answerer: Answerer, questions: list[str]) -> int:
-    """Ask every question from its own thread; the most answers computed at the same time."""
-    running, peak, lock = [0], [0], threading.Lock()
-    original = answerer._answer
-
-    def tracked(*args, **kwargs):  # type: ignore[no-untyped-def]
-        with lock:
-            running[0] += 1
-            peak[0] = max(peak[0], running[0])
-        try:
-            threading.Event().wait(0.02)  # long enough for the others to arrive
-            return original(*args, **kwargs)
-        finally:
-            with lock:
-                running[0] -= 1
-
-    answerer._answer = tracked  # type: ignore[method-assign]
-    threads = [threading.Thread(target=answerer.ask, args=(q,)) for q in questions]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return peak[0]
-
-
-def test_questions_take_turns_up_to_the_concurrency_setting(app_state: AppState) -> None:
-    questions = [f"What does the briefing say about topic {i}?" for i in range(8)]
-    state = app_state
-    one = Answerer(state.embedder, state.holder.current, state.answerer.decision, cache_size=0)
-    three = Answerer(
-        state.embedder, state.holder.current, state.answerer.decision, cache_size=0, concurrency=3
-    )
-    assert _peak_answers_at_once(one, questions) == 1
-    assert _peak_answers_at_once(three, questions) == 3

@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index import Embedder, build_index, current_version, load_index, read_document
-from service.app import create_app
 from service.settings import PROJECT_ROOT, Settings
 from service.state import AppState, IndexHolder
+from service.web.app import create_app
 from tests.conftest import free_port, settings_env, start_server, stop_server
 from tests.pdfmaker import make_pdf
 

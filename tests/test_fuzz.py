@@ -15,9 +15,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from service.app import create_app
 from service.settings import Settings
 from service.state import AppState
+from service.web.app import create_app
 
 CHECKS = [
     not_a_server_error,

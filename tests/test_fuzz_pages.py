@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from index import Embedder
-from service.app import create_app
 from service.state import AppState
+from service.web.app import create_app
 from tests.conftest import library_state
 
 DOCUMENT = "kazakhstan-human-rights-situation"

@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from index.text import tokenize
 from service.answering import DecisionModel, corpus_subject
 from service.answering.decision import threshold_for
-from service.evaluation import has_gold_span, load_cases, squad_normalize
+from service.cli.evaluation import has_gold_span, load_cases, squad_normalize
 
 
 @pytest.mark.parametrize(

@@ -8,8 +8,8 @@ import logging
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
 from service.state import AppState
+from service.web.app import create_app
 
 PRESS = "What was Kazakhstan's rank in the 2014 World Press Freedom Index?"
 

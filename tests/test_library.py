@@ -14,10 +14,10 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from index import Embedder
-from service.app import create_app
-from service.cli import app as cli_app
-from service.evaluation import load_cases
+from service.cli.commands import app as cli_app
+from service.cli.evaluation import load_cases
 from service.state import AppState
+from service.web.app import create_app
 from tests.conftest import library_state
 from tests.pdfmaker import make_pdf
 

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from index import Embedder
-from service.cli import app as cli_app
+from service.cli.commands import app as cli_app
 from service.state import AppState
 from tests.conftest import library_state, serve_in_thread
 from tests.pdfmaker import make_pdf

@@ -108,7 +108,7 @@ def test_mcp_unknown_document_is_a_tool_error(results: list[Any]) -> None:
 
 
 def test_mcp_over_streamable_http(app_state: AppState) -> None:
-    from mcp.client.streamable_http import streamablehttp_client
+    from mcp.client.streamable_http import streamable_http_client
 
     port = free_port()
     env = settings_env(app_state.settings)
@@ -127,7 +127,7 @@ def test_mcp_over_streamable_http(app_state: AppState) -> None:
             except OSError:
                 await asyncio.sleep(0.1)
         async with (
-            streamablehttp_client(f"http://127.0.0.1:{port}/mcp") as (read, write, _),
+            streamable_http_client(f"http://127.0.0.1:{port}/mcp") as (read, write, _),
             ClientSession(read, write) as session,
         ):
             await session.initialize()

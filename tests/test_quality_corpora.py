@@ -3,7 +3,7 @@
 
 The shipped decision model was trained on these articles, so these figures are in-sample: the
 gate guards against regressions. The out-of-sample figures (leave one article out) come from
-``scripts/train_decision.py`` and are in the README and the model's manifest.
+``scripts/train_decision.py`` and are in docs/quality.md and the model's manifest.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from index import Embedder, build_index, load_index
 from service.answering import Answerer, DecisionModel
 from service.answering.tunables import MAX_ANSWER_CHARS
-from service.evaluation import EvalReport, evaluate, load_cases
+from service.cli.evaluation import EvalReport, evaluate, load_cases
 
 SQUAD = Path(__file__).parent / "data" / "squad"
 # Every third question keeps the run short on 2 cores (about 1,400 questions, ~15 s).

@@ -12,10 +12,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, insert, inspect, text
 
 from index import Embedder
-from service.app import create_app
-from service.library import Library, metadata, uploads
-from service.migrate import database_revision, head_revision, migrate
-from service.registry import BuildRegistry
+from service.library.migrate import database_revision, head_revision, migrate
+from service.library.records import Library, metadata, uploads
+from service.library.registry import BuildRegistry
+from service.web.app import create_app
 from tests.conftest import library_state
 
 

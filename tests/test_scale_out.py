@@ -28,10 +28,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from index import Embedder, build_index
 from service.library import Library
-from service.middleware import SharedRateLimiter
-from service.registry import BuildRegistry
+from service.library.registry import BuildRegistry
 from service.settings import PROJECT_ROOT, Settings
 from service.state import AppState
+from service.web.middleware import SharedRateLimiter
 from tests.conftest import CORPUS, free_port, settings_env, start_server, stop_server
 
 pytestmark = [

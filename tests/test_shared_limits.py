@@ -11,9 +11,9 @@ from contextlib import ExitStack
 import pytest
 from fastapi.testclient import TestClient
 
-from service.app import create_app
-from service.middleware import SharedRateLimiter
 from service.state import AppState
+from service.web.app import create_app
+from service.web.middleware import SharedRateLimiter
 
 REDIS = "redis://127.0.0.1:6379"
 QUESTION = {"question": "What was Kazakhstan's rank in the 2014 World Press Freedom Index?"}

@@ -10,10 +10,10 @@ from fastapi.testclient import TestClient
 from index import Embedder, LoadedIndex, build_index
 from service.answering import Answerer
 from service.answering.decision import DecisionModel
-from service.app import create_app
 from service.settings import Settings
-from service.starters import corpus_naming, starter_questions
 from service.state import AppState, IndexHolder
+from service.web.app import create_app
+from service.web.starters import corpus_naming, starter_questions
 
 ARTICLES = {
     "tides.md": "# Tides\n\nTides are the rise and fall of sea levels caused by the Moon and the "

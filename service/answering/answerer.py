@@ -67,7 +67,9 @@ class Answerer:
         weights: retrieval fusion weights.
         cache_size: answers remembered for repeated questions (0: none); keyed by index
             version, so a new version never serves an old answer.
-        concurrency: questions worked on at once (the rest wait; a cached answer does not).
+
+    ``ask`` may be called from several threads at once; a server lets questions take turns
+    (:class:`service.answering.turns.AnswerQueue`), because answering is CPU-bound.
     """
 
     def __init__(
@@ -77,16 +79,12 @@ class Answerer:
         decision: DecisionModel,
         weights: SearchWeights | None = None,
         cache_size: int = 512,
-        concurrency: int = 1,
     ) -> None:
         self.embedder = embedder
         self.index_source = index_source
         self.decision = decision
         self.weights = weights or SearchWeights()
         self._cache = _LruCache(cache_size)
-        # Answering is CPU-bound: threads taking turns answer more per second than threads
-        # fighting over the interpreter lock (Settings.answer_concurrency has the figures).
-        self._turns = threading.BoundedSemaphore(concurrency)
 
     def ask(
         self,
@@ -112,10 +110,26 @@ class Answerer:
         cached = self._cache.get(key)
         if cached is not None:
             return dataclasses.replace(cached, took_ms=_elapsed_ms(started))
-        with self._turns:
-            answer = self._answer(index, question, history, top_k, mode, started, scope)
+        answer = self._answer(index, question, history, top_k, mode, started, scope)
         self._cache.put(key, answer)
         return answer
+
+    def cached(
+        self,
+        question: str,
+        history: Sequence[Turn] = (),
+        top_k: int = 3,
+        mode: str = "hybrid",
+        documents: Sequence[str] | None = None,
+    ) -> Answer | None:
+        """The remembered answer to the same question on the served version, if any (cheap:
+        no model runs)."""
+        started = time.perf_counter()
+        scope = tuple(sorted(documents)) if documents is not None else None
+        cached = self._cache.get(
+            (self.index_source().version, question, tuple(history), top_k, mode, scope)
+        )
+        return dataclasses.replace(cached, took_ms=_elapsed_ms(started)) if cached else None
 
     def gather(
         self,

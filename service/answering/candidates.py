@@ -126,7 +126,7 @@ def gather_candidates(
         ]
     )
     names = names_by_sentence(index, [list(n) for n in facts.names], ids)
-    constrained = constraint_share(index, facts, ids, names)
+    constrained = constraint_share(index, facts.asked_years, ids, names)
     overview = np.array([s in opening for s in ids])
     best_hit = hits[0].score
     relative = np.array([passage_score[s] - best_hit for s in ids])

@@ -7,7 +7,6 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable, Set
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -15,9 +14,6 @@ from index import LoadedIndex
 from index.text import in_family, stem, tokenize
 
 from .tunables import NEIGHBOUR_CREDIT
-
-if TYPE_CHECKING:
-    from .question import QuestionFacts
 
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _ORDINAL = re.compile(
@@ -180,15 +176,16 @@ def names_in_context(table: dict[int, tuple[bool, ...]], context: list[int]) -> 
 
 def constraint_share(
     index: LoadedIndex,
-    facts: QuestionFacts,
+    asked_years: Set[str],
     ids: list[int],
     table: dict[int, tuple[bool, ...]],
 ) -> np.ndarray:
     """For each sentence, how well it matches what the question pins down: each asked year or
     rare name counts 1 in the sentence and NEIGHBOUR_CREDIT in a neighbour; a year counts 0
     when the sentence names only other years, ½ when no year is near. Zeros when nothing is
-    pinned. ``table`` is :func:`names_by_sentence` for ``facts.names``."""
-    if not facts.names and not facts.asked_years:
+    pinned. ``table`` is :func:`names_by_sentence` for the question's rare names."""
+    names_asked = any(table.values())  # each row has one column per asked name
+    if not names_asked and not asked_years:
         return np.zeros(len(ids))
     shares = []
     for sid in ids:
@@ -210,7 +207,7 @@ def constraint_share(
             else NEIGHBOUR_CREDIT
             if y in near_years
             else 0.5
-            for y in facts.asked_years
+            for y in asked_years
         ]
         shares.append(sum(points) / len(points))
     return np.array(shares)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 # The answerer's own dataclasses are the response's parts: one definition, no copying.
-from .answering import Citation, RelatedSection
+from ..answering import Citation, RelatedSection
 
 
 class HistoryTurn(BaseModel):

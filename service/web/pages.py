@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import re
@@ -18,10 +17,10 @@ from pydantic import ValidationError
 
 from index import Document
 
-from .answering import Turn
+from ..answering import Turn, WaitedTooLong
+from ..settings import PROJECT_ROOT, Settings
 from .api import State, answer_response, get_state, rate_limit
 from .schemas import AskResponse
-from .settings import PROJECT_ROOT, Settings
 from .starters import corpus_naming, starter_questions
 from .text_input import (
     InputProblem,
@@ -146,20 +145,21 @@ async def chat_form(
 ) -> HTMLResponse:
     """The chat without JavaScript: the form posts here and the page comes back answered."""
     index = state.holder.current()
-    error = None
+    error, status = None, 200
     scope = None
     try:
         turns, previous = _form_turns(history, state.settings)
         cleaned = clean_question(question, state.settings)
         scope = validate_scope(documents, index.documents)
     except InputProblem as problem:
-        turns, error = [], problem.message
+        turns, error, status = [], problem.message, 422
     else:
-        answer = await asyncio.to_thread(
-            state.answerer.ask, cleaned, previous, state.settings.top_k, "hybrid", scope
-        )
-        turns.append(answer_response(answer).model_dump())
-    status = 422 if error else 200
+        try:
+            answer = await state.turns.ask(cleaned, previous, state.settings.top_k, scope)
+        except WaitedTooLong as busy:
+            error, status = str(busy), 503
+        else:
+            turns.append(answer_response(answer).model_dump())
     return templates.TemplateResponse(
         request,
         "chat.html",

@@ -19,6 +19,8 @@ from swagger_ui_bundle import swagger_ui_path
 
 from index import IndexProblem
 
+from ..settings import PROJECT_ROOT, Settings
+from ..state import AppState, IndexHolder, load_embedder
 from . import api, library_api, library_pages, openai_compat, pages
 from .errors import error_response
 from .metrics import Metrics
@@ -29,8 +31,6 @@ from .middleware import (
     SecurityHeaders,
     SharedRateLimiter,
 )
-from .settings import PROJECT_ROOT, Settings
-from .state import AppState, IndexHolder, load_embedder
 
 log = logging.getLogger("briefing_qa")
 
@@ -62,6 +62,8 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
                 await watcher
             app_state.holder.on_switch.remove(metrics.show)
             await asyncio.to_thread(app_state.jobs.stop)
+            if state is None:  # a state handed in is the caller's to close
+                app_state.turns.close()
             metrics.close()
 
     app = FastAPI(

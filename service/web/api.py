@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Sequence
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
@@ -12,7 +13,8 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from index import BuildInProgress, BuildReport
 
-from .answering import Answer
+from ..answering import Answer, Turn, WaitedTooLong
+from ..state import AppState
 from .auth import require_admin
 from .errors import error_response
 from .metrics import Metrics
@@ -24,7 +26,6 @@ from .schemas import (
     HealthResponse,
     ReindexResponse,
 )
-from .state import AppState
 from .text_input import InputProblem, validate_ask, validate_scope
 
 router = APIRouter()
@@ -35,7 +36,11 @@ _ERRORS: dict[int | str, dict[str, object]] = {
     413: {"model": ErrorResponse, "description": "Request body too large"},
     429: {"model": ErrorResponse, "description": "Too many requests from this client"},
     422: {"model": ErrorResponse, "description": "Invalid request"},
-    503: {"model": ErrorResponse, "description": "Index not available"},
+    503: {
+        "model": ErrorResponse,
+        "description": "Index not available, or the question waited too long for its turn "
+        "(Retry-After says when to ask again)",
+    },
 }
 
 
@@ -89,10 +94,25 @@ async def ask(body: AskRequest, state: State) -> Response:
             problem.message,
             [{"field": problem.field, "message": problem.message}],
         )
-    answer = await asyncio.to_thread(state.answerer.ask, question, history, top_k, "hybrid", scope)
+    answer = await answer_in_turn(state, question, history, top_k, scope)
     # Serialised directly: the answerer's dataclasses already have the response's shape (the
     # schema tests hold it to AskResponse), and validating them again costs ~1 ms a request.
     return Response(json.dumps(answer_body(answer), ensure_ascii=False), media_type=_JSON)
+
+
+async def answer_in_turn(
+    state: AppState,
+    question: str,
+    history: Sequence[Turn],
+    top_k: int,
+    scope: Sequence[str] | None,
+) -> Answer:
+    """The answer, once the questions that came first are answered; 503 with Retry-After when
+    it waited longer than ``answer_max_wait_seconds``."""
+    try:
+        return await state.turns.ask(question, history, top_k, scope)
+    except WaitedTooLong as busy:
+        raise HTTPException(503, str(busy), {"Retry-After": str(busy.retry_after)}) from None
 
 
 def answer_body(answer: Answer) -> dict[str, Any]:

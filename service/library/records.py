@@ -34,7 +34,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from .migrate import migrate
 
-# The tables as queries see them; service/migrations/ creates and upgrades them.
+# The tables as queries see them; service/library/migrations/ creates and upgrades them.
 metadata = MetaData()
 uploads = Table(
     "uploads",

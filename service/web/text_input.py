@@ -10,9 +10,9 @@ from typing import Any
 
 from index.text import clean_user_text
 
-from .answering import Turn
+from ..answering import Turn
+from ..settings import Settings
 from .schemas import AskRequest
-from .settings import Settings
 
 
 @dataclass

@@ -9,7 +9,6 @@ citations travel in an extra ``citations`` field. Errors use OpenAI's error shap
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 import uuid
@@ -20,7 +19,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from .answering import Answer
+from ..answering import Answer, WaitedTooLong
 from .api import State, rate_limit
 from .text_input import InputProblem, clean_question, validate_history
 
@@ -51,12 +50,17 @@ class ChatRequest(BaseModel):
     documents: list[str] | None = None
 
 
-def openai_error(status: int, message: str, param: str | None = None) -> JSONResponse:
+def openai_error(
+    status: int,
+    message: str,
+    param: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
     """OpenAI's error shape: ``{"error": {"message", "type", "param", "code"}}``."""
     kind = "invalid_request_error" if status < 500 else "server_error"
-    code = {404: "model_not_found", 429: "rate_limit_exceeded"}.get(status)
+    code = {404: "model_not_found", 429: "rate_limit_exceeded", 503: "overloaded"}.get(status)
     body = {"error": {"message": message, "type": kind, "param": param, "code": code}}
-    return JSONResponse(body, status_code=status)
+    return JSONResponse(body, status_code=status, headers=headers)
 
 
 @router.get("/models")
@@ -86,9 +90,10 @@ async def chat_completions(request: Request, state: State) -> Response:
         question, history = conversation(body.messages, state)
     except InputProblem as problem:
         return openai_error(400, problem.message, problem.field)
-    answer = await asyncio.to_thread(
-        state.answerer.ask, question, history, state.settings.top_k, "hybrid", body.documents
-    )
+    try:
+        answer = await state.turns.ask(question, history, state.settings.top_k, body.documents)
+    except WaitedTooLong as busy:
+        return openai_error(503, str(busy), headers={"Retry-After": str(busy.retry_after)})
     content = reply_text(answer, str(request.base_url))
     citations = [_absolute(vars(c), str(request.base_url)) for c in answer.citations]
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"

@@ -1,4 +1,4 @@
-"""Alembic's entry point, run by ``service.migrate.migrate`` on the connection it holds.
+"""Alembic's entry point, run by ``service.library.migrate.migrate`` on the connection it holds.
 
 The app migrates its own schema at start (no ``alembic upgrade`` by hand); a developer adds a
 revision under ``versions/`` that says in its docstring what it changes and why.

@@ -14,9 +14,9 @@ from mcp.server.fastmcp import FastMCP
 from index import search as search_passages
 from index.acronyms import expand_acronyms
 
-from .answering import Turn
-from .settings import Settings
-from .state import AppState, IndexHolder, load_embedder
+from ..answering import Turn
+from ..settings import Settings
+from ..state import AppState, IndexHolder, load_embedder
 from .text_input import clean_question, validate_history
 
 

@@ -16,9 +16,9 @@ from starlette.formparsers import MultiPartException
 
 from index import document_id
 
+from ..library.uploads import UPLOAD_FOLDER, Rejected, check_upload
 from .api import State, rate_limit
 from .auth import require_admin
-from .uploads import UPLOAD_FOLDER, Rejected, check_upload
 
 router = APIRouter(tags=["library"])
 

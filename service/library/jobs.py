@@ -9,17 +9,28 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from index import BuildInProgress, BuildReport
+from index import BuildInProgress, BuildReport, LoadedIndex
 
-from .library import Library
+from .records import Library
 from .registry import BuildRegistry
 
-if TYPE_CHECKING:
-    from .state import IndexHolder
-
 log = logging.getLogger("briefing_qa.library")
+
+
+class Rebuilder(Protocol):
+    """What the build job needs of the served index: build and switch, then say what is served.
+    (``service.state.IndexHolder`` is one; the job never imports it, so the arrow points one
+    way: state → library.)"""
+
+    def rebuild(self) -> BuildReport:
+        """Build a new version from the corpus and switch to it."""
+        ...
+
+    def current(self) -> LoadedIndex:
+        """The version being served."""
+        ...
 
 
 class IndexJobs:
@@ -34,7 +45,7 @@ class IndexJobs:
 
     def __init__(
         self,
-        holder: IndexHolder,
+        holder: Rebuilder,
         library: Library,
         registry: BuildRegistry,
         poll_seconds: float = 0.0,

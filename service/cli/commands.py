@@ -17,10 +17,10 @@ from index import (
     current_version,
 )
 
-from .cli_build import build_with_progress, print_report
-from .library import DatabaseUnavailable, Library, database_url
-from .metrics import share_metrics_between_workers
-from .settings import Settings
+from ..library import DatabaseUnavailable, Library, database_url
+from ..settings import Settings
+from ..web.metrics import share_metrics_between_workers
+from .build import build_with_progress, print_report
 
 app = typer.Typer(
     add_completion=False,
@@ -106,7 +106,7 @@ def serve(
         share_metrics_between_workers()
     typer.echo(f"briefing-qa: chat at http://{settings.host}:{settings.port}/", err=True)
     uvicorn.run(
-        "service.app:create_app",
+        "service.web.app:create_app",
         factory=True,
         host=settings.host,
         port=settings.port,
@@ -118,8 +118,8 @@ def serve(
 
 
 def _answerer(settings: Settings) -> Any:
-    from .answering import Answerer, DecisionModel
-    from .state import IndexHolder, load_embedder
+    from ..answering import Answerer, DecisionModel
+    from ..state import IndexHolder, load_embedder
 
     embedder = load_embedder(settings)
     holder = IndexHolder(settings, embedder)
@@ -142,7 +142,7 @@ def ask(
     """Answer one question from the command line."""
     from index.text import clean_user_text
 
-    from .api import answer_response
+    from ..web.api import answer_response
 
     settings = _settings(corpus, index)
     cleaned = clean_user_text(question)
@@ -221,7 +221,7 @@ app.add_typer(feedback_app, name="feedback")
 @feedback_app.command("export")
 def feedback_export(index: IndexOption = None) -> None:
     """Print every rating as JSON Lines that `briefing-qa eval` reads as questions to check."""
-    from .library import Library, database_url
+    from ..library import Library, database_url
 
     settings = _settings(None, index)
     library = Library(database_url(settings.database_url, settings.index_dir))
@@ -243,7 +243,7 @@ def mcp_command(
     index: IndexOption = None,
 ) -> None:
     """Serve the `ask` and `search` tools over the Model Context Protocol (stdio by default)."""
-    from .mcp_server import build_server
+    from ..web.mcp_server import build_server
 
     settings = _settings(corpus, index, mcp_port=port)
     try:

@@ -12,7 +12,7 @@ import typer
 
 from index import BuildInProgress, BuildReport, build_index, resolve_device
 
-from .settings import Settings
+from ..settings import Settings
 
 
 def build_with_progress(
@@ -21,7 +21,7 @@ def build_with_progress(
     """Build with a progress bar on stderr, embedding on ``device`` (see --device)."""
     from tqdm import tqdm
 
-    from .state import build_embedder
+    from ..state import build_embedder
 
     device = resolve_device(device)
     if not quiet:
@@ -58,8 +58,7 @@ def shared_build_lock(settings: Settings) -> Iterator[None]:
     if not settings.database_url:
         yield
         return
-    from .library import DatabaseUnavailable, Library
-    from .registry import BuildRegistry
+    from ..library import BuildRegistry, DatabaseUnavailable, Library
 
     try:
         library = Library(settings.database_url)

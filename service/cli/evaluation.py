@@ -7,7 +7,7 @@ A row is a single question — ``{"id", "question", "answer_keys", "evidence"}``
 any one gold span is right (``answerable: false`` as above); figures are also given per
 ``document``.
 
-Definitions (the README's Quality table uses them):
+Definitions (docs/quality.md's tables use them):
 
 * R@k: every evidence phrase is inside the text of the first k citations (whitespace, quotes
   and case normalised). MRR: 1 / the smallest such k (0 when none up to 10).
@@ -34,7 +34,7 @@ from typing import Any
 
 from index.text import normalize
 
-from .answering import Answer, Answerer, Turn
+from ..answering import Answer, Answerer, Turn
 
 EVAL_TOP_K = 10
 

@@ -1,0 +1,5 @@
+"""``python -m service.cli``: the same commands as ``briefing-qa``."""
+
+from .commands import main
+
+main()
