@@ -3,20 +3,32 @@
 Framework-free: nothing here imports the web service or the CLI.
 """
 
-from .documents import Document, DocumentError, Section, document_id, load_corpus, read_document
+from .corpus import load_corpus
+from .documents import SUPPORTED_SUFFIXES, Document, document_id, read_document
 from .embedding import MODEL_NAME, Embedder, bundled_model_path, resolve_device
 from .embedding_cache import EmbeddingCache
 from .loaded import LoadedIndex
+from .model import Block, ParsedDocument
 from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
-from .problems import BuildInProgress, IndexIncompatible, IndexNotFound, IndexProblem
+from .problems import (
+    BuildInProgress,
+    DocumentError,
+    IndexIncompatible,
+    IndexNotFound,
+    IndexProblem,
+)
+from .read_options import ReadOptions
 from .reading import load_index
 from .search import MODES, Hit, SearchWeights, search
+from .sections import Section
 from .store import BuildReport, build_index
 from .versions import current_version
 
 __all__ = [
     "MODEL_NAME",
     "MODES",
+    "SUPPORTED_SUFFIXES",
+    "Block",
     "BuildInProgress",
     "BuildReport",
     "Document",
@@ -28,8 +40,10 @@ __all__ = [
     "IndexNotFound",
     "IndexProblem",
     "LoadedIndex",
+    "ParsedDocument",
     "PassageOptions",
     "PassageRecord",
+    "ReadOptions",
     "SearchWeights",
     "Section",
     "SentenceRecord",

@@ -1,25 +1,32 @@
-"""Reading documents from the corpus folder: text, title, sections (and pages for PDF).
+"""Documents of the corpus folder: each file read by the reader of its format into the
+document model (index/model.py), then checked against the caps of :class:`ReadOptions`.
 
 Every offset in the index points into :attr:`Document.text`. For ``.txt`` and ``.md`` files that
-is the file's own text, byte-for-byte decoded, so a citation can be checked against the file.
+is the file's own text, byte-for-byte decoded, so a citation can be checked against the file;
+for PDF, HTML and Word it is the text the reader made, one block per paragraph.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .formats import Section, markdown_sections, parse_html, parse_pdf, plain_text_sections
+from .model import HEADING, Block, ParsedDocument
+from .problems import DocumentError
+from .read_options import ReadOptions
+from .sections import Section, sections_from_blocks
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm", ".docx")
+_LONG_WORD = "[^\\s]{{{n},}}"
 
 
 @dataclass
 class Document:
-    """A corpus document with the text every offset refers to."""
+    """A corpus document with the text every offset refers to, and its blocks."""
 
     id: str
     path: str
@@ -29,16 +36,13 @@ class Document:
     digest: str
     sections: list[Section] = field(default_factory=list)
     page_starts: list[int] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page containing ``offset``, or None for documents without pages."""
         if not self.page_starts:
             return None
-        page = 0
-        for i, start in enumerate(self.page_starts):
-            if start <= offset:
-                page = i
-        return page + 1
+        return max(1, bisect.bisect_right(self.page_starts, offset))
 
     def section_at(self, offset: int) -> Section | None:
         """The section whose body contains ``offset``."""
@@ -46,10 +50,6 @@ class Document:
             if section.start <= offset < section.end:
                 return section
         return None
-
-
-class DocumentError(Exception):
-    """A file in the corpus could not be read as a document."""
 
 
 def document_id(relative_path: str) -> str:
@@ -73,76 +73,141 @@ def iter_corpus_files(corpus_dir: Path) -> Iterator[Path]:
             yield path
 
 
-def read_document(path: Path, corpus_dir: Path) -> Document:
-    """Read one corpus file into a :class:`Document`.
+def read_document(path: Path, corpus_dir: Path, options: ReadOptions | None = None) -> Document:
+    """Read one corpus file into a :class:`Document`, in this process.
 
     Args:
         path: the file.
         corpus_dir: the corpus root, used for the document's id and relative path.
+        options: OCR and the caps (default: :class:`ReadOptions`' defaults).
 
     Raises:
-        DocumentError: the file cannot be decoded or parsed, or holds no text.
+        DocumentError: the file cannot be read, holds no text, or passes a cap; the message
+            starts with the file's path and says why.
     """
     relative = path.relative_to(corpus_dir).as_posix()
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise DocumentError(f"{relative}: cannot read ({exc.strerror})") from exc
-    digest = hashlib.sha256(raw).hexdigest()
-    suffix = path.suffix.lower()
     try:
-        if suffix == ".pdf":
-            text, title, sections, pages = parse_pdf(path)
-        elif suffix in (".html", ".htm"):
-            text, title, sections = parse_html(_decode(raw))
-            pages = []
-        elif suffix == ".md":
-            text = _decode(raw)
-            title, sections = markdown_sections(text)
-            pages = []
-        else:
-            text = _decode(raw)
-            title, sections = plain_text_sections(text)
-            pages = []
+        parsed = parse_file(path, raw, options or ReadOptions())
     except DocumentError as exc:
         raise DocumentError(f"{relative}: {exc}") from exc
-    except Exception as exc:  # a broken PDF can raise almost anything from the parser
+    except RecursionError as exc:
+        raise DocumentError(f"{relative}: nested too deeply to read") from exc
+    except MemoryError as exc:
+        raise DocumentError(f"{relative}: needs more memory to read than allowed") from exc
+    except Exception as exc:  # a broken file can raise almost anything from its parser
         raise DocumentError(f"{relative}: cannot parse ({type(exc).__name__}: {exc})") from exc
-    if not text.strip():
-        raise DocumentError(f"{relative}: no text found")
+    return as_document(parsed, relative, hashlib.sha256(raw).hexdigest(), path.suffix)
+
+
+def as_document(parsed: ParsedDocument, relative: str, digest: str, suffix: str) -> Document:
+    """The :class:`Document` of a parsed file found at ``relative`` in the corpus."""
+    suffix = suffix.lower()
+    stem = Path(relative).stem
     return Document(
         id=document_id(relative),
         path=relative,
-        title=title or path.stem.replace("-", " ").replace("_", " "),
-        text=text,
+        title=parsed.title or stem.replace("-", " ").replace("_", " "),
+        text=parsed.text,
         format="html" if suffix == ".htm" else suffix.lstrip("."),
         digest=digest,
-        sections=sections,
-        page_starts=pages,
+        sections=sections_from_blocks(parsed.text, parsed.blocks),
+        page_starts=parsed.page_starts,
+        blocks=parsed.blocks,
     )
 
 
-def load_corpus(corpus_dir: Path) -> tuple[list[Document], list[str]]:
-    """Read every supported file below ``corpus_dir``.
+def parse_file(path: Path, raw: bytes, options: ReadOptions) -> ParsedDocument:
+    """The document model of one file, by its suffix, within the caps of ``options``.
 
-    Returns:
-        The documents, and one message per file that could not be read (those are skipped).
+    Raises:
+        DocumentError: why the file cannot be read or used.
     """
-    documents: list[Document] = []
-    errors: list[str] = []
-    seen_ids: dict[str, str] = {}
-    for path in iter_corpus_files(corpus_dir):
-        try:
-            document = read_document(path, corpus_dir)
-        except DocumentError as exc:
-            errors.append(str(exc))
-            continue
-        if document.id in seen_ids:
-            errors.append(f"{document.path}: same id as {seen_ids[document.id]}; skipped")
-            continue
-        seen_ids[document.id] = document.path
-        documents.append(document)
-    return documents, errors
+    try:
+        parsed = _parse(path, raw, options)
+    except ValueError as exc:  # the readers say what is wrong with a file in a ValueError
+        raise DocumentError(str(exc)) from exc
+    return within_caps(parsed, options)
+
+
+def _parse(path: Path, raw: bytes, options: ReadOptions) -> ParsedDocument:
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        parsed = _read_pdf(path, options)
+    elif suffix == ".docx":
+        from .read_docx import read_docx
+
+        parsed = read_docx(raw)
+    elif suffix in (".html", ".htm"):
+        from .read_html import read_html
+
+        parsed = read_html(_decode(raw))
+    elif suffix == ".md":
+        parsed = _read_markdown(_decode(raw))
+    else:
+        from .read_text import read_text
+
+        parsed = read_text(_decode(raw))
+    return parsed
+
+
+def _read_pdf(path: Path, options: ReadOptions) -> ParsedDocument:
+    from .read_pdf import read_pdf
+    from .scans import scanned_page_reader
+
+    return read_pdf(path, scanned_page_reader(path, options))
+
+
+def _read_markdown(text: str) -> ParsedDocument:
+    """Markdown by its headings; without any (an article pasted as .md), as plain text, whose
+    first line is its title."""
+    from .read_markdown import read_markdown
+    from .read_text import read_text
+
+    parsed = read_markdown(text)
+    if not any(b.kind == HEADING for b in parsed.blocks):
+        return read_text(text)
+    return parsed
+
+
+def within_caps(parsed: ParsedDocument, options: ReadOptions) -> ParsedDocument:
+    """``parsed`` without blocks holding a run of characters too long to be words; refused
+    when it has too many headings or blocks, or no text.
+
+    Raises:
+        DocumentError: the reason, with the figure and the cap.
+    """
+    headings = sum(b.kind == HEADING for b in parsed.blocks)
+    if headings > options.max_headings:
+        raise DocumentError(
+            f"over {options.max_headings:,} headings ({headings:,}): not a document to answer "
+            "from; split it, or raise BRIEFING_QA_MAX_HEADINGS"
+        )
+    if len(parsed.blocks) > options.max_blocks:
+        raise DocumentError(
+            f"over {options.max_blocks:,} paragraphs, items and rows ({len(parsed.blocks):,}); "
+            "split it, or raise BRIEFING_QA_MAX_BLOCKS"
+        )
+    long_word = re.compile(_LONG_WORD.format(n=options.max_word_chars))
+    kept = [b for b in parsed.blocks if not long_word.search(parsed.text, b.start, b.end)]
+    notes = list(parsed.notes)
+    if len(kept) < len(parsed.blocks):
+        longest = max((len(m) for m in long_word.findall(parsed.text)), default=0)
+        notes.append(
+            f"{len(parsed.blocks) - len(kept)} blocks left out: a run of {longest:,} characters "
+            f"without a space is not text (longest allowed {options.max_word_chars:,})"
+        )
+    if not any(parsed.text[b.start : b.end].strip() for b in kept if b.kind != HEADING):
+        raise DocumentError(_no_text_reason(notes))
+    return ParsedDocument(parsed.text, parsed.title, kept, parsed.page_starts, notes)
+
+
+def _no_text_reason(notes: list[str]) -> str:
+    telling = [n for n in notes if "left out" in n or "no text layer" in n]
+    return "no text to index" + (f" ({'; '.join(telling)})" if telling else "")
 
 
 def _decode(raw: bytes) -> str:
@@ -156,6 +221,3 @@ def _decode(raw: bytes) -> str:
     if "\x00" in text:
         raise DocumentError("binary content, not text")
     return text.removeprefix("\ufeff")
-
-
-# --- plain text ------------------------------------------------------------------------------

@@ -5,12 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .documents import Document
+from .model import CODE, HEADING, TABLE_ROW
 from .text import reflow, split_sentences
+
+# Blocks quoted whole: a table row reads as one statement, and code has no sentences.
+WHOLE_BLOCKS = (TABLE_ROW, CODE)
 
 
 @dataclass(frozen=True)
 class PassageOptions:
-    """How passages are cut. Chosen by measurement on the dev set (see README, Quality)."""
+    """How passages are cut. Chosen by measurement on the dev set (docs/quality.md)."""
 
     max_sentences: int = 3
     max_chars: int = 700
@@ -51,14 +55,23 @@ class PassageRecord:
 
 
 def document_sentences(document: Document) -> list[tuple[str, int, int]]:
-    """(section title, start, end) of every sentence, section by section."""
+    """(section title, start, end) of every sentence, block by block: a sentence never runs
+    from one block into the next (a heading into its first sentence, one list item into the
+    next); a table row or a piece of code is one "sentence" as it stands."""
     result: list[tuple[str, int, int]] = []
-    regions = [(s.title, s.start, s.end) for s in document.sections] or [
-        (document.title, 0, len(document.text))
-    ]
-    for title, start, end in regions:
-        for a, b in split_sentences(document.text, start, end):
-            result.append((title, a, b))
+    sections = iter(document.sections)
+    section = next(sections, None)
+    for block in document.blocks:
+        if block.kind == HEADING:
+            continue
+        while section is not None and block.start >= section.end:
+            section = next(sections, None)
+        title = section.title if section is not None else document.title
+        if block.kind in WHOLE_BLOCKS:
+            spans = [(block.start, block.end)]
+        else:
+            spans = split_sentences(document.text, block.start, block.end)
+        result.extend((title, a, b) for a, b in spans)
     return result
 
 

@@ -17,3 +17,7 @@ class IndexIncompatible(IndexProblem):
 
 class BuildInProgress(IndexProblem):
     """Another process holds the build lock."""
+
+
+class DocumentError(Exception):
+    """A file in the corpus could not be read as a document (the message says why)."""

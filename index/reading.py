@@ -11,10 +11,12 @@ import bm25s
 import faiss
 import numpy as np
 
-from .documents import Document, Section
+from .documents import Document
 from .loaded import LoadedIndex
+from .model import Block
 from .passages import PassageRecord, SentenceRecord
 from .problems import IndexIncompatible, IndexNotFound
+from .sections import Section
 from .versions import FORMAT_VERSION, current_version, versions_dir
 
 
@@ -65,7 +67,8 @@ def load_index(
 def _read_version(path: Path, version: str, manifest: dict[str, Any]) -> LoadedIndex:
     documents = {}
     for row in json.loads((path / "documents.json").read_text(encoding="utf-8")):
-        row["sections"] = [Section(**s) for s in row["sections"]]
+        row["sections"] = [Section(**{**s, "path": tuple(s["path"])}) for s in row["sections"]]
+        row["blocks"] = [Block(*b) for b in row["blocks"]]
         documents[row["id"]] = Document(**row)
     passages = [
         PassageRecord(**{**row, "sentence_ids": tuple(row["sentence_ids"])})

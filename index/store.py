@@ -7,6 +7,7 @@ Layout of ``index_dir``::
         manifest.json  documents.json  passages.json  sentences.json
         passages.faiss  sentences.npy  words.json  words.npy  acronyms.json  bm25/
     embeddings.sqlite          vectors by (model, text hash), reused across builds
+    parsed.sqlite              what each file's bytes read into (index/corpus.py), reused
     build.lock                 held (flock) while a build runs
 """
 
@@ -30,11 +31,13 @@ import faiss
 import numpy as np
 
 from .acronyms import corpus_acronyms, expand_acronyms
-from .documents import Document, load_corpus
+from .corpus import load_corpus
+from .documents import Document
 from .embedding import Embedder
 from .embedding_cache import EmbeddingCache, embed_with_cache
 from .loaded import bm25_tokens
 from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
+from .read_options import ReadOptions
 from .text import content_terms
 from .versions import (
     FORMAT_VERSION,
@@ -67,6 +70,9 @@ class BuildReport:
     reused: int = 0
     skipped_files: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    # Every file the build found in the corpus (read or skipped), relative to it: a file added
+    # while the build ran is not among them, and waits for the next build.
+    files: list[str] = field(default_factory=list)
 
 
 # --- build -------------------------------------------------------------------------------------
@@ -91,6 +97,7 @@ def build_index(
     embedder: Embedder,
     options: PassageOptions | None = None,
     on_stage: StageCallback | None = None,
+    reading: ReadOptions | None = None,
 ) -> BuildReport:
     """Build a new index version from ``corpus_dir`` and publish it.
 
@@ -104,6 +111,8 @@ def build_index(
         embedder: the embedding model.
         options: passage size and overlap.
         on_stage: called with (stage, done, total) as the build progresses.
+        reading: OCR, time and memory budgets and caps for reading each file (a file that
+            fails is skipped and reported, the rest are built).
 
     Raises:
         BuildInProgress: another build holds the lock.
@@ -116,7 +125,12 @@ def build_index(
     started = time.perf_counter()
     with build_lock(index_dir):
         stage("read", 0, 0)
-        documents, skipped = load_corpus(corpus_dir)
+        documents, skipped = load_corpus(
+            corpus_dir,
+            reading,
+            index_dir / "parsed.sqlite",
+            on_file=lambda done, total: stage("read", done, total),
+        )
         previous = _previous_documents(index_dir)
         sentences: list[SentenceRecord] = []
         passages: list[PassageRecord] = []
@@ -191,6 +205,7 @@ def build_index(
         reused=len(set(texts)) - embedded,
         skipped_files=skipped,
         seconds=time.perf_counter() - started,
+        files=[d.path for d in documents] + [s.split(": ", 1)[0] for s in skipped],
     )
 
 
@@ -238,7 +253,7 @@ def _write_version(
     staging = root / f".staging-{name}"
     staging.mkdir()
     try:
-        _write_json(staging / "documents.json", [dataclasses.asdict(d) for d in documents])
+        _write_json(staging / "documents.json", [_document_row(d) for d in documents])
         _write_json(staging / "passages.json", [dataclasses.asdict(p) for p in passages])
         _write_json(staging / "sentences.json", [dataclasses.asdict(s) for s in sentences])
         faiss.write_index(
@@ -269,3 +284,10 @@ def _write_version(
 
 def _write_json(path: Path, data: Any) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
+def _document_row(document: Document) -> dict[str, Any]:
+    """A document as documents.json keeps it (blocks as rows: a long PDF has thousands)."""
+    row = dataclasses.asdict(document)
+    row["blocks"] = [dataclasses.astuple(b) for b in document.blocks]
+    return row

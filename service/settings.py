@@ -9,6 +9,8 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from index import ReadOptions
+
 # The repository root: defaults point into it so the README's commands work from a checkout.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,6 +114,35 @@ class Settings(BaseSettings):
         "so every worker and replica with the same token accepts the same cookie.",
     )
     build_on_start: bool = Field(True, description="Build the index on start when none exists.")
+    ocr: bool = Field(
+        True,
+        description="Read PDF pages that have no text layer (scans) with offline OCR; off: such "
+        "pages are left out and an image-only PDF is refused with that reason.",
+    )
+    max_ocr_pages: int = Field(
+        30,
+        ge=1,
+        description="Most pages of one document OCR reads (a page takes ~1-3 s on 2 cores, and "
+        "the whole file must be read within read_seconds).",
+    )
+    read_seconds: float = Field(
+        120.0, gt=0, description="Longest one file may take to read; past it, it fails alone."
+    )
+    read_memory_mb: int = Field(
+        3072,
+        ge=512,
+        description="Memory the process reading one file may use (a decompression bomb stops "
+        "here and fails alone).",
+    )
+    max_headings: int = Field(
+        20_000, ge=1, description="A file with more headings than this is refused."
+    )
+    max_blocks: int = Field(
+        250_000, ge=1, description="A file with more paragraphs, items and rows is refused."
+    )
+    read_workers: int = Field(
+        2, ge=0, le=16, description="Files read at once, each in a process of its own."
+    )
     build_device: str = Field(
         "auto",
         pattern=r"^(auto|cpu|cuda(:\d+)?)$",
@@ -129,6 +160,19 @@ class Settings(BaseSettings):
         if text.startswith("["):
             return json.loads(text)
         return [item.strip() for item in text.split(",") if item.strip()]
+
+    @property
+    def read_options(self) -> ReadOptions:
+        """How the index reads each file: OCR, its time and memory, the caps."""
+        return ReadOptions(
+            ocr=self.ocr,
+            max_ocr_pages=self.max_ocr_pages,
+            seconds=self.read_seconds,
+            memory_mb=self.read_memory_mb,
+            max_headings=self.max_headings,
+            max_blocks=self.max_blocks,
+            workers=self.read_workers,
+        )
 
     @property
     def onnx_dir(self) -> Path:

@@ -122,7 +122,12 @@ class IndexHolder:
 
     def rebuild(self) -> BuildReport:
         """Build a new version from the corpus and switch to it."""
-        report = build_index(self.settings.corpus_dir, self.settings.index_dir, self.embedder)
+        report = build_index(
+            self.settings.corpus_dir,
+            self.settings.index_dir,
+            self.embedder,
+            reading=self.settings.read_options,
+        )
         if self._index is not None:
             self.refresh_if_changed()
         return report

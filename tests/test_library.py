@@ -83,10 +83,22 @@ def test_library_same_content_twice_is_one_document(client: TestClient, state: A
     assert len(client.get("/api/documents").json()) == 2  # the briefing and this one
 
 
-def _scanned_pdf(tmp_path: Path) -> bytes:
-    path = tmp_path / "scan.pdf"
+def _blank_pdf(tmp_path: Path) -> bytes:
+    path = tmp_path / "blank.pdf"
     make_pdf(path, [[]])
     return path.read_bytes()
+
+
+def test_library_unreadable_upload_fails_alone_with_its_reason(
+    client: TestClient, state: AppState, tmp_path: Path
+) -> None:
+    result = upload(client, ("blank.pdf", _blank_pdf(tmp_path)), ("railways.md", RAILWAYS.encode()))
+    assert result["rejected"] == []  # read in the build, in a process of its own
+    indexed(state)
+    listed = {d["filename"]: d for d in client.get("/api/documents").json()}
+    assert listed["blank.pdf"]["status"] == "failed"
+    assert "no text to index" in listed["blank.pdf"]["error"]
+    assert listed["railways.md"]["status"] == "indexed"
 
 
 @pytest.mark.parametrize(
@@ -95,8 +107,8 @@ def _scanned_pdf(tmp_path: Path) -> bytes:
         ("setup.pdf", lambda _: b"MZ\x90\x00\x03\x00\x00\x00" + bytes(200), "not a PDF"),
         ("notes.txt", lambda _: b"\x7fELF\x02\x01\x01\x00" + bytes(200), "not a text file"),
         ("empty.md", lambda _: b"", "empty"),
-        ("report.docx", lambda _: b"PK\x03\x04 hello", "unsupported file type .docx"),
-        ("scan.pdf", _scanned_pdf, "no text to index \u2014 scanned?"),
+        ("report.docx", lambda _: b"PK\x03\x04 hello", "not a Word .docx file"),
+        ("setup.exe", lambda _: b"MZ\x90\x00" + bytes(200), "unsupported file type .exe"),
         ("big.txt", lambda _: b"word " * 50_000, "larger than"),
     ],
 )

@@ -14,6 +14,9 @@ from index import BuildInProgress, BuildReport, build_index, resolve_device
 
 from ..settings import Settings
 
+# The progress bars' labels, by build stage (files are read only when new or changed).
+_BARS = {"read": "Reading new files", "embed": "Embedding"}
+
 
 def build_with_progress(
     settings: Settings, quiet: bool = False, device: str = "cpu"
@@ -34,18 +37,25 @@ def build_with_progress(
         nonlocal bar
         if quiet:
             return
-        if stage == "embed" and total:
-            if bar is None:
-                bar = tqdm(total=total, desc="Embedding", unit="text", file=sys.stderr)
+        if stage in ("read", "embed") and total:
+            if bar is None or bar.desc != _BARS[stage]:
+                if bar is not None:
+                    bar.close()
+                unit = "file" if stage == "read" else "text"
+                bar = tqdm(total=total, desc=_BARS[stage], unit=unit, file=sys.stderr)
             bar.update(done - bar.n)
-        elif stage in ("read", "write"):
-            typer.echo(
-                {"read": "Reading the corpus…", "write": "Writing the index…"}[stage], err=True
-            )
+        elif stage == "write":
+            typer.echo("Writing the index…", err=True)
 
     try:
         with shared_build_lock(settings):
-            return build_index(settings.corpus_dir, settings.index_dir, embedder, on_stage=on_stage)
+            return build_index(
+                settings.corpus_dir,
+                settings.index_dir,
+                embedder,
+                on_stage=on_stage,
+                reading=settings.read_options,
+            )
     finally:
         if bar is not None:
             bar.close()

@@ -1,4 +1,4 @@
-"""The ``briefing-qa`` command: serve, build-index, ask, eval."""
+"""The ``briefing-qa`` command: serve, build-index, ask, eval, inspect, feedback, mcp."""
 
 from __future__ import annotations
 
@@ -21,12 +21,15 @@ from ..library import DatabaseUnavailable, Library, database_url
 from ..settings import Settings
 from ..web.metrics import share_metrics_between_workers
 from .build import build_with_progress, print_report
+from .inspect import inspect_command
 
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     help="Ask questions of policy briefings; every answer is quoted and cited.",
 )
+
+app.command("inspect")(inspect_command)
 
 CorpusOption = Annotated[
     Path | None, typer.Option("--corpus", help="Corpus folder [env BRIEFING_QA_CORPUS_DIR]")

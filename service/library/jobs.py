@@ -139,13 +139,18 @@ class IndexJobs:
                 self.library.set_status(upload.id, "failed", why)
 
     def _reconcile(self, report: BuildReport) -> None:
-        """Pending uploads the new version holds are indexed; those it skipped failed."""
+        """Pending uploads the new version holds are indexed; those it skipped failed (with the
+        reader's reason); those it never saw stay pending."""
         index = self.holder.current()
+        seen = set(report.files)
         for upload in self.library.uploads():
-            if upload.status != "pending":
-                continue
+            if upload.status != "pending" or upload.path not in seen:
+                continue  # added while the build ran: the build it asked for will see it
             if upload.id in index.documents:
                 self.library.set_status(upload.id, "indexed")
                 continue
-            why = next((s for s in report.skipped_files if s.startswith(upload.path)), None)
-            self.library.set_status(upload.id, "failed", why or "not in the new index")
+            why = next(
+                (s.split(": ", 1)[-1] for s in report.skipped_files if s.startswith(upload.path)),
+                None,
+            )
+            self.library.set_status(upload.id, "failed", why or "not in the index (removed?)")

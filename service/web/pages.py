@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import jinja2
@@ -15,11 +13,10 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from pydantic import ValidationError
 
-from index import Document
-
 from ..answering import Turn, WaitedTooLong
 from ..settings import PROJECT_ROOT, Settings
 from .api import State, answer_response, get_state, rate_limit
+from .document_view import document_groups, parse_spans
 from .schemas import AskResponse
 from .starters import corpus_naming, starter_questions
 from .text_input import (
@@ -52,9 +49,6 @@ def highlight(text: str, spans: list[Any]) -> Markup:
         position = b
     out.append(str(escape(text[position:])))
     return Markup("".join(out))
-
-
-_SPAN = re.compile(r"^(\d+)-(\d+)$")
 
 
 def answer_segments(turn: dict[str, Any]) -> list[tuple[str, int | None, str | None]]:
@@ -176,87 +170,6 @@ async def chat_form(
     )
 
 
-@dataclass
-class Run:
-    """A piece of a paragraph with the way it is marked."""
-
-    text: str
-    cited: bool = False
-    answer: bool = False
-    anchor: str | None = None
-
-
-@dataclass
-class Block:
-    """A heading or a paragraph of the document view."""
-
-    kind: str
-    runs: list[Run] = field(default_factory=list)
-    page: int | None = None
-    # For a heading, its HTML level: h2 for top-level headings, h3 and h4 below (h1 is the
-    # page's title).
-    level: int = 0
-
-
-def _parse_spans(raw: str | None, limit: int) -> list[tuple[int, int]]:
-    spans = []
-    for part in (raw or "").split(",")[:20]:
-        match = _SPAN.match(part.strip())
-        if match:
-            a, b = int(match.group(1)), int(match.group(2))
-            if 0 <= a < b <= limit:
-                spans.append((a, b))
-    return spans
-
-
-def document_blocks(
-    document: Document, cited: tuple[int, int] | None, answer_spans: list[tuple[int, int]]
-) -> list[Block]:
-    """The document as headings and paragraphs, with the cited passage and the quoted sentences
-    marked. Offsets are the index's, so what is marked is exactly what was cited."""
-    text = document.text
-    heading_levels = {
-        (s.heading_start, s.heading_end): s.level
-        for s in document.sections
-        if s.heading_start is not None and s.heading_end is not None
-    }
-    boundaries: list[tuple[int, int, str]] = []
-    position = 0
-    for a, b in sorted(heading_levels):
-        boundaries.extend(_paragraphs(text, position, a))
-        if heading_levels[(a, b)] > 1:  # the title heads the page already
-            boundaries.append((a, b, "heading"))
-        position = b
-    boundaries.extend(_paragraphs(text, position, len(text)))
-
-    blocks = []
-    anchored = False
-    for a, b, kind in boundaries:
-        cuts = {a, b}
-        for x, y in ([cited] if cited else []) + answer_spans:
-            cuts.update(p for p in (x, y) if a < p < b)
-        points = sorted(cuts)
-        runs = []
-        for x, y in itertools.pairwise(points):
-            in_cited = bool(cited and cited[0] <= x < cited[1])
-            in_answer = any(s <= x < e for s, e in answer_spans)
-            anchor = None
-            if in_cited and not anchored:
-                anchor, anchored = "cited", True
-            # Newlines become spaces one-for-one, so offsets stay those of the file.
-            runs.append(Run(text[x:y].replace("\n", " "), in_cited, in_answer, anchor))
-        level = min(heading_levels.get((a, b), 0), 4) if kind == "heading" else 0
-        blocks.append(Block(kind, runs, document.page_at(a), max(level, 2) if level else 0))
-    return blocks
-
-
-def _paragraphs(text: str, start: int, end: int) -> list[tuple[int, int, str]]:
-    spans = []
-    for match in re.finditer(r"\S(?:.|\n(?!\s*\n))*", text[start:end]):
-        spans.append((start + match.start(), start + match.end(), "paragraph"))
-    return spans
-
-
 @router.get("/documents/{document_id}", response_class=HTMLResponse)
 async def document_page(
     request: Request,
@@ -274,13 +187,13 @@ async def document_page(
     cited = None
     if start is not None and end is not None and start < end <= len(document.text):
         cited = (start, end)
-    answer_spans = _parse_spans(hl, len(document.text))
+    answer_spans = parse_spans(hl, len(document.text))
     return templates.TemplateResponse(
         request,
         "document.html",
         {
             "document": document,
-            "blocks": document_blocks(document, cited, answer_spans),
+            "groups": document_groups(document, cited, answer_spans),
             "cited": cited,
             "index": index,
         },
