@@ -81,16 +81,16 @@ class AnswerQueue:
         job = self._pool.submit(self._answer, question, history, top_k, documents)
         waiting = asyncio.wrap_future(job)
         try:
-            return await asyncio.wait_for(asyncio.shield(waiting), self.max_wait)
-        except TimeoutError:
-            if not job.cancel():  # it has started: it finishes
-                return await waiting
-            self._left_queue()
-            raise WaitedTooLong(time.monotonic() - arrived, self.retry_after()) from None
+            # asyncio.wait, not wait_for: it neither cancels the job nor adds a task per request.
+            done, _ = await asyncio.wait({waiting}, timeout=self.max_wait)
         except asyncio.CancelledError:  # the client went away: free its place
             if job.cancel():
                 self._left_queue()
             raise
+        if not done and job.cancel():  # not started in time: dropped
+            self._left_queue()
+            raise WaitedTooLong(time.monotonic() - arrived, self.retry_after())
+        return await waiting  # done, or started in time: it finishes
 
     def retry_after(self) -> int:
         """Whole seconds the questions now waiting will take, at least 1."""
