@@ -18,6 +18,7 @@ import numpy as np
 from .acronyms import expand_acronyms
 from .documents import Document
 from .passages import PassageRecord, SentenceRecord
+from .structure import Structure
 from .text import stem, stems, tokenize
 
 # How alike (difflib ratio) an unknown capitalised word and a corpus name must be to be taken
@@ -54,6 +55,14 @@ class LoadedIndex:
     _sorted_vocab: list[str] = field(default_factory=list, repr=False)
     _names: list[str] | None = field(default=None, repr=False)
     _respellings: dict[str, str | None] = field(default_factory=dict, repr=False)
+    _structure: Structure | None = field(default=None, repr=False)
+
+    @property
+    def structure(self) -> Structure:
+        """Sections by document and title, their numbers, heading words and passages."""
+        if self._structure is None:
+            self._structure = Structure.of(self.documents, self.passages)
+        return self._structure
 
     def sentence_stems(self, sentence_id: int) -> frozenset[str]:
         """Stemmed content words of a sentence, acronyms spelled out as in the indexed text
@@ -78,6 +87,7 @@ class LoadedIndex:
             self._aliases = initialisms(corpus)
         if self._names is None:
             self._names = sorted({w.lower() for w in _CAPITALISED_WORD.findall(corpus)})
+        _ = self.structure
 
     def name_aliases(self, token: str) -> set[str]:
         """Initialisms of the corpus's capitalised phrases that contain ``token``

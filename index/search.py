@@ -16,7 +16,7 @@ SCOPED_POOL_FACTOR = 10
 
 @dataclass(frozen=True)
 class SearchWeights:
-    """Weights of the fused score; chosen by measurement on the dev set (README, Quality)."""
+    """Weights of the fused score; chosen by measurement on the dev set (docs/quality.md)."""
 
     passage_dense: float = 0.45
     sentence_dense: float = 0.35
@@ -44,6 +44,7 @@ def search(
     mode: str = "hybrid",
     weights: SearchWeights | None = None,
     documents: Collection[str] | None = None,
+    within: Collection[int] | None = None,
 ) -> list[Hit]:
     """Rank passages for ``query``.
 
@@ -55,6 +56,8 @@ def search(
         mode: ``hybrid`` (all signals fused), ``dense`` or ``bm25`` alone (for ablations).
         weights: fusion weights.
         documents: when given, only passages of these document ids are ranked.
+        within: when given, exactly these passages are ranked (all of them, however far from
+            the query: the sections a question names, the one a conversation is in).
     """
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
@@ -62,11 +65,18 @@ def search(
     if not index.passages:
         return []
     bm25 = index.bm25_scores(query)
-    # A scope leaves fewer passages in the pool: look deeper so it still fills.
-    pool = weights.pool if documents is None else weights.pool * SCOPED_POOL_FACTOR
-    _, dense_ids = index.dense_search(query_vector, pool)
-    bm25_ids = top_ids(bm25, pool)
-    candidates = list(dict.fromkeys([*dense_ids.tolist(), *bm25_ids[bm25[bm25_ids] > 0].tolist()]))
+    if within is not None:
+        candidates = list(dict.fromkeys(within))
+    else:
+        # A scope leaves fewer passages in the pool: look deeper so it still fills.
+        pool = weights.pool if documents is None else weights.pool * SCOPED_POOL_FACTOR
+        _, dense_ids = index.dense_search(query_vector, pool)
+        bm25_ids = top_ids(bm25, pool)
+        candidates = list(
+            dict.fromkeys([*dense_ids.tolist(), *bm25_ids[bm25[bm25_ids] > 0].tolist()])
+        )
+    if not candidates:
+        return []
     if documents is not None:
         allowed = set(documents)
         candidates = [c for c in candidates if index.passages[c].document_id in allowed]

@@ -5,6 +5,11 @@ The question sets and their corpora (all in the repo, so training is reproducibl
 
 * the shared SQuAD articles (``tests/data/squad``): one group per article;
 * the briefing's sets (``tests/data/{dev,holdout,fresh,extra}.jsonl``): one group, "briefing";
+* the policy set (``tests/data/policy``: the Debian Policy Manual as a PDF, two text policies,
+  the FHS as HTML, with questions and three-turn conversations): one group per document, and
+  the Policy Manual one per chapter (the chapter where the answer is; for a question it does
+  not answer, where its best passage is). A follow-up is gathered with the earlier turns'
+  evidence as what they answered (as if they were answered right);
 * off-topic questions: each set's answerable questions asked of the other corpus (SQuAD's of
   the briefing, the briefing's of the SQuAD articles), where nothing answers them — users ask
   about what their documents do not cover, and SQuAD's own unanswerable questions are all
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,7 +40,15 @@ SETS = (
         [DATA / f"{n}.jsonl" for n in ("dev", "holdout", "fresh", "extra")],
     ),
     ("squad", DATA / "squad" / "corpus", [DATA / "squad" / "questions.jsonl"]),
+    (
+        "policy",
+        DATA / "policy" / "corpus",
+        [DATA / "policy" / "questions.jsonl", DATA / "policy" / "conversations.jsonl"],
+    ),
 )
+# Groups of cross-validation that are not one SQuAD article each.
+OWN_GROUPS = ("briefing",)
+POLICY_PREFIX = "policy:"
 
 
 @dataclass
@@ -69,12 +83,44 @@ def collect(embedder: Embedder, work_dir: Path) -> list[Example]:
     examples: list[Example] = []
     for name, cases in cases_by_set.items():
         examples += _gather(embedder, indexes[name], cases, name, off_topic=False)
-    for name, other in (("squad", "briefing"), ("briefing", "squad")):
+    for name, other in (("squad", "briefing"), ("briefing", "squad"), ("policy", "briefing")):
         asked = [c for c in cases_by_set[name] if c.answerable and not c.history_questions]
         if name == "squad":
             asked = asked[::OFF_TOPIC_EVERY]
         examples += _gather(embedder, indexes[other], asked, name, off_topic=True)
     return examples
+
+
+def policy_group(index: LoadedIndex, case: Case, found: Gathered) -> str:
+    """The policy set's fold of a question: its document, and for the Policy Manual its
+    chapter — where the answer (or, unanswerable, the best passage) is."""
+    sentence = _where_answered(index, case)
+    if sentence is None:
+        if not found.hits:
+            return POLICY_PREFIX + "unplaced"
+        sentence = index.passages[found.hits[0].passage_id].sentence_ids[0]
+    record = index.sentences[sentence]
+    document = index.documents[record.document_id]
+    if record.document_id != "debian-policy":
+        return POLICY_PREFIX + record.document_id
+    section = document.section_at(record.start)
+    chapter = section.path[0] if section and section.path else section.title if section else ""
+    return f"{POLICY_PREFIX}debian-policy/{chapter}"
+
+
+def _where_answered(index: LoadedIndex, case: Case) -> int | None:
+    wanted = [policy_norm(s) for s in (case.gold_spans or case.evidence or case.answer_keys)]
+    for sid, sentence in enumerate(index.sentences):
+        text = policy_norm(sentence.text)
+        if any(w and w in text for w in wanted):
+            return sid
+    return None
+
+
+def policy_norm(text: str) -> str:
+    """The policy set's scoring normalisation (its README): lower case, punctuation and
+    whitespace collapsed."""
+    return " " + re.sub(r"\s+", " ", re.sub(r"[\W_]+", " ", text.lower())).strip() + " "
 
 
 def _gather(
@@ -83,8 +129,11 @@ def _gather(
     answerer = Answerer(embedder, lambda: index, decision=None)  # type: ignore[arg-type]
     examples = []
     label = "off-topic " if off_topic else ""
+    answered = _earlier_answers(index, cases)
     for case in tqdm(cases, desc=f"candidates ({label}{name})", unit="q"):
-        history = [Turn(q) for q in case.history_questions]
+        history = [
+            Turn(q, answered.get((case.id.split(".")[0], q), "")) for q in case.history_questions
+        ]
         found = answerer.gather(index, case.question, history)
         if found.candidates is None:
             continue
@@ -97,8 +146,31 @@ def _gather(
             ],
             dtype=float,
         )
-        examples.append(Example(case, case.group or name, index, found, labels, off_topic))
+        group = case.group or name
+        if name == "policy":
+            group = policy_group(index, case, found)
+        examples.append(Example(case, group, index, found, labels, off_topic))
     return examples
+
+
+def _earlier_answers(index: LoadedIndex, cases: list[Case]) -> dict[tuple[str, str], str]:
+    """(conversation, question) -> what that turn answered, as a right answer would: the
+    sentences holding its evidence, each followed by a citation marker."""
+    answers = {}
+    for case in cases:
+        found = [_sentence_holding(index, e) for e in case.evidence]
+        quoted = [f"{index.sentences[s].text} [1]" for s in found if s is not None]
+        if quoted:
+            answers[(case.id.split(".")[0], case.question)] = " ".join(quoted)
+    return answers
+
+
+def _sentence_holding(index: LoadedIndex, phrase: str) -> int | None:
+    wanted = policy_norm(phrase)
+    return next(
+        (sid for sid, s in enumerate(index.sentences) if wanted.strip() in policy_norm(s.text)),
+        None,
+    )
 
 
 def reader_pairs(examples: list[Example]) -> list[dict[str, object]]:

@@ -7,14 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from decision_data import Example
+from decision_data import OWN_GROUPS, POLICY_PREFIX, Example, policy_norm
 
 from service.answering.candidates import FEATURES
 from service.answering.citations import cite
 from service.answering.composition import compose
 from service.answering.decision import decide_from, threshold_for, vetoed
 from service.answering.tunables import MAX_ANSWER_CHARS
-from service.cli.evaluation import case_correct, has_gold_span, keys_in_answer
+from service.cli.evaluation import Case, case_correct
 
 RATES = [round(r, 4) for r in np.arange(0.0, 0.2001, 0.0025)]
 # Operating points reported as a refusal curve (the setting's default is 0.03).
@@ -54,6 +54,8 @@ class Replay:
     chars: int
     best: float
     off_topic: bool
+    follow_up: bool = False
+    group: str = ""
 
 
 def simulate(e: Example, probabilities: np.ndarray, threshold: float) -> Replay:
@@ -67,19 +69,8 @@ def simulate(e: Example, probabilities: np.ndarray, threshold: float) -> Replay:
         e.index, e.found.hits, composed.chosen, composed.runners_up, 3, composed.quotes
     )
     case = e.case
-    if case.gold_spans:
-        rank = next(
-            (k for k, c in enumerate(citations, 1) if has_gold_span(c.text, case.gold_spans)), None
-        )
-    else:
-        joined = ""
-        rank = None
-        for k, c in enumerate(citations, 1):
-            joined += " " + c.text
-            if case.answer_keys and keys_in_answer(joined, case.answer_keys):
-                rank = k
-                break
-    right = case.answerable and case_correct(text, case)
+    rank = _rank([c.text for c in citations], case, e.group)
+    right = case.answerable and _correct(text, case, e.group)
     return Replay(
         answerable=case.answerable,
         answered=answered,
@@ -89,7 +80,33 @@ def simulate(e: Example, probabilities: np.ndarray, threshold: float) -> Replay:
         chars=len(text),
         best=float(probabilities[order[0]]),
         off_topic=e.off_topic,
+        follow_up=case.follow_up,
+        group=e.group,
     )
+
+
+def _correct(text: str, case: Case, group: str) -> bool:
+    """Right by the question set's own scoring: the policy set's README normalisation (lower
+    case, punctuation collapsed) for its questions, the evaluation's otherwise."""
+    if not group.startswith(POLICY_PREFIX):
+        return case_correct(text, case)
+    answer = policy_norm(text)
+    if case.gold_spans:
+        return any(policy_norm(s) in answer for s in case.gold_spans)
+    return all(policy_norm(k) in answer for k in case.answer_keys)
+
+
+def _rank(texts: list[str], case: Case, group: str) -> int | None:
+    """The smallest k whose first k citations hold a gold span (all answer keys, for a
+    conversation turn)."""
+    if case.gold_spans:
+        return next((k for k, t in enumerate(texts, 1) if _correct(t, case, group)), None)
+    joined = ""
+    for k, t in enumerate(texts, 1):
+        joined += " " + t
+        if case.answer_keys and _correct(joined, case, group):
+            return k
+    return None
 
 
 def figures(rows: list[Replay]) -> dict[str, float]:
@@ -113,6 +130,8 @@ def figures(rows: list[Replay]) -> dict[str, float]:
         "false_abstention": share([not r.answered for r in pos]),
         "mean_answer_chars": round(float(np.mean(lengths)), 1) if lengths else 0.0,
         "answers_over_300_chars": sum(n > MAX_ANSWER_CHARS for n in lengths),
+        "follow_up_r_at_3": share([r.rank is not None and r.rank <= 3 for r in pos if r.follow_up]),
+        "follow_up_accuracy": share([r.correct for r in pos if r.follow_up]),
     }
 
 
@@ -135,10 +154,15 @@ def replay(
     return rows_by_group
 
 
-def refusals(rows_by_group: dict[str, list[Replay]]) -> dict[str, float]:
-    """Abstention, false abstention and accuracy on the SQuAD articles' own questions."""
-    on_topic = [
-        r for g, rows in rows_by_group.items() if g != "briefing" for r in rows if not r.off_topic
-    ]
-    shown = figures(on_topic)
+def refusals(rows_by_group: dict[str, list[Replay]], family: str = "squad") -> dict[str, float]:
+    """Abstention, false abstention and accuracy on one family's own questions."""
+    on_topic = [r for g, rows in rows_by_group.items() if family_of(g) == family for r in rows]
+    shown = figures([r for r in on_topic if not r.off_topic])
     return {k: shown[k] for k in ("abstention", "false_abstention", "answer_accuracy")}
+
+
+def family_of(group: str) -> str:
+    """The question set a fold belongs to: "policy", "briefing" or "squad" (one article)."""
+    if group.startswith(POLICY_PREFIX):
+        return "policy"
+    return group if group in OWN_GROUPS else "squad"

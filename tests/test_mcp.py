@@ -37,6 +37,9 @@ def call(
     return asyncio.run(asyncio.wait_for(run(), timeout=120))
 
 
+NEWSPAPER = "Which newspaper was closed down by a court in 2014?"
+
+
 @pytest.fixture(scope="module")
 def results(app_state: AppState) -> list[Any]:
     return call(
@@ -49,12 +52,8 @@ def results(app_state: AppState) -> list[Any]:
                 {
                     "question": "why?",
                     "history": [
-                        {
-                            "question": "Which newspaper was closed down by a court in 2014?",
-                            "answer": "For example, the Pravdivaya Gazeta was closed down by a "
-                            "court in February 2014 after receiving three warnings relating to "
-                            "technical issues in one year. [1]",
-                        }
+                        # The history a client sends back: this server's own earlier answer.
+                        {"question": NEWSPAPER, "answer": app_state.answerer.ask(NEWSPAPER).answer}
                     ],
                 },
             ),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from index import PassageOptions, cut_passages, read_document
+from pathlib import Path
+
+from index import PassageOptions, PassageRecord, SentenceRecord, cut_passages, read_document
 from index.text import reflow, split_sentences
 from tests.conftest import BRIEFING, CORPUS
 
@@ -67,3 +69,52 @@ def test_passage_text_is_its_sentences_joined_by_spaces() -> None:
     _, sentences, passages = _passages()
     for passage in passages:
         assert passage.text == " ".join(sentences[s].text for s in passage.sentence_ids)
+
+
+MANUAL = """\
+Packaging Manual
+
+1. Control files
+
+   Every package has control files that describe it.
+
+  1.1. Fields
+
+   The following fields are required:
+    - Package, the name of the binary package
+    - Version, the version of the package
+    - Architecture, the machines it runs on
+    - Maintainer, who looks after it
+
+  1.2. Version
+
+   The version must increase with every upload to the archive.
+"""
+
+
+def _manual(tmp_path: Path) -> tuple[list[SentenceRecord], list[PassageRecord]]:
+    path = tmp_path / "manual.txt"
+    path.write_text(MANUAL)
+    return cut_passages(read_document(path, tmp_path), 0, PassageOptions())
+
+
+def test_passages_carry_their_heading_path_and_document(tmp_path: Path) -> None:
+    _, passages = _manual(tmp_path)
+    version = next(p for p in passages if p.section == "1.2. Version")
+    assert version.search_text.startswith(
+        "1.2. Version \u00b7 1. Control files \u00b7 Packaging Manual. The version must increase"
+    )
+
+
+def test_passages_of_a_list_keep_its_lead_in(tmp_path: Path) -> None:
+    sentences, passages = _manual(tmp_path)
+    later = next(p for p in passages if p.text.startswith("Version, the version"))
+    assert "The following fields are required:" in later.search_text
+    assert sentences[later.sentence_ids[0]].kind == "list_item"
+
+
+def test_passages_sentences_know_their_block_kind(tmp_path: Path) -> None:
+    sentences, _ = _manual(tmp_path)
+    kinds = {s.text: s.kind for s in sentences}
+    assert kinds["Every package has control files that describe it."] == "paragraph"
+    assert kinds["Version, the version of the package"] == "list_item"

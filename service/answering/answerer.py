@@ -17,7 +17,7 @@ import dataclasses
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from index import Embedder, Hit, LoadedIndex, SearchWeights, search
@@ -25,8 +25,9 @@ from index import Embedder, Hit, LoadedIndex, SearchWeights, search
 from .candidates import Candidates, gather_candidates
 from .citations import Citation, RelatedSection, cite, related_sections
 from .composition import compose
-from .conversation import Turn, boost_previous_sections, quoted_sentence_ids
+from .conversation import Turn, quoted_sentence_ids
 from .decision import DecisionModel
+from .focus import focus
 from .question import QuestionFacts, read_question
 from .tunables import HITS_RETRIEVED
 
@@ -140,7 +141,7 @@ class Answerer:
         documents: Sequence[str] | None = None,
     ) -> Gathered:
         """Steps 1 to 3: the question's facts, its hits and its candidate sentences."""
-        facts = read_question(index, question, history)
+        facts = read_question(index, question, history, documents)
         texts = [facts.query] if facts.query == facts.own_words else [facts.query, facts.own_words]
         vectors = self.embedder.encode(texts)  # one batched pass of the model
         query_vector, question_vector = vectors[0], vectors[-1]
@@ -148,7 +149,11 @@ class Answerer:
             index, facts.query, query_vector, HITS_RETRIEVED, mode, self.weights, documents
         )
         quoted = quoted_sentence_ids(index, history)
-        hits = boost_previous_sections(index, hits, quoted)
+        if documents is not None:  # a quote from outside the scope steers nothing
+            allowed = set(documents)
+            quoted = {sid for sid in quoted if index.sentences[sid].document_id in allowed}
+        if mode == "hybrid":  # ablation modes rank by their one signal alone
+            hits = focus(index, hits, facts, query_vector, quoted, self.weights, documents)
         if not hits:
             return Gathered(facts, hits, None)
         candidates = gather_candidates(index, facts, hits, query_vector, question_vector, quoted)
@@ -166,12 +171,13 @@ class Answerer:
     ) -> Answer:
         found = self.gather(index, asked, history, mode, documents)
         if found.candidates is None:
-            return self._refuse(index, found, started, "nothing in them is close to the question")
+            why = "nothing in them is close to the question"
+            return self._refuse(index, found, started, why, documents=documents)
         decision = self.decision.decide(found.candidates, found.facts)
         signals = {"probability": round(float(decision.probabilities[decision.order[0]]), 4)}
         if not decision.answered:
             return self._refuse(
-                index, found, started, decision.reason, decision.confidence, signals
+                index, found, started, decision.reason, decision.confidence, signals, documents
             )
         composed = compose(
             index, found.candidates, decision.order, decision.probabilities, found.facts
@@ -199,13 +205,15 @@ class Answerer:
         reason: str,
         confidence: float = 0.0,
         signals: dict[str, float] | None = None,
+        documents: Sequence[str] | None = None,
     ) -> Answer:
         # Saying why ("Mongolia is not mentioned") lets a reader judge the refusal.
+        subject = corpus_subject(index, documents)
         return Answer(
             question=found.facts.asked,
             standalone_question=found.facts.standalone,
             answered=False,
-            answer=f"{corpus_subject(index)} \u2014 {reason}, so I won't guess.",
+            answer=f"{subject} \u2014 {reason}, so I won't guess.",
             citations=[],
             index_version=index.version,
             took_ms=_elapsed_ms(started),
@@ -215,11 +223,12 @@ class Answerer:
         )
 
 
-def corpus_subject(index: LoadedIndex) -> str:
-    """How a refusal names what was searched: the one document's title, or "these documents"."""
-    if len(index.documents) == 1:
-        title = next(iter(index.documents.values())).title
-        return f"\u201c{title}\u201d does not answer this"
+def corpus_subject(index: LoadedIndex, documents: Collection[str] | None = None) -> str:
+    """How a refusal names what was searched: the one document's title, or "these documents"
+    — of ``documents`` when the question was scoped (a title outside them is never named)."""
+    searched = list(index.documents) if documents is None else list(documents)
+    if len(searched) == 1 and searched[0] in index.documents:
+        return f"\u201c{index.documents[searched[0]].title}\u201d does not answer this"
     return "These documents do not answer this"
 
 

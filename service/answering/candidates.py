@@ -25,6 +25,7 @@ from .constraints import (
     names_in_context,
 )
 from .matching import overlap_share, stem_families, weighted_stems
+from .placement import placement_columns
 from .question import QuestionFacts, is_negation, opens_by_referring
 from .tunables import (
     ANSWER_TYPE_WEIGHT,
@@ -73,6 +74,11 @@ FEATURES = (
     "unknown_share",
     "strangers",
     "follow_up",
+    # Structure (issue #24): where the candidate sits.
+    "heading_overlap",
+    "section_number_match",
+    "in_previous_section",
+    "block_kind",
 )
 
 
@@ -191,6 +197,7 @@ def gather_candidates(
         "unknown_share": np.full(len(ids), unknown),
         "strangers": np.full(len(ids), len(facts.strangers)),
         "follow_up": np.full(len(ids), facts.standalone != facts.question),
+        **placement_columns(index, ids, facts, query_stems, families, previous_quotes),
     }
     features = np.column_stack([np.asarray(columns[f], dtype=np.float64) for f in FEATURES])
     order = np.argsort(-hand, kind="stable")
@@ -211,16 +218,27 @@ def _sentences_of_top_passages(
 
 
 def overview_sentences(index: LoadedIndex, facts: QuestionFacts, hits: list[Hit]) -> list[int]:
-    """For a question asking for the gist: the opening sentences of the section it names
-    ("summarise the press freedom section"), else of the document the best passage is in."""
+    """For a question asking for the gist: the opening sentences of the section it names, by
+    number ("what does section 10.1 say?") or by its words ("summarise the press freedom
+    section"), else of the document the best passage is in."""
     document_id = index.passages[hits[0].passage_id].document_id
-    asked = {stem(t) for t in content_terms(facts.question)}
-    sections = [
-        s
-        for s in index.documents[document_id].sections
-        if s.title and {stem(t) for t in content_terms(s.title)} <= asked and s.end > s.start
+    # Only sections of the documents the hits come from: the hits are within the question's
+    # scope, and a section of another document must never be quoted.
+    searched = {index.passages[h.passage_id].document_id for h in hits}
+    numbered = [
+        k for k in index.structure.sections_numbered(list(facts.sections_asked)) if k[0] in searched
     ]
-    wanted = sections[0].title if sections else None
+    if numbered:  # "What does section 10.1 say?"
+        document_id, title = next((k for k in numbered if k[0] == document_id), numbered[0])
+        wanted: str | None = title
+    else:
+        asked = {stem(t) for t in content_terms(facts.question)}
+        sections = [
+            s
+            for s in index.documents[document_id].sections
+            if s.title and {stem(t) for t in content_terms(s.title)} <= asked and s.end > s.start
+        ]
+        wanted = sections[0].title if sections else None
     opening = [
         sid
         for sid, sentence in enumerate(index.sentences)

@@ -130,7 +130,14 @@ def unknown_names(question: str, document_frequency: Callable[[str], int]) -> li
         if len(tokens) >= 2
         and not any(t in acronyms for t in tokens)
         and any(_unknown_word(t, document_frequency) for t in tokens)
+        and not _abbreviated_in_corpus(tokens, document_frequency)
     ]
+
+
+def _abbreviated_in_corpus(tokens: list[str], document_frequency: Callable[[str], int]) -> bool:
+    """The corpus writes the name by its initials ("United Nations" as "UN"): it is known."""
+    initials = "".join(t[0] for t in tokens if t not in _NOT_NAMES)
+    return len(initials) >= 2 and document_frequency(initials) > 0
 
 
 def names_present(

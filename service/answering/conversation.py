@@ -7,10 +7,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from index import Hit, LoadedIndex
+from index import LoadedIndex
 from index.text import QUERY_FILLER, content_terms
 
-from .tunables import PREVIOUS_SECTION_BOOST
+from .excerpts import ELLIPSIS
+from .tunables import MIN_QUOTED_PIECE
 
 
 @dataclass(frozen=True)
@@ -88,27 +89,16 @@ def quoted_sentence_ids(index: LoadedIndex, history: Sequence[Turn]) -> set[int]
     if not history or not history[-1].answer:
         return set()
     quoted = [part.strip() for part in _MARKER.split(history[-1].answer) if part.strip()]
-    return {sid for text in quoted for sid in index.sentence_ids_by_text.get(text, [])}
+    found = {sid for text in quoted for sid in index.sentence_ids_by_text.get(text, [])}
+    for text in quoted:
+        if text not in index.sentence_ids_by_text and ELLIPSIS in text:
+            found |= _quoted_in_part(index, text)
+    return found
 
 
-def boost_previous_sections(index: LoadedIndex, hits: list[Hit], quoted: set[int]) -> list[Hit]:
-    """Nudge passages from the sections the previous answer quoted: a follow-up usually stays
-    in the same place."""
-    sections = {(index.sentences[sid].document_id, index.sentences[sid].section) for sid in quoted}
-    if not sections:
-        return hits
-    boosted = [
-        Hit(
-            h.passage_id,
-            h.score + PREVIOUS_SECTION_BOOST,
-            h.dense,
-            h.sentence_dense,
-            h.bm25,
-            h.bm25_normalized,
-        )
-        if (index.passages[h.passage_id].document_id, index.passages[h.passage_id].section)
-        in sections
-        else h
-        for h in hits
-    ]
-    return sorted(boosted, key=lambda h: -h.score)
+def _quoted_in_part(index: LoadedIndex, text: str) -> set[int]:
+    """The sentences a quote cut with "…" came from: those holding its longest piece."""
+    longest = max((p.strip() for p in text.split(ELLIPSIS)), key=len)
+    if len(longest) < MIN_QUOTED_PIECE:
+        return set()
+    return {sid for sid, s in enumerate(index.sentences) if longest in s.text}

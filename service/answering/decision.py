@@ -26,6 +26,7 @@ import numpy as np
 
 from .candidates import FEATURES, Candidates
 from .question import QuestionFacts
+from .tunables import MIN_CONFIDENCE_TO_ANSWER
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
 _KIND_NAMES = {
@@ -79,6 +80,11 @@ class DecisionModel:
         calibration = self.manifest["calibration"]
         self._calibration_x = np.asarray(calibration["x"], dtype=float)
         self._calibration_y = np.asarray(calibration["y"], dtype=float)
+        # The confidence model (question level): its raw score, calibrated by the same table.
+        confidence_file = model_dir / "confidence.txt"
+        self.confidence_model = (
+            lightgbm.Booster(model_file=str(confidence_file)) if confidence_file.is_file() else None
+        )
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """P(sentence holds the answer) for each row of features, with the ranker's choice
@@ -87,16 +93,46 @@ class DecisionModel:
         ranking = np.asarray(self.ranker.predict(features, num_threads=1), dtype=float)
         return rank_first(probabilities, ranking)
 
-    def confidence(self, probability: float) -> float:
-        """The calibrated chance that an answer with this best probability is right."""
-        return float(np.interp(probability, self._calibration_x, self._calibration_y))
+    def confidence(self, score: float) -> float:
+        """The calibrated chance that an answer with this score (the confidence model's, or
+        without one the best probability) is right."""
+        return float(np.interp(score, self._calibration_x, self._calibration_y))
 
     def decide(self, candidates: Candidates, facts: QuestionFacts) -> Decision:
         """Rank the candidates and decide whether the best one answers."""
         probabilities = self.probabilities(candidates.features)
         verdict = decide_from(probabilities, candidates, facts, self.threshold)
-        best = float(probabilities[verdict.order[0]])
-        return dataclasses.replace(verdict, confidence=round(self.confidence(best), 4))
+        score = float(probabilities[verdict.order[0]])
+        if self.confidence_model is not None:
+            row = confidence_row(probabilities, verdict.order, candidates).reshape(1, -1)
+            score = float(self.confidence_model.predict(row, num_threads=1)[0])
+        confidence = round(self.confidence(score), 4)
+        if (
+            verdict.answered
+            and confidence < MIN_CONFIDENCE_TO_ANSWER
+            and not _gist(verdict, candidates)
+        ):
+            reason = refusal_reason(candidates, int(verdict.order[0]), facts)
+            return dataclasses.replace(
+                verdict, answered=False, confidence=confidence, reason=reason
+            )
+        return dataclasses.replace(verdict, confidence=confidence)
+
+
+def confidence_row(
+    probabilities: np.ndarray, order: np.ndarray, candidates: Candidates
+) -> np.ndarray:
+    """What the confidence model reads about an answer: the quoted candidate's probability,
+    the runner-up's, their margin, how many candidates there were, and the quoted candidate's
+    features (the same for training and serving)."""
+    best = float(probabilities[order[0]])
+    others = np.delete(probabilities, order[0])
+    second = float(others.max()) if len(others) else 0.0
+    head = np.array([best, second, best - second, float(len(probabilities))])
+    return np.concatenate([head, candidates.features[int(order[0])]])
+
+
+CONFIDENCE_INPUTS = ("best", "second", "margin", "candidates", *FEATURES)
 
 
 def rank_first(probabilities: np.ndarray, ranking: np.ndarray) -> np.ndarray:
@@ -107,6 +143,12 @@ def rank_first(probabilities: np.ndarray, ranking: np.ndarray) -> np.ndarray:
     if len(lifted):
         lifted[int(np.argmax(ranking))] = float(probabilities.max()) + 1e-6
     return lifted
+
+
+def _gist(verdict: Decision, candidates: Candidates) -> bool:
+    """Whether the quoted sentence is the opening a gist question asked for (answered by
+    that rule, not by the model's score)."""
+    return bool(candidates.features[int(verdict.order[0]), FEATURES.index("overview_lead")])
 
 
 def decide_from(

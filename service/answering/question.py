@@ -5,11 +5,12 @@ kind of answer it wants, what it pins down (years, rare names), and whether it a
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from index import LoadedIndex
-from index.acronyms import expand_acronyms
+from index.acronyms import expand_acronyms, question_initials
+from index.text import QUERY_FILLER, content_terms
 
 from .answer_types import asks_for_overview, expected_answer_type
 from .constraints import telling_names, unknown_names, years
@@ -42,6 +43,7 @@ class QuestionFacts:
         overview: the question asks for the gist ("what is this briefing about?").
         negated: the question is negated ("which treaties has it not ratified?").
         asks_more: the question asks for something beyond what was said ("what else?").
+        sections_asked: the section numbers it names that the corpus has ("section 10.1").
     """
 
     asked: str
@@ -57,29 +59,81 @@ class QuestionFacts:
     overview: bool
     negated: bool
     asks_more: bool
+    sections_asked: tuple[str, ...] = ()
 
 
-def read_question(index: LoadedIndex, asked: str, history: Sequence[Turn]) -> QuestionFacts:
-    """Everything the answering path needs to know about ``asked`` in its conversation."""
-    question = index.respell_names(asked).strip()
-    respelled = [Turn(index.respell_names(t.question), t.answer) for t in history]
+def read_question(
+    index: LoadedIndex,
+    asked: str,
+    history: Sequence[Turn],
+    documents: Collection[str] | None = None,
+) -> QuestionFacts:
+    """Everything the answering path needs to know about ``asked`` in its conversation (asked
+    of ``documents`` only, when given)."""
+    respell = _respeller(index, documents)
+    question = respell(asked).strip()
+    respelled = [Turn(respell(t.question), t.answer) for t in history]
     standalone = fold_history(question, respelled)
     names = telling_names(question, index.name_frequency, len(index.passages), COMMON_NAME_SHARE)
+    sections = tuple(index.structure.asked_numbers(question, documents))
+
+    def known(token: str) -> bool:
+        return index.document_frequency(token) > 0
+
     return QuestionFacts(
         asked=asked,
         question=question,
         standalone=standalone,
-        query=expand_acronyms(standalone, index.acronyms),
-        own_words=expand_acronyms(question, index.acronyms),
+        query=question_initials(expand_acronyms(standalone, index.acronyms), known),
+        own_words=question_initials(expand_acronyms(question, index.acronyms), known),
         core=question_core(question),
         expected=expected_answer_type(question),
         asked_years=frozenset(years(question)),
         names=tuple(tuple(n) for n in names),
         strangers=tuple(unknown_names(question, index.document_frequency)),
-        overview=asks_for_overview(question),
+        overview=asks_for_overview(question) or (bool(sections) and _only_names_a_place(question)),
         negated=_NEGATION.search(question) is not None,
         asks_more=_MORE.search(question) is not None,
+        sections_asked=sections,
     )
+
+
+# Words that name a place in a document rather than a topic.
+_PLACE_WORDS = frozenset(
+    "section sections chapter clause article appendix part annex paragraph".split()
+)
+
+
+def _only_names_a_place(question: str) -> bool:
+    """ "What does section 10.1 say?": nothing asked but what the section holds."""
+    topical = [
+        t
+        for t in content_terms(question)
+        if t not in QUERY_FILLER and t not in _PLACE_WORDS and not t[:1].isdigit()
+    ]
+    return not topical
+
+
+_WORD = re.compile(r"\w+")
+
+
+def _respeller(index: LoadedIndex, documents: Collection[str] | None) -> Callable[[str], str]:
+    """The index's respelling of names; for a scoped question, only into names the scoped
+    documents use — the standalone question and a refusal's reason show the respelled name,
+    and one from a document outside the scope (one the asker may not read) must not show."""
+    if documents is None:
+        return index.respell_names
+    texts = [index.documents[d].text for d in documents if d in index.documents]
+
+    def respell(text: str) -> str:
+        def one(match: re.Match[str]) -> str:
+            word = match.group(0)
+            known = index.respell_names(word)
+            return known if known == word or any(known in t for t in texts) else word
+
+        return _WORD.sub(one, text)
+
+    return respell
 
 
 _REFERRING_STARTS = frozenset("it this these they he she its their such".split())

@@ -17,8 +17,17 @@ HITS_RETRIEVED = 10
 # SQuAD questions whose answer is in the top ten (measured); more mostly adds distractors.
 PASSAGES_FOR_SENTENCES = 5
 # A follow-up stays in the sections the previous answer quoted: a small nudge to their
-# passages (dev follow-up R@3 0.90 -> 1.00 when introduced).
+# passages (dev follow-up R@3 0.90 -> 1.00 when introduced). Their best passages join the hits
+# even when the search did not reach them (focus.py).
 PREVIOUS_SECTION_BOOST = 0.04
+# A section the question names by number ("section 10.1") is where the answer is: its
+# passages join the hits and lead them.
+NAMED_SECTION_BOOST = 0.3
+# A quote cut with "…" is traced back to its sentence by its longest piece, when that piece is
+# at least this long (shorter ones, "… of the", match too many sentences).
+MIN_QUOTED_PIECE = 20
+# Passages of a named or previous section that join the hits (the section's best by the query).
+SECTION_PASSAGES = 3
 # An asked year or name found in the sentence's neighbour, not in it, counts this much (a
 # sentence is read in its context: "The resolution stressed ..." follows "In April 2013 ...").
 NEIGHBOUR_CREDIT = 0.9
@@ -75,6 +84,14 @@ RELATED_MIN_DENSE = 0.30
 RELATED_SECTIONS = 3
 
 # --- the decision ----------------------------------------------------------------------------
+# Below this confidence the chat says an answer "may not answer your question": held out,
+# answers under it were right at most 40 % of the time (docs/quality.md, the confidence bands).
+LOW_CONFIDENCE = 0.4
+# Below this confidence an answer is refused even when the decision would quote it: the two
+# models disagree, and a calibrated 1 % chance of being right is a guess. In-sample on the
+# briefing's two sets and the policy set it refused two unanswerable questions and no right
+# answer ("How do I apply for a tourist visa to Kazakhstan?" was one).
+MIN_CONFIDENCE_TO_ANSWER = 0.01
 # Default operating point: the share of answerable questions we accept to refuse, measured on
 # cross-validated predictions (issue #11 asks for at most 3 %). A setting overrides it.
 DEFAULT_TARGET_FALSE_ABSTENTION = 0.03
