@@ -93,6 +93,29 @@ class Settings(BaseSettings):
     admin_token: str | None = Field(
         None, description="Bearer token for /admin endpoints; unset disables them."
     )
+    auth: Literal["none", "local"] = Field(
+        "none",
+        description="Who may read what: `none` (everything public; writes need the admin "
+        "token) or `local` (accounts, groups and collections in the database; docs/access.md).",
+    )
+    session_hours: float = Field(
+        8.0,
+        gt=0,
+        le=24 * 30,
+        description="How long a sign-in lasts (local mode): a working day, after which the "
+        "browser signs in again; sign-out and a password change end it sooner.",
+    )
+    login_failures_per_minute: int = Field(
+        10,
+        ge=1,
+        description="Failed sign-ins one account, or one address, may make in a minute before "
+        "/login answers 429 (local mode): enough for typos, far too few to guess a password.",
+    )
+    api_key: str | None = Field(
+        None,
+        description="The API key `briefing-qa mcp` over stdio acts for (local mode); unset: "
+        "it answers as an anonymous caller, from public collections only.",
+    )
     target_false_abstention: float = Field(
         0.03,
         ge=0.0,

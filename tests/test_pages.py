@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
 import pytest
 from fastapi.testclient import TestClient
+
+from service.answering.tunables import LOW_CONFIDENCE
 
 
 def test_chat_page_offers_starter_questions(client: TestClient) -> None:
@@ -121,3 +124,32 @@ def test_chat_form_refuses_carried_links_to_other_sites(client: TestClient) -> N
     response = client.post("/", data={"question": "why?", "history": json.dumps([first])})
     assert response.status_code == 422
     assert "example.org" not in response.text
+
+
+def _ask_with_confidence(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, confidence: float
+) -> str:
+    """The chat form's page for a real answer whose confidence is set to ``confidence``."""
+    state = client.app.state.qa  # type: ignore[attr-defined]
+    real = state.turns.ask
+
+    async def ask(*args, **kwargs):  # type: ignore[no-untyped-def]
+        return dataclasses.replace(await real(*args, **kwargs), confidence=confidence)
+
+    monkeypatch.setattr(state.turns, "ask", ask)
+    question = "What was Kazakhstan's rank in the 2014 World Press Freedom Index?"
+    return client.post("/", data={"question": question, "history": "[]"}).text
+
+
+def test_chat_marks_a_low_confidence_answer(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    page = _ask_with_confidence(client, monkeypatch, LOW_CONFIDENCE - 0.05)
+    assert "May not answer your question" in page and "161 of 180 countries" in page
+    assert f'data-low-confidence="{LOW_CONFIDENCE}"' in page  # the live chat reads the line
+
+
+def test_chat_does_not_mark_a_confident_answer(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert "May not answer your question" not in _ask_with_confidence(client, monkeypatch, 0.9)

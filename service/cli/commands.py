@@ -1,4 +1,5 @@
-"""The ``briefing-qa`` command: serve, build-index, ask, eval, inspect, feedback, mcp."""
+"""The ``briefing-qa`` command: serve, build-index, ask, eval, inspect, feedback, mcp, and
+(``accounts.py``) users, groups, collections, keys, audit."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from index import (
 from ..library import DatabaseUnavailable, Library, database_url
 from ..settings import Settings
 from ..web.metrics import share_metrics_between_workers
+from .accounts import register as register_access_commands
 from .build import build_with_progress, print_report
 from .inspect import inspect_command
 
@@ -30,6 +32,7 @@ app = typer.Typer(
 )
 
 app.command("inspect")(inspect_command)
+register_access_commands(app)  # users, groups, collections, keys, audit
 
 CorpusOption = Annotated[
     Path | None, typer.Option("--corpus", help="Corpus folder [env BRIEFING_QA_CORPUS_DIR]")

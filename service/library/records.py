@@ -34,6 +34,9 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 
 from .migrate import migrate
 
+# The status of an upload that was deleted (kept for its collection; listed nowhere).
+DELETED = "deleted"
+
 # The tables as queries see them; service/library/migrations/ creates and upgrades them.
 metadata = MetaData()
 uploads = Table(
@@ -46,6 +49,7 @@ uploads = Table(
     Column("status", String(10), nullable=False),
     Column("error", Text),
     Column("added_at", DateTime(timezone=True), nullable=False),
+    Column("collection", String(64), nullable=False, server_default="default"),
 )
 feedback = Table(
     "feedback",
@@ -58,6 +62,7 @@ feedback = Table(
     Column("index_version", String(100), nullable=False),
     Column("citations", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("user_name", String(64)),
 )
 
 
@@ -72,6 +77,7 @@ class Upload:
     status: str
     error: str | None
     added_at: datetime
+    collection: str = "default"
 
 
 class DatabaseUnavailable(Exception):
@@ -114,25 +120,34 @@ class Library:
         self._lock = threading.Lock()
 
     def uploads(self) -> list[Upload]:
-        """Every upload, oldest first."""
+        """Every upload not deleted, oldest first."""
+        query = select(uploads).where(uploads.c.status != DELETED).order_by(uploads.c.added_at)
         with self.engine.connect() as db:
-            rows = db.execute(select(uploads).order_by(uploads.c.added_at)).mappings().all()
+            rows = db.execute(query).mappings().all()
         return [Upload(**dict(r)) for r in rows]
 
     def upload(self, document_id: str) -> Upload | None:
-        """One upload by document id."""
+        """One upload (not deleted) by document id."""
+        query = select(uploads).where(uploads.c.id == document_id, uploads.c.status != DELETED)
         with self.engine.connect() as db:
-            row = db.execute(select(uploads).where(uploads.c.id == document_id)).mappings().first()
+            row = db.execute(query).mappings().first()
         return Upload(**dict(row)) if row else None
 
-    def by_digest(self, digest: str) -> Upload | None:
-        """The upload with this content, if any (the same file uploaded twice is one document)."""
+    def by_digest(self, digest: str, collection: str | None = None) -> Upload | None:
+        """The upload with this content, if any (the same file uploaded twice is one document);
+        only in ``collection`` when given (the same file in two collections is two documents,
+        so an upload never learns of a twin it may not read)."""
+        query = select(uploads).where(uploads.c.digest == digest, uploads.c.status != DELETED)
+        if collection is not None:
+            query = query.where(uploads.c.collection == collection)
         with self.engine.connect() as db:
-            row = db.execute(select(uploads).where(uploads.c.digest == digest)).mappings().first()
+            row = db.execute(query).mappings().first()
         return Upload(**dict(row)) if row else None
 
-    def add_upload(self, document_id: str, filename: str, path: str, digest: str) -> None:
-        """Record an accepted file as pending."""
+    def add_upload(
+        self, document_id: str, filename: str, path: str, digest: str, collection: str = "default"
+    ) -> None:
+        """Record an accepted file as pending, in ``collection``."""
         with self._lock, self.engine.begin() as db:
             db.execute(delete(uploads).where(uploads.c.id == document_id))
             db.execute(
@@ -144,6 +159,7 @@ class Library:
                     status="pending",
                     error=None,
                     added_at=datetime.now(UTC),
+                    collection=collection,
                 )
             )
 
@@ -161,6 +177,12 @@ class Library:
         with self.engine.begin() as db:
             db.execute(delete(uploads).where(uploads.c.id == document_id))
 
+    def mark_deleted(self, document_id: str) -> None:
+        """Mark an upload deleted. The record stays, with its collection, because the served
+        index holds the document until the next build: its collection must still say who may
+        read it (grants.py). Uploading it again replaces the record."""
+        self.set_status(document_id, DELETED)
+
     def add_feedback(self, row: dict[str, Any]) -> int:
         """Store one rating; returns its id."""
         values = {**row, "citations": json.dumps(row.get("citations", []), ensure_ascii=False)}
@@ -170,10 +192,13 @@ class Library:
             assert key is not None  # an insert into a table with a primary key has one
             return int(key[0])
 
-    def feedback(self) -> list[dict[str, Any]]:
-        """Every rating, oldest first, as JSON-ready rows."""
+    def feedback(self, user_name: str | None = None) -> list[dict[str, Any]]:
+        """Every rating (or ``user_name``'s only), oldest first, as JSON-ready rows."""
+        query = select(feedback).order_by(feedback.c.id)
+        if user_name is not None:
+            query = query.where(feedback.c.user_name == user_name)
         with self.engine.connect() as db:
-            rows = db.execute(select(feedback).order_by(feedback.c.id)).mappings().all()
+            rows = db.execute(query).mappings().all()
         return [
             {
                 **dict(r),

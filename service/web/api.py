@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
@@ -13,12 +12,14 @@ from prometheus_client import CONTENT_TYPE_LATEST
 
 from index import BuildInProgress, BuildReport
 
-from ..answering import Answer, Turn, WaitedTooLong
+from ..answering import Answer, WaitedTooLong
 from ..state import AppState
 from .auth import require_admin
+from .callers import CallerDep, State, client_address
 from .errors import error_response
 from .metrics import Metrics
 from .middleware import retry_after_header
+from .reading import ReadableDep, ask_within
 from .schemas import (
     AskRequest,
     AskResponse,
@@ -44,27 +45,6 @@ _ERRORS: dict[int | str, dict[str, object]] = {
 }
 
 
-def get_state(request: Request) -> AppState:
-    """The application state loaded by the lifespan."""
-    state: AppState = request.app.state.qa
-    return state
-
-
-State = Annotated[AppState, Depends(get_state)]
-
-
-def client_address(request: Request, trusted_proxies: list[str]) -> str:
-    """Who is asking: the connection's address, or, when the connection comes from a trusted
-    proxy (a load balancer), the last address that proxy appended to ``X-Forwarded-For``.
-    Addresses further left are the client's own claims and are never trusted."""
-    peer = request.client.host if request.client else "unknown"
-    if peer not in trusted_proxies:
-        return peer
-    forwarded = [a.strip() for a in request.headers.get("x-forwarded-for", "").split(",")]
-    forwarded = [a for a in forwarded if a]
-    return forwarded[-1] if forwarded else peer
-
-
 def rate_limit(request: Request) -> None:
     """Refuse a client that asks faster than the configured rate (429 with Retry-After)."""
     client = client_address(request, request.app.state.trusted_proxies)
@@ -82,11 +62,12 @@ def rate_limit(request: Request) -> None:
     tags=["questions"],
     dependencies=[Depends(rate_limit)],
 )
-async def ask(body: AskRequest, state: State) -> Response:
+async def ask(body: AskRequest, state: State, caller: CallerDep, readable: ReadableDep) -> Response:
     """Answer a question with sentences quoted from the corpus, each cited."""
     try:
         question, history, top_k = validate_ask(body, state.settings)
-        scope = validate_scope(body.documents, state.holder.current().documents)
+        # An id the caller may not read is refused exactly as an id that does not exist.
+        scope = validate_scope(body.documents, readable.documents)
     except InputProblem as problem:
         return error_response(
             422,
@@ -94,25 +75,13 @@ async def ask(body: AskRequest, state: State) -> Response:
             problem.message,
             [{"field": problem.field, "message": problem.message}],
         )
-    answer = await answer_in_turn(state, question, history, top_k, scope)
+    try:
+        answer = await ask_within(state, caller, readable, question, history, top_k, scope)
+    except WaitedTooLong as busy:
+        raise HTTPException(503, str(busy), {"Retry-After": str(busy.retry_after)}) from None
     # Serialised directly: the answerer's dataclasses already have the response's shape (the
     # schema tests hold it to AskResponse), and validating them again costs ~1 ms a request.
     return Response(json.dumps(answer_body(answer), ensure_ascii=False), media_type=_JSON)
-
-
-async def answer_in_turn(
-    state: AppState,
-    question: str,
-    history: Sequence[Turn],
-    top_k: int,
-    scope: Sequence[str] | None,
-) -> Answer:
-    """The answer, once the questions that came first are answered; 503 with Retry-After when
-    it waited longer than ``answer_max_wait_seconds``."""
-    try:
-        return await state.turns.ask(question, history, top_k, scope)
-    except WaitedTooLong as busy:
-        raise HTTPException(503, str(busy), {"Retry-After": str(busy.retry_after)}) from None
 
 
 def answer_body(answer: Answer) -> dict[str, Any]:
@@ -145,15 +114,15 @@ async def metrics(request: Request, state: State) -> Response:
 
 
 @router.get("/health", response_model=HealthResponse, tags=["operations"])
-async def health(state: State) -> HealthResponse:
-    """Report the index version being served and its size."""
-    index = state.holder.current()
+async def health(readable: ReadableDep) -> HealthResponse:
+    """Report the index version being served and its size (what the caller may read)."""
+    index = readable.index
     return HealthResponse(
         status="ok",
         index_version=index.version,
-        documents=len(index.documents),
-        passages=len(index.passages),
-        sentences=len(index.sentences),
+        documents=len(readable.documents),
+        passages=readable.passages,
+        sentences=readable.sentences,
         model=str(index.manifest.get("model", "")),
         built_at=str(index.manifest.get("created_at", "")),
     )

@@ -21,7 +21,7 @@ from index import IndexProblem
 
 from ..settings import PROJECT_ROOT, Settings
 from ..state import AppState, IndexHolder, load_embedder
-from . import api, library_api, library_pages, openai_compat, pages
+from . import api, library_api, library_pages, openai_compat, pages, signin
 from .errors import error_response
 from .metrics import Metrics
 from .middleware import (
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     )
     app.state.metrics = Metrics()
     app.state.rate_limiter = rate_limiter(settings)
+    app.state.signin_limits = signin.SignInLimits(settings)
     app.state.trusted_proxies = settings.trusted_proxies
     # Outermost first: every response, even a 413, gets an id, a log line and the headers.
     # Innermost: the signed, HttpOnly, SameSite=Strict sign-in cookie of /login.
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(openai_compat.router)
     app.include_router(library_api.router)
     app.include_router(library_pages.router)
+    app.include_router(signin.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "web" / "static"), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")

@@ -1,4 +1,6 @@
-"""Who may change things: the admin token, as a bearer header or a signed-in session."""
+"""Who may change things. Auth off (``none``): the admin token, as a bearer header or a session
+signed in at ``/login``. Local mode: admins do everything; editors write the collections their
+groups may write; readers and anonymous callers write nothing."""
 
 from __future__ import annotations
 
@@ -7,11 +9,21 @@ from typing import Annotated
 
 from fastapi import Header, HTTPException, Request
 
+from ..library import Policy
+from .callers import Caller, CallerDep, get_state
 
-def require_admin(request: Request, authorization: Annotated[str | None, Header()] = None) -> None:
-    """Writes need the admin token: as ``Authorization: Bearer``, or a session signed in at
-    ``/login``. Compared in constant time; 404 when no token is configured (writes are off)."""
-    expected = request.app.state.qa.settings.admin_token
+
+def require_admin(
+    request: Request, caller: CallerDep, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    """Admin only: with auth off, the admin token as ``Authorization: Bearer``, or a session
+    signed in at ``/login`` (compared in constant time; 404 when no token is configured);
+    in local mode, an admin (the token acts as one)."""
+    if caller.via != "open":
+        if caller.role != "admin":
+            raise _not_allowed(caller, "this needs an admin")
+        return
+    expected = get_state(request).settings.admin_token
     if not expected:
         raise HTTPException(404, "admin endpoints are disabled: set BRIEFING_QA_ADMIN_TOKEN")
     supplied = (authorization or "").removeprefix("Bearer ").strip()
@@ -22,3 +34,37 @@ def require_admin(request: Request, authorization: Annotated[str | None, Header(
             "a valid 'Authorization: Bearer <token>' header is required (or sign in at /login)",
             headers={"WWW-Authenticate": "Bearer"},
         )
+
+
+def require_writer(
+    request: Request, caller: CallerDep, authorization: Annotated[str | None, Header()] = None
+) -> None:
+    """Library writes: with auth off, the admin's; in local mode, an editor's or an admin's
+    (which collection is checked by the route, once it knows it)."""
+    if caller.via == "open":
+        require_admin(request, caller, authorization)
+    elif caller.role not in ("editor", "admin"):
+        raise _not_allowed(caller, "adding and deleting documents needs an editor")
+
+
+def may_write(caller: Caller, policy: Policy, collection: str) -> bool:
+    """Whether ``caller`` may add documents to ``collection`` and delete from it."""
+    if caller.reads_everything:
+        return True
+    return caller.role == "editor" and collection in policy.writable(caller.groups)
+
+
+def may_read_collection(caller: Caller, policy: Policy, collection: str) -> bool:
+    """Whether ``caller`` may read ``collection`` (an unknown one: no)."""
+    if caller.reads_everything:
+        return collection in policy.shelves
+    return collection in policy.readable(caller.groups)
+
+
+def _not_allowed(caller: Caller, why: str) -> HTTPException:
+    if caller.via == "anonymous":
+        return HTTPException(
+            401, f"{why}: sign in at /login, or send 'Authorization: Bearer <API key>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )  # fmt: skip
+    return HTTPException(403, f"{why}; you are signed in as {caller.actor} ({caller.role})")

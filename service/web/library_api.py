@@ -16,9 +16,17 @@ from starlette.formparsers import MultiPartException
 
 from index import document_id
 
+from ..library import DEFAULT, Policy
 from ..library.uploads import UPLOAD_FOLDER, Rejected, check_upload
 from .api import State, rate_limit
-from .auth import require_admin
+from .auth import may_read_collection, may_write, require_admin, require_writer
+from .callers import MAX_FILES_PER_UPLOAD, Caller, CallerDep, client_address
+from .reading import ReadableDep
+
+# Uploads to a collection other than ``default`` live under this folder of the corpus, one
+# sub-folder per collection (whose names are letters and digits only), so that their document
+# ids never collide with another collection's or with ``uploads/``'s.
+COLLECTION_FOLDER = "collections"
 
 router = APIRouter(tags=["library"])
 
@@ -34,6 +42,7 @@ class LibraryDocument(BaseModel):
     status: Literal["indexed", "pending", "failed"]
     error: str | None = None
     added_at: str | None = None
+    collection: str = DEFAULT
 
 
 class UploadResult(BaseModel):
@@ -68,13 +77,22 @@ Admin = Depends(require_admin)
 
 
 @router.get("/api/documents", response_model=list[LibraryDocument])
-async def list_documents(state: State) -> list[LibraryDocument]:
-    """Everything the library holds: indexed documents and uploads pending or failed."""
-    index = state.holder.current()
+async def list_documents(
+    state: State, caller: CallerDep, readable: ReadableDep
+) -> list[LibraryDocument]:
+    """What the library holds that the caller may read: indexed documents and uploads pending
+    or failed."""
+    index = readable.index
+    policy = state.collections.policy(index.version)
     passages = Counter(p.document_id for p in index.passages)
-    uploads = {u.id: u for u in state.library.uploads()}
+    uploads = {
+        u.id: u
+        for u in state.library.uploads()
+        if (u.id in readable.documents)
+        or (u.id not in index.documents and may_read_collection(caller, policy, u.collection))
+    }
     listed = []
-    for document in index.documents.values():
+    for document in readable.documents.values():
         upload = uploads.pop(document.id, None)
         status = upload.status if upload and upload.status == "pending" else "indexed"
         listed.append(
@@ -86,6 +104,7 @@ async def list_documents(state: State) -> list[LibraryDocument]:
                 passages=passages[document.id],
                 status=status,
                 added_at=upload.added_at.isoformat() if upload else None,
+                collection=policy.collection_of(document.id),
             )
         )
     for upload in uploads.values():
@@ -99,6 +118,7 @@ async def list_documents(state: State) -> list[LibraryDocument]:
                 status="failed" if upload.status == "failed" else "pending",
                 error=upload.error,
                 added_at=upload.added_at.isoformat(),
+                collection=upload.collection,
             )
         )
     return listed
@@ -108,7 +128,7 @@ async def list_documents(state: State) -> list[LibraryDocument]:
     "/api/documents",
     status_code=202,
     response_model=UploadResult,
-    dependencies=[Admin, Depends(rate_limit)],
+    dependencies=[Depends(require_writer), Depends(rate_limit)],
     openapi_extra={
         "requestBody": {
             "content": {
@@ -119,7 +139,8 @@ async def list_documents(state: State) -> list[LibraryDocument]:
                             "file": {
                                 "type": "array",
                                 "items": {"type": "string", "format": "binary"},
-                            }
+                            },
+                            "collection": {"type": "string", "default": DEFAULT},
                         },
                         "required": ["file"],
                     }
@@ -128,10 +149,11 @@ async def list_documents(state: State) -> list[LibraryDocument]:
         }
     },
 )
-async def upload_documents(request: Request, state: State) -> JSONResponse:
-    """Add one or more files (multipart field ``file``); they are indexed in the background."""
+async def upload_documents(request: Request, state: State, caller: CallerDep) -> JSONResponse:
+    """Add one or more files (multipart field ``file``) to a collection (field ``collection``,
+    default ``default``); they are indexed in the background."""
     try:
-        form = await request.form(max_files=50)
+        form = await request.form(max_files=MAX_FILES_PER_UPLOAD)
     except (MultiPartException, ValueError, AssertionError) as exc:
         raise HTTPException(
             400, f"the upload could not be read as multipart form data: {exc}"
@@ -139,52 +161,97 @@ async def upload_documents(request: Request, state: State) -> JSONResponse:
     files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
     if not files:
         raise HTTPException(422, "send one or more files in the multipart field 'file'")
+    chosen = form.get("collection")
+    collection = chosen.strip() if isinstance(chosen, str) and chosen.strip() else DEFAULT
+    policy = state.collections.policy(state.holder.current().version, fresh=True)
+    _check_writable(caller, policy, collection)
+    address = client_address(request, state.settings.trusted_proxies)
     accepted, rejected = [], []
     for upload in files:
         data = await upload.read()
+        name = upload.filename or ""
         try:
-            accepted.append(await asyncio.to_thread(_store, state, upload.filename or "", data))
+            stored = await asyncio.to_thread(_store, state, policy, name, data, collection)
         except Rejected as reason:
-            rejected.append({"filename": upload.filename or "", "reason": str(reason)})
+            rejected.append({"filename": name, "reason": str(reason)})
+            continue
+        accepted.append(stored)
+        state.audit.record(
+            "upload", caller.actor, stored["id"], address, collection=collection, filename=name
+        )
     if accepted:
         state.jobs.request()
     return JSONResponse({"accepted": accepted, "rejected": rejected}, status_code=202)
 
 
-def _store(state: Any, filename: str, data: bytes) -> dict[str, str]:
-    """Check a file and put it in the corpus's upload folder (written whole, then renamed)."""
+def _check_writable(caller: Caller, policy: Policy, collection: str) -> None:
+    """404 for a collection the caller may not read (as for one that does not exist), 403 for
+    one they may read but not write."""
+    if not may_read_collection(caller, policy, collection):
+        raise HTTPException(404, f"no collection named {collection[:64]!r}")
+    if not may_write(caller, policy, collection):
+        raise HTTPException(403, f"you may not add documents to or delete from {collection!r}")
+
+
+def _store(
+    state: Any, policy: Policy, filename: str, data: bytes, collection: str
+) -> dict[str, str]:
+    """Check a file and put it in the corpus's upload folder (written whole, then renamed).
+    Its record, with its collection, is written first: the index can never hold the document
+    before the library knows whose it is."""
     checked = check_upload(filename, data, state.settings.max_upload_bytes)
     index = state.holder.current()
-    twin = state.library.by_digest(checked.digest) or next(
-        (d for d in index.documents.values() if d.digest == checked.digest), None
+    twin = state.library.by_digest(checked.digest, collection) or next(
+        (
+            d
+            for d in index.documents.values()
+            if d.digest == checked.digest and policy.collection_of(d.id) == collection
+        ),
+        None,
     )
-    if twin is not None:  # the same content again is the same document
+    if twin is not None:  # the same content again in the same collection is the same document
         return {"id": twin.id, "filename": checked.filename}
-    relative = f"{UPLOAD_FOLDER}/{checked.stored_name}"
-    target = state.settings.corpus_dir / relative
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")  # hidden: never read as a document
-    partial.write_bytes(checked.data)
-    os.replace(partial, target)
+    folder = UPLOAD_FOLDER if collection == DEFAULT else f"{COLLECTION_FOLDER}/{collection}"
+    relative = f"{folder}/{checked.stored_name}"
     new_id = document_id(relative)
-    state.library.add_upload(new_id, checked.filename, relative, checked.digest)
+    state.library.add_upload(new_id, checked.filename, relative, checked.digest, collection)
+    target = state.settings.corpus_dir / relative
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.partial")  # hidden: never read as a document
+        partial.write_bytes(checked.data)
+        os.replace(partial, target)
+    except OSError:
+        state.library.remove_upload(new_id)
+        raise
     return {"id": new_id, "filename": checked.filename}
 
 
-@router.delete("/api/documents/{doc_id}", dependencies=[Admin])
-async def delete_document(doc_id: str, state: State) -> dict[str, str]:
+@router.delete("/api/documents/{doc_id}", dependencies=[Depends(require_writer)])
+async def delete_document(
+    doc_id: str, request: Request, state: State, caller: CallerDep, readable: ReadableDep
+) -> dict[str, str]:
     """Remove a document; after the next switch-over it is never cited again."""
-    index = state.holder.current()
+    policy = state.collections.policy(readable.version, fresh=True)
     upload = state.library.upload(doc_id)
-    document = index.documents.get(doc_id)
-    if document is None and upload is None:
+    document = readable.documents.get(doc_id)
+    if upload is not None and document is None and doc_id in readable.index.documents:
+        upload = None  # indexed, and not readable by this caller
+    if upload is not None and not may_read_collection(caller, policy, upload.collection):
+        upload = None
+    if document is None and upload is None:  # not readable: as if it did not exist
         raise HTTPException(404, f"no document with id {doc_id!r}")
+    collection = upload.collection if upload else policy.collection_of(doc_id)
+    if not may_write(caller, policy, collection):
+        raise HTTPException(403, f"you may not add documents to or delete from {collection!r}")
     relative = document.path if document else upload.path  # type: ignore[union-attr]
     corpus = state.settings.corpus_dir.resolve()
     path = (corpus / relative).resolve()
     if path.is_relative_to(corpus) and path.is_file():
         path.unlink()
-    state.library.remove_upload(doc_id)
+    state.library.mark_deleted(doc_id)
+    address = client_address(request, state.settings.trusted_proxies)
+    state.audit.record("delete", caller.actor, doc_id, address, collection=collection)
     state.jobs.request()
     return {"deleted": doc_id}
 
@@ -207,9 +274,26 @@ async def index_status(state: State) -> IndexStatus:
 
 
 @router.post("/feedback", status_code=201, dependencies=[Depends(rate_limit)])
-async def give_feedback(body: FeedbackRequest, state: State) -> dict[str, int]:
-    """Store a reader's 👍/👎 with the index version it was answered from."""
+async def give_feedback(body: FeedbackRequest, state: State, caller: CallerDep) -> dict[str, int]:
+    """Store a reader's 👍/👎 with the index version it was answered from (and, signed in,
+    whose it is)."""
     row = body.model_dump()
     row["index_version"] = state.holder.current().version
+    row["user_name"] = caller.name
     row_id = await asyncio.to_thread(state.library.add_feedback, row)
     return {"id": row_id}
+
+
+@router.get("/api/feedback")
+async def list_feedback(request: Request, state: State, caller: CallerDep) -> list[dict[str, Any]]:
+    """Ratings: an admin's (or, with auth off, the admin token's) every one; a signed-in
+    reader's own only (a rating quotes the answer it rates, which others may not read)."""
+    if caller.via == "open" or caller.role == "admin":
+        require_admin(request, caller, request.headers.get("authorization"))
+        return await asyncio.to_thread(state.library.feedback)
+    if caller.name is None:
+        raise HTTPException(
+            401, "sign in, or send an API key, to see your feedback",
+            headers={"WWW-Authenticate": "Bearer"},
+        )  # fmt: skip
+    return await asyncio.to_thread(state.library.feedback, caller.name)

@@ -1,4 +1,5 @@
-"""The library's pages: sign in and out with the admin token, and the library itself."""
+"""The library's pages: sign in and out (with the admin token when auth is off; with a user
+name and password in local mode, ``signin.py``), and the library itself."""
 
 from __future__ import annotations
 
@@ -9,56 +10,67 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from .api import State, rate_limit
-from .pages import templates
+from .auth import may_write
+from .callers import CallerDep
+from .reading import ReadableDep
+from .rendering import render
+from .signin import login_form, sign_in, sign_out
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/login", response_class=HTMLResponse)
-async def login_page(request: Request, state: State) -> HTMLResponse:
-    """The sign-in form (a password field for the admin token)."""
-    return _login(request, state, None, 200)
+async def login_page(request: Request, state: State, caller: CallerDep) -> HTMLResponse:
+    """The sign-in form (a password field for the admin token, or a user name and password)."""
+    return login_form(request, state, caller, None, 200)
 
 
 @router.post("/login", response_model=None, dependencies=[Depends(rate_limit)])
 async def login(
-    request: Request, state: State, token: Annotated[str, Form(max_length=1000)] = ""
+    request: Request,
+    state: State,
+    caller: CallerDep,
+    token: Annotated[str, Form(max_length=1000)] = "",
+    username: Annotated[str, Form(max_length=200)] = "",
+    password: Annotated[str, Form(max_length=1000)] = "",
 ) -> Response:
-    """Check the token in constant time; on success the session cookie marks the browser."""
+    """Check the credentials in constant time; on success a cookie marks the browser."""
+    if caller.via != "open":
+        return await sign_in(request, state, caller, username, password)
     expected = state.settings.admin_token
     if not expected:
-        return _login(request, state, "Sign-in is disabled: no admin token is configured.", 404)
+        return login_form(
+            request, state, caller, "Sign-in is disabled: no admin token is configured.", 404
+        )
     if not hmac.compare_digest(token.encode(), expected.encode()):
-        return _login(request, state, "That token is not right.", 401)
+        return login_form(request, state, caller, "That token is not right.", 401)
     request.session["admin"] = True
     return RedirectResponse("/library", status_code=303)
 
 
 @router.post("/logout")
-async def logout(request: Request) -> RedirectResponse:
+async def logout(request: Request, state: State, caller: CallerDep) -> Response:
     """Forget the sign-in."""
+    if caller.via != "open":
+        return await sign_out(request, state, caller)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
 
 @router.get("/library", response_class=HTMLResponse)
-async def library_page(request: Request, state: State) -> HTMLResponse:
+async def library_page(
+    request: Request, state: State, caller: CallerDep, readable: ReadableDep
+) -> HTMLResponse:
     """The documents, their status, and (signed in) upload and delete."""
-    return templates.TemplateResponse(
-        request,
-        "library.html",
-        {
-            "index": state.holder.current(),
-            "signed_in": bool(request.session.get("admin")),
-            "max_mb": state.settings.max_upload_bytes // (1024 * 1024),
-        },
-    )
-
-
-def _login(request: Request, state: State, error: str | None, status: int) -> HTMLResponse:
-    return templates.TemplateResponse(
-        request,
-        "login.html",
-        {"index": state.holder.current(), "error": error},
-        status_code=status,
-    )
+    if caller.via == "open":
+        signed_in, collections = bool(request.session.get("admin")), []
+    else:
+        policy = state.collections.policy(readable.version)
+        collections = sorted(c for c in policy.shelves if may_write(caller, policy, c))
+        signed_in = bool(collections) and caller.role in ("editor", "admin")
+    context = {
+        "signed_in": signed_in,
+        "collections": collections,
+        "max_mb": state.settings.max_upload_bytes // (1024 * 1024),
+    }
+    return render(request, "library.html", context, caller, readable)

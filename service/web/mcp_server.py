@@ -3,13 +3,19 @@ call ``ask`` (a quoted, cited answer or an honest refusal) and ``search`` (ranke
 
 ``briefing-qa mcp`` speaks over stdio; ``briefing-qa mcp --http`` serves the same tools over
 streamable HTTP. The model and the index load once, when the server starts.
+
+In local mode (issue #25) each call answers from what its caller may read: over HTTP the caller
+is the ``Authorization: Bearer`` API key (or the admin token) of the request, none meaning an
+anonymous caller; over stdio, the key in ``BRIEFING_QA_API_KEY``. ``search`` ranks only the
+caller's documents, and ``ask`` answers only from them.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from mcp.server.fastmcp import FastMCP
+from fastapi import HTTPException
+from mcp.server.fastmcp import Context, FastMCP
 
 from index import search as search_passages
 from index.acronyms import expand_acronyms
@@ -17,6 +23,8 @@ from index.acronyms import expand_acronyms
 from ..answering import Turn
 from ..settings import Settings
 from ..state import AppState, IndexHolder, load_embedder
+from .callers import OPEN, Caller, bearer_caller, client_address
+from .reading import Readable, readable_for, within_scope
 from .text_input import clean_question, validate_history
 
 
@@ -38,9 +46,14 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
         port=settings.mcp_port,
     )
 
+    def reading(ctx: Context[Any, Any, Any], tool: str) -> Readable:
+        """What the caller of this tool call may read (in the index served now)."""
+        return readable_for(app_state, _caller(app_state, ctx, tool))
+
     @server.tool()
     def ask(
         question: str,
+        ctx: Context[Any, Any, Any],
         history: list[dict[str, str]] | None = None,
         documents: list[str] | None = None,
     ) -> dict[str, Any]:
@@ -51,18 +64,22 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
             history: earlier turns, oldest first: [{"question": ..., "answer": ...}].
             documents: document ids to answer from (all when omitted).
         """
-        index = app_state.holder.current()
-        unknown = [d for d in documents or [] if d not in index.documents]
+        readable = reading(ctx, "ask")
+        # An id the caller may not read is refused exactly as an id that does not exist.
+        unknown = [d for d in documents or [] if d not in readable.documents]
         if unknown:
             raise ValueError(f"unknown document id {unknown[0]!r}")
         turns: list[Turn] = validate_history(history or [], app_state.settings)
-        answer = app_state.answerer.ask(
-            clean_question(question, app_state.settings),
-            turns,
-            app_state.settings.top_k,
-            "hybrid",
-            documents or None,
-        )
+        cleaned = clean_question(question, app_state.settings)
+        top_k = app_state.settings.top_k
+        scope = readable.scope(documents or None)
+        answer = app_state.answerer.ask(cleaned, turns, top_k, "hybrid", scope)
+        if scope is None and not readable.by_role and answer.index_version != readable.version:
+            # A newer version came in meanwhile: answer again within its readable documents.
+            scope = sorted(reading(ctx, "ask").documents)
+            answer = app_state.answerer.ask(cleaned, turns, top_k, "hybrid", scope)
+        if scope is not None:
+            answer = within_scope(answer, scope)
         return {
             "answered": answer.answered,
             "answer": answer.answer,
@@ -72,7 +89,7 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
         }
 
     @server.tool()
-    def search(query: str, top_k: int = 5) -> list[dict[str, Any]]:
+    def search(query: str, ctx: Context[Any, Any, Any], top_k: int = 5) -> list[dict[str, Any]]:
         """Passages ranked by hybrid search (dense + BM25), with their document, section and
         character offsets.
 
@@ -80,13 +97,17 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
             query: what to look for.
             top_k: how many passages (1 to 20).
         """
-        index = app_state.holder.current()
+        readable = reading(ctx, "search")
+        index = readable.index
         text = expand_acronyms(clean_question(query, app_state.settings), index.acronyms)
         vector = app_state.embedder.encode_one(text)
-        hits = search_passages(index, text, vector, k=max(1, min(top_k, 20)))
+        scope = readable.scope(None)  # only the caller's documents are ranked
+        hits = search_passages(index, text, vector, k=max(1, min(top_k, 20)), documents=scope)
         results = []
         for hit in hits:
             passage = index.passages[hit.passage_id]
+            if scope is not None and passage.document_id not in scope:
+                continue  # never by design (the search ranks only the scope): a last guard
             document = index.documents[passage.document_id]
             url = f"{base}/documents/{document.id}?start={passage.start}&end={passage.end}#cited"
             results.append(
@@ -105,3 +126,23 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
         return results
 
     return server
+
+
+def _caller(state: AppState, ctx: Context[Any, Any, Any], tool: str) -> Caller:
+    """Who calls: the request's Bearer header over HTTP, ``BRIEFING_QA_API_KEY`` over stdio,
+    else an anonymous caller (public collections only)."""
+    if state.settings.auth != "local":
+        return OPEN
+    request = ctx.request_context.request
+    if request is not None:
+        header = request.headers.get("authorization")
+        address = client_address(request, state.settings.trusted_proxies)
+    else:
+        key = state.settings.api_key
+        header, address = (f"Bearer {key}" if key else None), "stdio"
+    if header is None:
+        return Caller("anonymous")
+    try:
+        return bearer_caller(state, header, f"mcp {tool}", address)
+    except HTTPException as refused:
+        raise ValueError(str(refused.detail)) from None

@@ -21,6 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..answering import Answer, WaitedTooLong
 from .api import State, rate_limit
+from .callers import CallerDep
+from .reading import ReadableDep, ask_within
 from .text_input import InputProblem, clean_question, validate_history
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
@@ -73,7 +75,9 @@ async def list_models() -> dict[str, Any]:
 
 
 @router.post("/chat/completions", dependencies=[Depends(rate_limit)], response_model=None)
-async def chat_completions(request: Request, state: State) -> Response:
+async def chat_completions(
+    request: Request, state: State, caller: CallerDep, readable: ReadableDep
+) -> Response:
     """Answer the last user message, the earlier turns being the conversation."""
     try:
         body = ChatRequest.model_validate(json.loads(await request.body()))
@@ -83,7 +87,8 @@ async def chat_completions(request: Request, state: State) -> Response:
         return openai_error(400, f"the request is not a valid chat request: {_first(exc)}", param)
     if body.model != MODEL_ID:
         return openai_error(404, f"the model {body.model!r} does not exist; use {MODEL_ID!r}")
-    unknown = [d for d in body.documents or [] if d not in state.holder.current().documents]
+    # An id the caller may not read is refused exactly as an id that does not exist.
+    unknown = [d for d in body.documents or [] if d not in readable.documents]
     if unknown:
         return openai_error(400, f"unknown document id {unknown[0]!r}", "documents")
     try:
@@ -91,7 +96,9 @@ async def chat_completions(request: Request, state: State) -> Response:
     except InputProblem as problem:
         return openai_error(400, problem.message, problem.field)
     try:
-        answer = await state.turns.ask(question, history, state.settings.top_k, body.documents)
+        answer = await ask_within(
+            state, caller, readable, question, history, state.settings.top_k, body.documents
+        )
     except WaitedTooLong as busy:
         return openai_error(503, str(busy), headers={"Retry-After": str(busy.retry_after)})
     content = reply_text(answer, str(request.base_url))

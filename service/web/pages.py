@@ -6,17 +6,19 @@ import json
 import re
 from typing import Annotated, Any
 
-import jinja2
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse
-from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from pydantic import ValidationError
 
 from ..answering import Turn, WaitedTooLong
+from ..answering.tunables import LOW_CONFIDENCE
 from ..settings import PROJECT_ROOT, Settings
-from .api import State, answer_response, get_state, rate_limit
+from .api import State, answer_response, rate_limit
+from .callers import CallerDep
 from .document_view import document_groups, parse_spans
+from .reading import ReadableDep, ask_within
+from .rendering import render, templates
 from .schemas import AskResponse
 from .starters import corpus_naming, starter_questions
 from .text_input import (
@@ -28,12 +30,8 @@ from .text_input import (
 )
 
 router = APIRouter(include_in_schema=False)
-# Autoescape everywhere: questions and corpus text are only ever rendered as text.
-templates = Jinja2Templates(
-    env=jinja2.Environment(
-        loader=jinja2.FileSystemLoader(PROJECT_ROOT / "web" / "templates"), autoescape=True
-    )
-)
+# The chat marks answers below this confidence "may not answer your question".
+templates.env.globals["low_confidence"] = LOW_CONFIDENCE
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
@@ -112,89 +110,80 @@ async def favicon() -> FileResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def chat_page(request: Request, state: State) -> HTMLResponse:
+async def chat_page(request: Request, caller: CallerDep, readable: ReadableDep) -> HTMLResponse:
     """The chat."""
-    index = state.holder.current()
-    return templates.TemplateResponse(
-        request,
-        "chat.html",
-        {
-            "turns": [],
-            "history_json": "[]",
-            "starters": starter_questions(index),
-            "naming": corpus_naming(index),
-            "error": None,
-            "index": index,
-        },
-    )
+    index, documents = readable.index, readable.documents
+    context = {
+        "turns": [],
+        "history_json": "[]",
+        "starters": starter_questions(index, documents=documents),
+        "naming": corpus_naming(index, documents=documents),
+        "error": None,
+    }
+    return render(request, "chat.html", context, caller, readable)
 
 
 @router.post("/", response_class=HTMLResponse, dependencies=[Depends(rate_limit)])
 async def chat_form(
     request: Request,
     state: State,
+    caller: CallerDep,
+    readable: ReadableDep,
     question: Annotated[str, Form(max_length=20_000)] = "",
     history: Annotated[str, Form(max_length=200_000)] = "[]",
     documents: Annotated[list[str] | None, Form(max_length=200)] = None,
 ) -> HTMLResponse:
     """The chat without JavaScript: the form posts here and the page comes back answered."""
-    index = state.holder.current()
+    index, readable_documents = readable.index, readable.documents
     error, status = None, 200
     scope = None
     try:
         turns, previous = _form_turns(history, state.settings)
         cleaned = clean_question(question, state.settings)
-        scope = validate_scope(documents, index.documents)
+        scope = validate_scope(documents, readable_documents)
     except InputProblem as problem:
         turns, error, status = [], problem.message, 422
     else:
         try:
-            answer = await state.turns.ask(cleaned, previous, state.settings.top_k, scope)
+            answer = await ask_within(
+                state, caller, readable, cleaned, previous, state.settings.top_k, scope
+            )
         except WaitedTooLong as busy:
             error, status = str(busy), 503
         else:
             turns.append(answer_response(answer).model_dump())
-    return templates.TemplateResponse(
-        request,
-        "chat.html",
-        {
-            "turns": turns,
-            "history_json": json.dumps(turns),
-            "starters": starter_questions(index),
-            "naming": corpus_naming(index),
-            "error": error,
-            "index": index,
-            "scope": scope,
-        },
-        status_code=status,
-    )
+    context = {
+        "turns": turns,
+        "history_json": json.dumps(turns),
+        "starters": starter_questions(index, documents=readable_documents),
+        "naming": corpus_naming(index, documents=readable_documents),
+        "error": error,
+        "scope": scope,
+    }
+    return render(request, "chat.html", context, caller, readable, status)
 
 
 @router.get("/documents/{document_id}", response_class=HTMLResponse)
 async def document_page(
     request: Request,
     document_id: str,
-    state: Annotated[Any, Depends(get_state)],
+    caller: CallerDep,
+    readable: ReadableDep,
     start: Annotated[int | None, Query(ge=0)] = None,
     end: Annotated[int | None, Query(ge=0)] = None,
     hl: Annotated[str | None, Query(max_length=2000)] = None,
 ) -> HTMLResponse:
     """A document, with the cited passage highlighted and scrolled into view."""
-    index = state.holder.current()
-    document = index.documents.get(document_id)
-    if document is None:
+    document = readable.documents.get(document_id)
+    if document is None:  # one not readable is one that does not exist: the same answer
         raise HTTPException(404, f"no document with id {document_id!r}")
     cited = None
     if start is not None and end is not None and start < end <= len(document.text):
         cited = (start, end)
     answer_spans = parse_spans(hl, len(document.text))
-    return templates.TemplateResponse(
-        request,
-        "document.html",
-        {
-            "document": document,
-            "groups": document_groups(document, cited, answer_spans),
-            "cited": cited,
-            "index": index,
-        },
-    )
+    context = {
+        "document": document,
+        "groups": document_groups(document, cited, answer_spans),
+        "cited": cited,
+    }
+    return render(request, "document.html", context, caller, readable)

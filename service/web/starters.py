@@ -7,9 +7,10 @@ briefing, as the answerer's refusals do (``answering.answerer.corpus_subject``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from index import LoadedIndex
+from index import Document, LoadedIndex
 
 # An empty chat offers this many starter questions.
 STARTERS = 4
@@ -26,10 +27,14 @@ class CorpusNaming:
     pronoun: str
 
 
-def corpus_naming(index: LoadedIndex) -> CorpusNaming:
+def corpus_naming(
+    index: LoadedIndex, documents: Mapping[str, Document] | None = None
+) -> CorpusNaming:
     """The chat's words for the corpus: "Ask the document" and its title, or "Ask the
-    documents", how many, and the first few titles."""
-    titles = sorted(d.title for d in index.documents.values())
+    documents", how many, and the first few titles — of ``documents`` when given (those the
+    reader may read), else of the whole index."""
+    shown = index.documents if documents is None else documents
+    titles = sorted(d.title for d in shown.values())
     if len(titles) == 1:
         return CorpusNaming("Ask the document", f"\u201c{titles[0]}\u201d", "it does")
     named = ", ".join(f"\u201c{t}\u201d" for t in titles[:TITLES_NAMED])
@@ -42,14 +47,17 @@ def corpus_naming(index: LoadedIndex) -> CorpusNaming:
     return CorpusNaming("Ask the documents", sources, "they do")
 
 
-def starter_questions(index: LoadedIndex, limit: int = STARTERS) -> list[str]:
+def starter_questions(
+    index: LoadedIndex, limit: int = STARTERS, documents: Mapping[str, Document] | None = None
+) -> list[str]:
     """Questions an empty chat offers: one per section of the corpus (largest first) and,
     when sections are too few, the gist of the largest documents (answered from their
-    opening, as any question asking for the gist is)."""
-    texts = [d.text for d in index.documents.values()]
-    single = len(index.documents) == 1
+    opening, as any question asking for the gist is) — from ``documents`` when given."""
+    shown = index.documents if documents is None else documents
+    texts = [d.text for d in shown.values()]
+    single = len(shown) == 1
     sections: dict[tuple[str, str], int] = {}
-    for document in index.documents.values():
+    for document in shown.values():
         for section in document.sections:
             if section.title and section.title != document.title:
                 key = (section.title, document.title)
@@ -60,7 +68,7 @@ def starter_questions(index: LoadedIndex, limit: int = STARTERS) -> list[str]:
         f"{_as_phrase(section, texts)}?"
         for section, title in ranked
     ]
-    by_size = sorted(index.documents.values(), key=lambda d: -len(d.text))
+    by_size = sorted(shown.values(), key=lambda d: -len(d.text))
     for document in by_size[: limit - len(questions)]:
         questions.append(
             "What is this document about?" if single else f"Summarise {_quoted(document.title)}"

@@ -15,6 +15,9 @@
   const empty = document.getElementById("empty");
   const newConversation = document.getElementById("new-conversation");
   if (!form || !thread || !input) return;
+  // Answers below this confidence are marked "may not answer your question" (the server says
+  // where the line is: service/answering/tunables.py).
+  const lowConfidence = Number(thread.dataset.lowConfidence || "0");
 
   let turns = loadTurns();
   let popover = null;
@@ -75,6 +78,9 @@
     const answer = el("div", "answer " + (turn.answered ? "answered" : "not-answered"));
     answer.dataset.answered = String(turn.answered);
     if (!turn.answered) answer.appendChild(el("p", "badge", "Not in the documents"));
+    else if (typeof turn.confidence === "number" && turn.confidence < lowConfidence) {
+      answer.appendChild(el("p", "badge badge-unsure", "May not answer your question"));
+    }
     const text = el("p", "answer-text");
     const byNumber = new Map((turn.citations || []).map((c) => [c.n, c]));
     const parts = turn.answer.split(/(\[\d+\])/);
@@ -191,7 +197,7 @@
     try {
       const response = await fetch("/feedback", {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: withCsrf({ "Content-Type": "application/json" }),
         body: JSON.stringify({
           question: turn.question, answer: turn.answer, rating: rating, note: note,
           citations: citations,
@@ -203,6 +209,13 @@
     }
     box.replaceChildren(el("span", ok ? "muted feedback-done" : "error",
       ok ? "Thanks — your feedback was recorded." : "Feedback could not be sent."));
+  }
+
+  // ---- signed in (local mode): calls carry the page's CSRF token -------------------------
+  function withCsrf(headers) {
+    const meta = document.querySelector("meta[name=csrf-token]");
+    if (meta && meta.content) headers["X-CSRF-Token"] = meta.content;
+    return headers;
   }
 
   // ---- scope: which documents to ask ------------------------------------------------------
@@ -332,7 +345,7 @@
     try {
       response = await fetch("/ask", {
         method: "POST",
-        headers: { "Content-Type": "application/json", Accept: "application/json" },
+        headers: withCsrf({ "Content-Type": "application/json", Accept: "application/json" }),
         body: JSON.stringify(Object.assign(
           { question: question, history: history },
           chosenDocuments() ? { documents: chosenDocuments() } : {},

@@ -6,6 +6,10 @@
   const body = document.getElementById("documents");
   if (!body) return;
   const signedIn = body.dataset.signedIn === "true";
+  const showCollections = body.dataset.collections === "true";
+  const meta = document.querySelector("meta[name=csrf-token]");
+  const csrf = meta ? meta.content : "";
+  const picker = document.getElementById("collection");
   const form = document.getElementById("upload-form");
   const input = document.getElementById("files");
   const progress = document.getElementById("upload-progress");
@@ -35,6 +39,7 @@
       name.appendChild(file);
     }
     tr.appendChild(name);
+    if (showCollections) tr.appendChild(cell(doc.collection || "default", "doc-collection"));
     const state = cell(doc.status, "doc-status status-" + doc.status);
     if (doc.error) state.title = doc.error;
     if (doc.error) state.textContent = doc.status + " — " + doc.error;
@@ -77,6 +82,7 @@
     const response = await fetch("/api/documents/" + encodeURIComponent(doc.id), {
       method: "DELETE",
       credentials: "same-origin",
+      headers: csrf ? { "X-CSRF-Token": csrf } : {},
     });
     if (status) status.textContent = response.ok ? "Deleted " + doc.title + "." : "Could not delete.";
     setTimeout(refresh, 300);
@@ -86,9 +92,11 @@
     if (!files.length) return;
     const data = new FormData();
     for (const file of files) data.append("file", file, file.name);
+    if (picker) data.append("collection", picker.value);
     const request = new XMLHttpRequest();
     request.open("POST", "/api/documents");
     request.withCredentials = true;
+    if (csrf) request.setRequestHeader("X-CSRF-Token", csrf);
     progress.hidden = false;
     progress.value = 0;
     status.textContent = "Uploading…";
