@@ -9,114 +9,46 @@ passwords for one account lock it whichever replica the balancer picks.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import subprocess
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
 import httpx
 import pytest
 
-from index import Embedder, build_index
+from index import Embedder
 from service.library import Accounts, Collections, Credentials, Library
-from service.settings import PROJECT_ROOT, Settings
-from service.web.middleware import SharedRateLimiter
 from tests.access_world import PASSWORD, SECRET_FILE
-from tests.conftest import CORPUS, free_port, settings_env, start_server, stop_server
+from tests.replicas import Deployment, replicas_behind_haproxy, wait_until
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("haproxy") is None, reason="Debian's haproxy is needed"),
 ]
 
-REDIS = "redis://127.0.0.1:6379"
 TOKEN = "access-scale-out-token"
 QUESTION = "Where will Project Kestrel move the Varnholt archive?"
 LIMIT_SECONDS = 2.0  # the issue's bound for a revocation to reach every replica
 
 
-@dataclass
-class Cluster:
-    """Replicas by port, the balancer, the shared database."""
-
-    balancer: str
-    database_url: str
-    replicas: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-    @property
-    def bases(self) -> list[str]:
-        return [f"http://127.0.0.1:{port}" for port in self.replicas]
-
-
 @pytest.fixture()
 def cluster(
     tmp_path: Path, embedder: Embedder, model_cache: Path, postgres_url: str
-) -> Iterator[Cluster]:
-    corpus = tmp_path / "shared" / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    settings = Settings(
-        corpus_dir=corpus, index_dir=tmp_path / "shared" / "index", model_cache_dir=model_cache
-    )
-    build_index(settings.corpus_dir, settings.index_dir, embedder)
-    prefix = f"briefing-qa-test-{uuid.uuid4().hex[:8]}"
-    env = settings_env(
-        settings,
+) -> Iterator[Deployment]:
+    with replicas_behind_haproxy(
+        tmp_path / "shared",
+        embedder,
+        model_cache,
+        postgres_url,
         auth="local",
-        database_url=postgres_url,
-        redis_url=REDIS,
-        redis_prefix=prefix,
         admin_token=TOKEN,
         rate_limit_per_minute=0,
-        reload_check_seconds=0.5,
-        threads=1,
-    )
-    ports = [free_port() for _ in range(3)]
-    front = free_port()
-    balancer_env = {
-        **os.environ,
-        "BRIEFING_QA_FRONTEND": f"127.0.0.1:{front}",
-        **{f"BRIEFING_QA_REPLICA_{i + 1}": f"127.0.0.1:{port}" for i, port in enumerate(ports)},
-    }
-    haproxy = subprocess.Popen(
-        ["haproxy", "-db", "-f", str(PROJECT_ROOT / "deploy" / "haproxy.cfg")],
-        env=balancer_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deployed = Cluster(f"http://127.0.0.1:{front}", postgres_url)
-    try:
-        for port in ports:
-            deployed.replicas[port] = start_server(env, port)
-        wait_until(lambda: _up(deployed.balancer), 20, "the balancer saw no replica")
-        yield deployed
-    finally:
-        for process in deployed.replicas.values():
-            stop_server(process)
-        haproxy.terminate()
-        haproxy.wait(timeout=10)
-        SharedRateLimiter(REDIS, prefix, 60, 5).storage.reset()
-
-
-def _up(base: str) -> bool:
-    try:
-        return httpx.get(base + "/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def wait_until(check: Callable[[], bool], seconds: float, failure: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(failure)
-        time.sleep(0.1)
+    ) as deployment:
+        yield deployment
 
 
 def reads_secret(base: str, key: str) -> bool:
@@ -150,7 +82,7 @@ def delays_until(bases: list[str], revoked: Callable[[str], bool], started: floa
     return [seen.get(b, float("inf")) for b in bases]
 
 
-def test_access_revocations_reach_every_replica_within_two_seconds(cluster: Cluster) -> None:
+def test_access_revocations_reach_every_replica_within_two_seconds(cluster: Deployment) -> None:
     engine = Library(cluster.database_url).engine
     accounts, credentials = Accounts(engine), Credentials(engine)
     accounts.add_user("alice", "reader", PASSWORD)
@@ -196,7 +128,7 @@ def test_access_revocations_reach_every_replica_within_two_seconds(cluster: Clus
     assert max(member_delays) < LIMIT_SECONDS, member_delays
 
 
-def test_access_ten_wrong_passwords_lock_an_account_across_replicas(cluster: Cluster) -> None:
+def test_access_ten_wrong_passwords_lock_an_account_across_replicas(cluster: Deployment) -> None:
     Accounts(Library(cluster.database_url).engine).add_user("dave", "reader", PASSWORD)
 
     def attempt(password: str) -> int:

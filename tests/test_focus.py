@@ -42,6 +42,18 @@ def manual(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Load
     return load_index(root / "index")
 
 
+# The conversation so far: an answer quoted from section 2.2.
+ON_FEES = Turn(
+    "How much does pilotage cost?", "Pilotage costs four hundred euros per movement. [1]"
+)
+
+
+@pytest.fixture(scope="module")
+def answerer(manual: LoadedIndex, embedder: Embedder) -> Answerer:
+    # Retrieval only: these tests read the hits, never the decision.
+    return Answerer(embedder, lambda: manual, decision=None)  # type: ignore[arg-type]
+
+
 def _sections_of_hits(
     answerer: Answerer, index: LoadedIndex, question: str, history: list[Turn]
 ) -> list[str]:
@@ -49,34 +61,23 @@ def _sections_of_hits(
     return [index.passages[h.passage_id].section for h in found.hits]
 
 
-def test_focus_named_section_leads_the_hits(manual: LoadedIndex, embedder: Embedder) -> None:
-    answerer = Answerer(embedder, lambda: manual, decision=None)  # type: ignore[arg-type]
+def test_focus_named_section_leads_the_hits(manual: LoadedIndex, answerer: Answerer) -> None:
     found = answerer.gather(manual, "What does section 2.2 say?", [])
     assert found.facts.sections_asked == ("2.2",) and found.facts.overview
     assert manual.passages[found.hits[0].passage_id].section == "2.2. Fees"
 
 
 def test_focus_follow_up_stays_in_the_conversation_section(
-    manual: LoadedIndex, embedder: Embedder
+    manual: LoadedIndex, answerer: Answerer
 ) -> None:
-    answerer = Answerer(embedder, lambda: manual, decision=None)  # type: ignore[arg-type]
-    previous = Turn(
-        "How much does pilotage cost?",
-        "Pilotage costs four hundred euros per movement. [1]",
-    )
-    sections = _sections_of_hits(answerer, manual, "And for a second one?", [previous])
+    sections = _sections_of_hits(answerer, manual, "And for a second one?", [ON_FEES])
     assert sections[0] == "2.2. Fees"
 
 
 def test_focus_follow_up_that_names_a_section_moves_there(
-    manual: LoadedIndex, embedder: Embedder
+    manual: LoadedIndex, answerer: Answerer
 ) -> None:
-    answerer = Answerer(embedder, lambda: manual, decision=None)  # type: ignore[arg-type]
-    previous = Turn(
-        "How much does pilotage cost?",
-        "Pilotage costs four hundred euros per movement. [1]",
-    )
     sections = _sections_of_hits(
-        answerer, manual, "What does section 1.1 say about long vessels?", [previous]
+        answerer, manual, "What does section 1.1 say about long vessels?", [ON_FEES]
     )
     assert sections[0] == "1.1. Allocation"

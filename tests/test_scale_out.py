@@ -11,35 +11,29 @@ refill, once for the whole deployment, not once per replica.
 from __future__ import annotations
 
 import functools
-import os
 import shutil
-import subprocess
 import threading
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from index import Embedder, build_index
+from index import Embedder
 from service.library import Library
 from service.library.registry import BuildRegistry
-from service.settings import PROJECT_ROOT, Settings
 from service.state import AppState
-from service.web.middleware import SharedRateLimiter
-from tests.conftest import CORPUS, free_port, settings_env, start_server, stop_server
+from tests.conftest import free_port, settings_env, start_server, stop_server
+from tests.replicas import Deployment, replicas_behind_haproxy, wait_until
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(shutil.which("haproxy") is None, reason="Debian's haproxy is needed"),
 ]
 
-REDIS = "redis://127.0.0.1:6379"
 TOKEN = "scale-out-token"
 LOAD_CLIENTS = 8
 LOAD_SECONDS = 60
@@ -59,77 +53,20 @@ NEW_DOCUMENT = (
 NEW_QUESTION = "When were the harbour pilots of Port Elnavar granted a union of their own?"
 
 
-@dataclass
-class Deployment:
-    """Replicas by port, and the balancer in front of them."""
-
-    env: dict[str, str]
-    balancer: str
-    replicas: dict[int, subprocess.Popen[bytes]] = field(default_factory=dict)
-
-
 @pytest.fixture()
 def deployment(
     tmp_path: Path, embedder: Embedder, model_cache: Path, postgres_url: str
 ) -> Iterator[Deployment]:
-    corpus = tmp_path / "shared" / "corpus"
-    shutil.copytree(CORPUS, corpus)
-    settings = Settings(
-        corpus_dir=corpus, index_dir=tmp_path / "shared" / "index", model_cache_dir=model_cache
-    )
-    build_index(settings.corpus_dir, settings.index_dir, embedder)
-    prefix = f"briefing-qa-test-{uuid.uuid4().hex[:8]}"
-    env = settings_env(
-        settings,
-        database_url=postgres_url,
-        redis_url=REDIS,
-        redis_prefix=prefix,
+    with replicas_behind_haproxy(
+        tmp_path / "shared",
+        embedder,
+        model_cache,
+        postgres_url,
         admin_token=TOKEN,
         rate_limit_per_minute=PER_MINUTE,
         rate_limit_burst=BURST,
-        reload_check_seconds=0.5,
-        threads=1,
-    )
-    ports = [free_port() for _ in range(3)]
-    front = free_port()
-    balancer_env = {
-        **os.environ,
-        "BRIEFING_QA_FRONTEND": f"127.0.0.1:{front}",
-        **{f"BRIEFING_QA_REPLICA_{i + 1}": f"127.0.0.1:{port}" for i, port in enumerate(ports)},
-    }
-    haproxy = subprocess.Popen(
-        ["haproxy", "-db", "-f", str(PROJECT_ROOT / "deploy" / "haproxy.cfg")],
-        env=balancer_env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    cluster = Deployment(env, f"http://127.0.0.1:{front}")
-    try:
-        for port in ports:
-            cluster.replicas[port] = start_server(env, port)
-        wait_until(lambda: all_servers_up(cluster.balancer), 20, "the balancer saw no replica")
-        yield cluster
-    finally:
-        for process in cluster.replicas.values():
-            stop_server(process)
-        haproxy.terminate()
-        haproxy.wait(timeout=10)
-        SharedRateLimiter(REDIS, prefix, 60, 5).storage.reset()
-
-
-def all_servers_up(balancer: str) -> bool:
-    try:
-        return httpx.get(balancer + "/health", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
-def wait_until(check: Callable[[], bool], seconds: float, failure: str) -> None:
-    deadline = time.monotonic() + seconds
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError(failure)
-        time.sleep(0.25)
+    ) as deployed:
+        yield deployed
 
 
 def client_from(address: str, base: str) -> httpx.Client:
