@@ -74,38 +74,41 @@ what the tutorials' loader gives, and part of the margin.
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
-import logging
 import os
-import re
 import statistics
+import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from html.parser import HTMLParser
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-import bm25s
-import faiss
-import numpy as np
 import torch
-from pypdf import PdfReader
-from sentence_transformers import SentenceTransformer
-from tokenizers import Tokenizer
 
-from index import bundled_model_path
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peer_data import (
+    CITED,
+    POLICY,
+    ROOT,
+    Conversation,
+    Question,
+    Response,
+    System,
+    any_occurs,
+    load_conversations,
+    load_questions,
+    ms_since,
+    occurs,
+    share_of,
+)
+from peer_reading import read_peer_documents
+from peer_systems import build_peers, text_ceiling
 
-ROOT = Path(__file__).resolve().parent.parent
-POLICY = ROOT / "tests" / "data" / "policy"
-PEER_SUFFIXES = (".pdf", ".html", ".htm", ".txt", ".md")
-CITED = 3
 COLUMNS = [
     ("answer_accuracy", "accuracy"),
     ("r_at_1", "R@1"),
@@ -117,511 +120,6 @@ COLUMNS = [
     ("follow_up_accuracy", "follow-up acc."),
     ("p50_ms", "p50 ms"),
 ]
-
-
-# --- data and scoring ---------------------------------------------------------------------
-
-
-@dataclass
-class Question:
-    """One question of the set: gold spans when answerable."""
-
-    id: str
-    question: str
-    answers: list[str]
-    answerable: bool
-
-
-@dataclass
-class Conversation:
-    """Three turns; each turn's answer keys must all be in a right answer."""
-
-    id: str
-    questions: list[str]
-    keys: list[list[str]]
-
-
-@dataclass
-class Response:
-    """What a system returned for one question."""
-
-    answer: str
-    passages: list[str]
-    answered: bool
-    ms: float
-
-
-class System(Protocol):
-    """A question answerer under test."""
-
-    name: str
-
-    def ask(self, question: str, history: Sequence[tuple[str, str]]) -> Response: ...
-
-
-def norm(text: str) -> str:
-    """The README's normalisation: lower case, punctuation runs to one space."""
-    return re.sub(r"\s+", " ", re.sub(r"[\W_]+", " ", text.lower())).strip()
-
-
-def occurs(span: str, text: str) -> bool:
-    """Whether ``span`` occurs in ``text`` on word boundaries, after normalisation."""
-    needle = norm(span)
-    return bool(needle) and f" {needle} " in f" {norm(text)} "
-
-
-def any_occurs(spans: Sequence[str], text: str) -> bool:
-    """Whether one of ``spans`` occurs in ``text``."""
-    return any(occurs(span, text) for span in spans)
-
-
-def load_questions(path: Path) -> list[Question]:
-    """Read questions.jsonl."""
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    return [
-        Question(
-            id=str(row["id"]),
-            question=row["question"],
-            answers=[str(a) for a in row.get("answers") or []],
-            answerable=row.get("answerable", True) is not False,
-        )
-        for row in rows
-    ]
-
-
-def load_conversations(path: Path | None) -> list[Conversation]:
-    """Read conversations.jsonl (none when the path is missing)."""
-    if path is None or not path.is_file():
-        return []
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    return [
-        Conversation(
-            id=str(row["id"]),
-            questions=[turn["question"] for turn in row["turns"]],
-            keys=[list(turn["answer_keys"]) for turn in row["turns"]],
-        )
-        for row in rows
-    ]
-
-
-# --- reading files the tutorials' way ---------------------------------------------------------
-
-_BLOCK_TAGS = frozenset(
-    """address article aside blockquote body br caption dd div dl dt figcaption figure footer
-    form h1 h2 h3 h4 h5 h6 head header hr html li main nav ol p pre section table tbody td tfoot
-    th thead title tr ul""".split()
-)
-_HIDDEN_TAGS = frozenset({"script", "style"})
-
-
-class _VisibleText(HTMLParser):
-    """Text a browser shows: no script/style, whitespace collapsed outside <pre>, blocks on
-    lines of their own."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self.hidden = 0
-        self.pre = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self._enter(tag, 1)
-
-    def handle_endtag(self, tag: str) -> None:
-        self._enter(tag, -1)
-
-    def _enter(self, tag: str, step: int) -> None:
-        if tag in _HIDDEN_TAGS:
-            self.hidden = max(0, self.hidden + step)
-        elif tag == "pre":
-            self.pre = max(0, self.pre + step)
-        if tag in _BLOCK_TAGS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if not self.hidden:
-            self.parts.append(data if self.pre else re.sub(r"\s+", " ", data))
-
-    def text(self) -> str:
-        """The visible text, one blank line at most between blocks."""
-        lines = [line.strip() for line in "".join(self.parts).split("\n")]
-        kept: list[str] = []
-        for line in lines:
-            if line or (kept and kept[-1]):
-                kept.append(line)
-        return "\n".join(kept).strip()
-
-
-def html_text(path: Path) -> str:
-    """An HTML file's visible text."""
-    parser = _VisibleText()
-    parser.feed(path.read_text(encoding="utf-8", errors="replace"))
-    parser.close()
-    return parser.text()
-
-
-def pdf_text(path: Path) -> str:
-    """A PDF's text as pypdf extracts it, pages joined by newlines."""
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # font warnings, not failures
-    reader = PdfReader(str(path))
-    return "\n".join(page.extract_text() or "" for page in reader.pages)
-
-
-def read_peer_documents(corpus: Path) -> list[tuple[str, str]]:
-    """(file name, text) for every document the peers can read."""
-    documents = []
-    for path in sorted(p for p in corpus.rglob("*") if p.is_file()):
-        suffix = path.suffix.lower()
-        if suffix not in PEER_SUFFIXES:
-            continue
-        if suffix == ".pdf":
-            text = pdf_text(path)
-        elif suffix in (".html", ".htm"):
-            text = html_text(path)
-        else:
-            text = path.read_text(encoding="utf-8", errors="replace")
-        documents.append((path.name, text))
-    return documents
-
-
-# --- chunkers -------------------------------------------------------------------------------
-
-
-def fixed_chunks(text: str, size: int = 500) -> list[str]:
-    """Consecutive ``size``-character pieces, no overlap."""
-    return [text[i : i + size] for i in range(0, len(text), size)]
-
-
-class RecursiveCharacterSplitter:
-    """LangChain's RecursiveCharacterTextSplitter with its defaults (keep_separator=True, i.e.
-    at the start of the next piece; strip_whitespace=True; length = len), from its source."""
-
-    def __init__(
-        self,
-        chunk_size: int = 1000,
-        chunk_overlap: int = 200,
-        separators: Sequence[str] = ("\n\n", "\n", " ", ""),
-    ) -> None:
-        self.chunk_size = chunk_size
-        self.chunk_overlap = chunk_overlap
-        self.separators = list(separators)
-
-    def split_text(self, text: str) -> list[str]:
-        """The chunks of one document."""
-        return self._split(text, self.separators)
-
-    def _split(self, text: str, separators: list[str]) -> list[str]:
-        separator, rest = separators[-1], []
-        for i, candidate in enumerate(separators):
-            if candidate == "":
-                separator = candidate
-                break
-            if re.search(re.escape(candidate), text):
-                separator, rest = candidate, separators[i + 1 :]
-                break
-        chunks: list[str] = []
-        good: list[str] = []
-        for piece in _split_keeping_separator(text, separator):
-            if len(piece) < self.chunk_size:
-                good.append(piece)
-                continue
-            if good:
-                chunks.extend(self._merge(good))
-                good = []
-            chunks.extend(self._split(piece, rest) if rest else [piece])
-        if good:
-            chunks.extend(self._merge(good))
-        return chunks
-
-    def _merge(self, splits: list[str]) -> list[str]:
-        # The separator is kept inside the pieces, so they are joined with "" (length 0).
-        docs: list[str] = []
-        current: list[str] = []
-        total = 0
-        for piece in splits:
-            length = len(piece)
-            if total + length > self.chunk_size and current:
-                _append_stripped(docs, "".join(current))
-                while total > self.chunk_overlap or (
-                    total + length > self.chunk_size and total > 0
-                ):
-                    total -= len(current[0])
-                    current = current[1:]
-            current.append(piece)
-            total += length
-        _append_stripped(docs, "".join(current))
-        return docs
-
-
-def _split_keeping_separator(text: str, separator: str) -> list[str]:
-    """LangChain's ``_split_text_with_regex`` with keep_separator=True ("start")."""
-    if not separator:
-        return [c for c in text if c != ""]
-    parts = re.split(f"({re.escape(separator)})", text)
-    splits = [parts[i] + parts[i + 1] for i in range(1, len(parts), 2)]
-    if len(parts) % 2 == 0:
-        splits += parts[-1:]
-    return [s for s in [parts[0], *splits] if s != ""]
-
-
-def _append_stripped(docs: list[str], text: str) -> None:
-    stripped = text.strip()
-    if stripped:
-        docs.append(stripped)
-
-
-_NUMBER = re.compile(r"^-?[\.,]?\d[\d,\.-]*\.?$")
-_INITIAL = re.compile(r"^[^\W\d]\.$")
-_CLOSERS = ")\"';}]*:@'({["
-
-
-def sentence_starts(text: str) -> list[int]:
-    """Where sentences start, by the rules of nltk's untrained PunktSentenceTokenizer (see the
-    module docstring); always 0 first."""
-    starts = [0]
-    tokens = list(re.finditer(r"\S+", text))
-    for current, following in itertools.pairwise(tokens):
-        if _ends_sentence(current.group(), following.group()):
-            starts.append(following.start())
-    return starts
-
-
-def _ends_sentence(token: str, following: str) -> bool:
-    core = token.rstrip(_CLOSERS)
-    if not core or core[-1] not in ".?!":
-        return False
-    if core[-1] in "?!":
-        return True
-    if core.endswith(".."):
-        return False
-    initial = bool(_INITIAL.match(core))
-    if initial or _NUMBER.match(core):
-        if following[0].islower():
-            return False
-        if initial and following[0].isupper():
-            return False
-    return True
-
-
-def split_sentences(text: str) -> list[str]:
-    """LlamaIndex's ``split_by_sentence_tokenizer``: each sentence runs to the next one's start,
-    so the whitespace after a sentence stays with it."""
-    starts = sentence_starts(text)
-    ends = [*starts[1:], len(text)]
-    return [text[a:b] for a, b in zip(starts, ends, strict=True)]
-
-
-def _split_keep_sep_llama(text: str, separator: str) -> list[str]:
-    """LlamaIndex's ``split_text_keep_separator``: the separator starts every later piece."""
-    parts = text.split(separator)
-    return [p for p in [parts[0], *(separator + p for p in parts[1:])] if p]
-
-
-@dataclass
-class _Split:
-    text: str
-    is_sentence: bool
-    tokens: int
-
-
-@dataclass
-class SentenceSplitter:
-    """LlamaIndex's SentenceSplitter (``split_text``), from its source."""
-
-    count_tokens: Callable[[str], int]
-    chunk_size: int = 256
-    chunk_overlap: int = 20
-    paragraph_separator: str = "\n\n\n"
-    chunking_regex: str = "[^,.;。\uff1f\uff01]+[,.;。\uff1f\uff01]?|[,.;。\uff1f\uff01]"
-    split_fns: list[Callable[[str], list[str]]] = field(default_factory=list)
-    sub_sentence_fns: list[Callable[[str], list[str]]] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        paragraph = self.paragraph_separator
-        regex = self.chunking_regex
-        self.split_fns = [lambda t: _split_keep_sep_llama(t, paragraph), split_sentences]
-        self.sub_sentence_fns = [
-            lambda t: re.findall(regex, t),
-            lambda t: _split_keep_sep_llama(t, " "),
-            list,
-        ]
-
-    def split_text(self, text: str) -> list[str]:
-        """The chunks of one document."""
-        if text == "":
-            return []
-        return self._merge(self._split(text))
-
-    def _split(self, text: str) -> list[_Split]:
-        size = self.count_tokens(text)
-        if size <= self.chunk_size:
-            return [_Split(text, True, size)]
-        pieces, is_sentence = self._splits_by_fns(text)
-        splits: list[_Split] = []
-        for piece in pieces:
-            size = self.count_tokens(piece)
-            if size <= self.chunk_size:
-                splits.append(_Split(piece, is_sentence, size))
-            else:
-                splits.extend(self._split(piece))
-        return splits
-
-    def _splits_by_fns(self, text: str) -> tuple[list[str], bool]:
-        for split_fn in self.split_fns:
-            pieces = split_fn(text)
-            if len(pieces) > 1:
-                return pieces, True
-        pieces = [text]
-        for split_fn in self.sub_sentence_fns:
-            pieces = split_fn(text)
-            if len(pieces) > 1:
-                break
-        return pieces, False
-
-    def _merge(self, splits: list[_Split]) -> list[str]:
-        chunks: list[str] = []
-        current: list[tuple[str, int]] = []
-        length = 0
-        new_chunk = True
-        index = 0
-        while index < len(splits):
-            split = splits[index]
-            if length + split.tokens > self.chunk_size and not new_chunk:
-                chunks.append("".join(text for text, _ in current))
-                current, length = self._overlap(current)
-                new_chunk = True
-            elif split.is_sentence or length + split.tokens <= self.chunk_size or new_chunk:
-                current.append((split.text, split.tokens))
-                length += split.tokens
-                index += 1
-                new_chunk = False
-            else:
-                chunks.append("".join(text for text, _ in current))
-                current, length = self._overlap(current)
-                new_chunk = True
-        if not new_chunk:
-            chunks.append("".join(text for text, _ in current))
-        return [c.strip() for c in chunks if c.strip()]
-
-    def _overlap(self, last: list[tuple[str, int]]) -> tuple[list[tuple[str, int]], int]:
-        """Trailing splits of the closed chunk, whole, while they fit in the overlap."""
-        carried: list[tuple[str, int]] = []
-        length = 0
-        for text, tokens in reversed(last):
-            if length + tokens > self.chunk_overlap:
-                break
-            carried.insert(0, (text, tokens))
-            length += tokens
-        return carried, length
-
-
-# --- peer systems -------------------------------------------------------------------------
-
-
-def _peer_query(question: str, history: Sequence[tuple[str, str]]) -> str:
-    """No conversation handling: the previous question and this one, joined."""
-    return f"{history[-1][0]} {question}" if history else question
-
-
-class Bm25Peer:
-    """BM25 over fixed 500-character chunks."""
-
-    name = "BM25 500-char chunks"
-
-    def __init__(self, documents: list[tuple[str, str]]) -> None:
-        self.chunks = [c for _, text in documents for c in fixed_chunks(text) if c.strip()]
-        self.retriever = bm25s.BM25()
-        self.retriever.index(bm25s.tokenize(self.chunks, show_progress=False), show_progress=False)
-
-    def ask(self, question: str, history: Sequence[tuple[str, str]]) -> Response:
-        started = time.perf_counter()
-        tokens = bm25s.tokenize(
-            [_peer_query(question, history)], return_ids=False, show_progress=False
-        )
-        k = min(CITED, len(self.chunks))
-        ids, _ = self.retriever.retrieve(tokens, k=k, show_progress=False)
-        passages = [self.chunks[int(i)] for i in ids[0]]
-        return Response(passages[0], passages, True, _ms(started))
-
-
-class Embeddings:
-    """The peers' model; chunk vectors kept in memory for this run only."""
-
-    def __init__(self) -> None:
-        self.model = SentenceTransformer(str(bundled_model_path()), device="cpu")
-        self._vectors: dict[str, np.ndarray] = {}
-
-    def chunks(self, texts: list[str]) -> np.ndarray:
-        """Normalised vectors of ``texts``, each text embedded once per run."""
-        missing = list(dict.fromkeys(t for t in texts if t not in self._vectors))
-        if missing:
-            vectors = self.model.encode(missing, normalize_embeddings=True, batch_size=32)
-            self._vectors.update(zip(missing, np.asarray(vectors, dtype=np.float32), strict=True))
-        return np.stack([self._vectors[t] for t in texts])
-
-    def query(self, text: str) -> np.ndarray:
-        """One normalised query vector, shape (1, dim)."""
-        vector = self.model.encode([text], normalize_embeddings=True)
-        return np.asarray(vector, dtype=np.float32)
-
-
-class DensePeer:
-    """Chunks → all-MiniLM-L6-v2 vectors → flat inner-product FAISS → the top k chunks."""
-
-    def __init__(self, name: str, chunks: list[str], embeddings: Embeddings, k: int) -> None:
-        self.name = name
-        self.chunks = chunks
-        self.embeddings = embeddings
-        self.k = k
-        vectors = embeddings.chunks(chunks)
-        self.index = faiss.IndexFlatIP(vectors.shape[1])
-        self.index.add(vectors)
-
-    def ask(self, question: str, history: Sequence[tuple[str, str]]) -> Response:
-        started = time.perf_counter()
-        _, ids = self.index.search(self.embeddings.query(_peer_query(question, history)), self.k)
-        passages = [self.chunks[int(i)] for i in ids[0] if i >= 0]
-        return Response(passages[0], passages, True, _ms(started))
-
-
-def langchain_chunks(documents: list[tuple[str, str]]) -> list[str]:
-    """RecursiveCharacterTextSplitter(1000, 200) over every document."""
-    splitter = RecursiveCharacterSplitter(1000, 200)
-    return [c for _, text in documents for c in splitter.split_text(text)]
-
-
-def llamaindex_chunks(documents: list[tuple[str, str]]) -> list[str]:
-    """SentenceSplitter(256, 20) over every document, tokens counted by the model's tokenizer."""
-    tokenizer = Tokenizer.from_file(str(bundled_model_path() / "tokenizer.json"))
-    tokenizer.no_truncation()
-    tokenizer.no_padding()
-
-    def count(text: str) -> int:
-        return len(tokenizer.encode(text, add_special_tokens=False).ids)
-
-    splitter = SentenceSplitter(count, chunk_size=256, chunk_overlap=20)
-    return [c for _, text in documents for c in splitter.split_text(text)]
-
-
-def text_ceiling(documents: list[tuple[str, str]], questions: list[Question]) -> float | None:
-    """Share of answerable questions with a gold span anywhere in the peers' text: the most any
-    peer can score (pypdf runs many words of this LaTeX PDF together)."""
-    everything = "\n".join(text for _, text in documents)
-    return _share([any_occurs(q.answers, everything) for q in questions if q.answerable])
-
-
-def build_peers(documents: list[tuple[str, str]]) -> list[System]:
-    """The three peers over the documents, read the tutorials' way."""
-    embeddings = Embeddings()
-    lc_chunks = langchain_chunks(documents)
-    li_chunks = llamaindex_chunks(documents)
-    print(f"chunks: LangChain {len(lc_chunks)}, LlamaIndex {len(li_chunks)}", flush=True)
-    peers: list[System] = [
-        Bm25Peer(documents),
-        DensePeer("LangChain FAISS 1000/200", lc_chunks, embeddings, k=4),
-        DensePeer("LlamaIndex 256-token", li_chunks, embeddings, k=2),
-    ]
-    return peers
 
 
 # --- ours -------------------------------------------------------------------------------
@@ -641,7 +139,7 @@ class Ours:
         turns = [Turn(question=q, answer=a) for q, a in history]
         started = time.perf_counter()
         answer = self.answerer.ask(question, turns)
-        ms = _ms(started)
+        ms = ms_since(started)
         passages = [c.text for c in answer.citations]
         return Response(answer.answer, passages, bool(answer.answered), ms)
 
@@ -675,14 +173,6 @@ def build_ours(corpus: Path, index_dir: Path) -> tuple[Ours | None, str | None]:
 
 
 # --- running and reporting ------------------------------------------------------------------
-
-
-def _ms(started: float) -> float:
-    return (time.perf_counter() - started) * 1000
-
-
-def _share(values: list[bool]) -> float | None:
-    return round(sum(values) / len(values), 4) if values else None
 
 
 def run_questions(system: System, questions: list[Question]) -> list[Response]:
@@ -721,14 +211,16 @@ def score(
         for keys, response in list(zip(conversation.keys, results, strict=True))[1:]
     ]
     return {
-        "answer_accuracy": _share([r.answered and any_occurs(q.answers, r.answer) for q, r in ok]),
-        "r_at_1": _share([_in_any(q.answers, r.passages[:1]) for q, r in ok]),
-        "r_at_3": _share([_in_any(q.answers, r.passages[:CITED]) for q, r in ok]),
-        "abstention": _share([not r.answered for r in unanswerable]),
-        "false_abstention": _share([not r.answered for _, r in ok]),
+        "answer_accuracy": share_of(
+            [r.answered and any_occurs(q.answers, r.answer) for q, r in ok]
+        ),
+        "r_at_1": share_of([_in_any(q.answers, r.passages[:1]) for q, r in ok]),
+        "r_at_3": share_of([_in_any(q.answers, r.passages[:CITED]) for q, r in ok]),
+        "abstention": share_of([not r.answered for r in unanswerable]),
+        "false_abstention": share_of([not r.answered for _, r in ok]),
         "mean_answer_chars": round(statistics.fmean(lengths), 1) if lengths else None,
-        "follow_up_r_at_3": _share([_all_in(k, " ".join(r.passages[:CITED])) for k, r in follow]),
-        "follow_up_accuracy": _share([r.answered and _all_in(k, r.answer) for k, r in follow]),
+        "follow_up_r_at_3": share_of([_all_in(k, " ".join(r.passages[:CITED])) for k, r in follow]),
+        "follow_up_accuracy": share_of([r.answered and _all_in(k, r.answer) for k, r in follow]),
         "p50_ms": round(statistics.median(r.ms for r in responses), 1) if responses else None,
     }
 
