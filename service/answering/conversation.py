@@ -101,4 +101,4 @@ def _quoted_in_part(index: LoadedIndex, text: str) -> set[int]:
     longest = max((p.strip() for p in text.split(ELLIPSIS)), key=len)
     if len(longest) < MIN_QUOTED_PIECE:
         return set()
-    return {sid for sid, s in enumerate(index.sentences) if longest in s.text}
+    return index.sentences_containing(longest)
