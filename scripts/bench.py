@@ -67,6 +67,17 @@ CLOSERS = [
 ]
 
 
+def build_index_with_cli(env: dict[str, str]) -> None:
+    """`briefing-qa build-index` as users run it, with the folders ``env`` names."""
+    subprocess.run(
+        [str(Path(sys.executable).parent / "briefing-qa"), "build-index", "--quiet"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def dev_questions(path: Path) -> list[str]:
     """Every question of the dev set (single questions and conversation turns), once."""
     questions: list[str] = []
@@ -356,13 +367,7 @@ def main() -> None:
     try:
         print("building the index (fresh folder and embedding cache)…", flush=True)
         started = time.perf_counter()
-        subprocess.run(
-            [str(bin_dir / "briefing-qa"), "build-index", "--quiet"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        build_index_with_cli(env)
         report["index_build_seconds"] = round(time.perf_counter() - started, 2)
 
         port = free_port()

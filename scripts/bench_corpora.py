@@ -16,14 +16,22 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench import ROOT, dev_questions, free_port, single_client, start, stop, wait_for_answer
+from bench import (
+    ROOT,
+    build_index_with_cli,
+    dev_questions,
+    free_port,
+    single_client,
+    start,
+    stop,
+    wait_for_answer,
+)
 
 DATA = ROOT / "tests" / "data"
 
@@ -42,13 +50,7 @@ def measure(corpus: Path, questions: list[str], workdir: Path) -> dict[str, Any]
         "BRIEFING_QA_INDEX_DIR": str(workdir / "index"),
         "BRIEFING_QA_RATE_LIMIT_PER_MINUTE": "0",
     }
-    subprocess.run(
-        [str(bin_dir / "briefing-qa"), "build-index", "--quiet"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        stdout=subprocess.DEVNULL,
-    )
+    build_index_with_cli(env)
     port = free_port()
     server = start([str(bin_dir / "briefing-qa"), "serve", "--port", str(port)], env)
     try:
