@@ -5,9 +5,9 @@ Framework-free: nothing here imports the web service or the CLI.
 
 from .corpus import load_corpus
 from .documents import SUPPORTED_SUFFIXES, Document, document_id, read_document
-from .embedding import MODEL_NAME, Embedder, bundled_model_path, resolve_device
-from .embedding_cache import EmbeddingCache
-from .loaded import LoadedIndex
+from .encoder.cache import EmbeddingCache
+from .encoder.embedder import MODEL_NAME, Embedder, bundled_model_path, resolve_device
+from .formats.options import ReadOptions
 from .model import Block, ParsedDocument
 from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
 from .problems import (
@@ -16,13 +16,14 @@ from .problems import (
     IndexIncompatible,
     IndexNotFound,
     IndexProblem,
+    NothingToIndex,
 )
-from .read_options import ReadOptions
-from .reading import load_index
-from .search import MODES, Hit, SearchWeights, search
 from .sections import Section
-from .store import BuildReport, build_index
-from .versions import current_version
+from .store.build import BuildReport, build_index
+from .store.load import load_index
+from .store.loaded import LoadedIndex
+from .store.search import MODES, Hit, SearchWeights, search
+from .store.versions import current_version
 
 __all__ = [
     "MODEL_NAME",
@@ -40,6 +41,7 @@ __all__ = [
     "IndexNotFound",
     "IndexProblem",
     "LoadedIndex",
+    "NothingToIndex",
     "ParsedDocument",
     "PassageOptions",
     "PassageRecord",

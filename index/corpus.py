@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from .documents import Document, as_document, iter_corpus_files, parse_file
-from .isolation import STOPPED, read_isolated
+from .documents import Document, as_document, iter_corpus_files
+from .formats.isolation import STOPPED, read_isolated
+from .formats.options import ReadOptions
+from .formats.parse import parse_file
 from .model import Block, ParsedDocument
 from .problems import DocumentError
-from .read_options import ReadOptions
 
 # Bump when a reader changes what it makes of a file: cached readings of the old one are
 # then ignored, and every file is read again.

@@ -19,5 +19,9 @@ class BuildInProgress(IndexProblem):
     """Another process holds the build lock."""
 
 
+class NothingToIndex(IndexProblem):
+    """No file of the corpus folder gave any text to index."""
+
+
 class DocumentError(Exception):
     """A file in the corpus could not be read as a document (the message says why)."""

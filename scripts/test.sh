@@ -15,9 +15,13 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v haproxy >/dev/null 2>&1
     chromium fonts-dejavu-core haproxy >/dev/null
 fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-# torch first and pinned: a bare requirement would pull a multi-GB CUDA build.
-.venv/bin/pip install -q --disable-pip-version-check torch==2.13.0
-.venv/bin/pip install -q --disable-pip-version-check -e ".[test]"
+# torch first and pinned: a bare requirement would pull a multi-GB CUDA build. Then every other
+# package at the version and hash the lock names (scripts/lock.py makes it; tests/test_lock.py
+# fails when pyproject.toml moves on without it), and the project itself without resolving.
+PIP=(.venv/bin/pip install -q --disable-pip-version-check)
+"${PIP[@]}" torch==2.13.0
+"${PIP[@]}" --require-hashes -r requirements/test.txt
+"${PIP[@]}" --no-deps -e .
 
 set +e
 .venv/bin/python -m pytest "$@"

@@ -23,8 +23,8 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
-from index.ocr import ocr_page, page_has_ink
-from index.ocr_lines import OcrLine, lines_to_paragraphs
+from index.formats.ocr import ocr_page, page_has_ink
+from index.formats.ocr_lines import OcrLine, lines_to_paragraphs
 
 PAGE_ONE = [
     "The council reviewed its housing allocation policy during the autumn session. Applicants "

@@ -13,6 +13,9 @@ import docx
 import pytest
 from docx.oxml import parse_xml
 
+from index.formats.docx import read_docx
+from index.formats.html import read_html
+from index.formats.markdown import read_markdown
 from index.model import (
     CAPTION,
     CODE,
@@ -23,9 +26,6 @@ from index.model import (
     Block,
     ParsedDocument,
 )
-from index.read_docx import read_docx
-from index.read_html import read_html
-from index.read_markdown import read_markdown
 
 Span = tuple[str, str]
 

@@ -10,8 +10,8 @@ import pytest
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
+from index.formats.pdf import read_pdf
 from index.model import CODE, FOOTNOTE, HEADING, LIST_ITEM, PARAGRAPH, ParsedDocument
-from index.read_pdf import read_pdf
 
 WIDTH, HEIGHT = A4
 LEFT = 72

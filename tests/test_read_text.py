@@ -3,8 +3,8 @@ headings, hard-wrapped paragraphs, list items, rule lines, tables of contents.""
 
 from __future__ import annotations
 
+from index.formats.plain_text import read_text
 from index.model import HEADING, LIST_ITEM, PARAGRAPH, ParsedDocument
-from index.read_text import read_text
 from index.sections import sections_from_blocks
 
 CLAUSES = """\

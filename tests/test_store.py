@@ -14,12 +14,13 @@ from index import (
     Embedder,
     IndexIncompatible,
     IndexNotFound,
+    NothingToIndex,
     build_index,
     current_version,
     load_index,
 )
-from index.loaded import top_ids
-from index.versions import build_lock
+from index.store.loaded import top_ids
+from index.store.versions import build_lock
 from tests.conftest import CORPUS
 
 
@@ -77,6 +78,19 @@ def test_damaged_vectors_are_reported(small_index: Path) -> None:
 def test_second_concurrent_build_is_refused(small_index: Path, embedder: Embedder) -> None:
     with build_lock(small_index), pytest.raises(BuildInProgress, match="another index build"):
         build_index(CORPUS, small_index, embedder)
+
+
+def test_corpus_without_text_is_refused_and_the_served_version_stays(
+    small_index: Path, embedder: Embedder
+) -> None:
+    served = current_version(small_index)
+    empty = small_index.parent / "empty"
+    empty.mkdir()
+    (empty / "blank.txt").write_text("   \n", encoding="utf-8")
+    with pytest.raises(NothingToIndex, match=r"nothing to index .*blank\.txt: no text to index"):
+        build_index(empty, small_index, embedder)
+    assert current_version(small_index) == served
+    assert load_index(small_index).passages
 
 
 def test_flat_search_ranks_as_faiss_does(small_index: Path) -> None:

@@ -4,7 +4,7 @@ The answerer is extractive: it never writes a sentence of its own. Top to bottom
 
 1. read the question once (``question.py``: respelled names, the conversation folded in,
    answer type, years, names, overview);
-2. one embedding of the query, hybrid search (``index.search``);
+2. one embedding of the query, hybrid search (``index.store.search``);
 3. candidate sentences of the top passages with their features (``candidates.py``);
 4. the fitted model ranks them and decides whether the best answers (``decision.py``);
 5. the answer: the best sentence, and a second one when it cannot stand alone

@@ -15,6 +15,7 @@ from index import (
     MODES,
     BuildInProgress,
     IndexProblem,
+    NothingToIndex,
     current_version,
 )
 
@@ -75,7 +76,7 @@ def build_index_command(
         report = build_with_progress(settings, quiet, device or settings.build_device)
     except BuildInProgress as exc:
         _fail(str(exc), 3)
-    except (FileNotFoundError, ValueError) as exc:
+    except (FileNotFoundError, ValueError, NothingToIndex) as exc:
         _fail(str(exc), 2)
     print_report(report)
 

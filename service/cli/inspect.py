@@ -15,7 +15,7 @@ import typer
 
 from index import SUPPORTED_SUFFIXES, Document, ParsedDocument, ReadOptions
 from index.documents import as_document
-from index.isolation import read_isolated
+from index.formats.isolation import read_isolated
 
 from ..settings import Settings
 

@@ -3,7 +3,8 @@ size is allowed, and the stored name is ours, never a path the client chose.
 
 Only cheap checks happen here, in the request: reading the file (a 200-page PDF, a scan to OCR,
 a hostile file) is the build's work, in a process of its own within a time and memory budget
-(index/isolation.py); a file that cannot be read ends "failed" in the library, with the reason.
+(index/formats/isolation.py); a file that cannot be read ends "failed" in the library, with the
+reason.
 """
 
 from __future__ import annotations

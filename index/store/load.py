@@ -11,12 +11,12 @@ import bm25s
 import faiss
 import numpy as np
 
-from .documents import Document
+from ..documents import Document
+from ..model import Block
+from ..passages import PassageRecord, SentenceRecord
+from ..problems import IndexIncompatible, IndexNotFound
+from ..sections import Section
 from .loaded import LoadedIndex
-from .model import Block
-from .passages import PassageRecord, SentenceRecord
-from .problems import IndexIncompatible, IndexNotFound
-from .sections import Section
 from .versions import FORMAT_VERSION, current_version, versions_dir
 
 

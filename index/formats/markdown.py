@@ -17,7 +17,7 @@ import re
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .model import (
+from ..model import (
     CODE,
     HEADING,
     LIST_ITEM,

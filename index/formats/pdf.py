@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
-from .model import ParsedDocument
+from ..model import ParsedDocument
 from .pdf_blocks import assemble
 from .pdf_headings import OutlineEntry
 from .pdf_layout import PageLines, is_contents_page, running_lines

@@ -31,7 +31,7 @@ import pypdfium2
 
 from .ocr_lines import OcrLine, reading_order
 
-# --- tuned constants (measured by scripts/bench_ocr.py on 2 shared CPU cores) ---------------
+# --- tuned constants (measured by scripts/bench/bench_ocr.py on 2 shared CPU cores) ---------------
 
 # The dpi a page is rendered at for OCR (~50 ms a page). Line crops are resized to REC_HEIGHT
 # pixels anyway: at 200 dpi a 10-12 pt line is 28-37 px tall, so the recogniser sees body text

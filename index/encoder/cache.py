@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .embedding import Embedder, ProgressCallback
+from .embedder import Embedder, ProgressCallback
 
 
 class EmbeddingCache:

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from .problems import BuildInProgress
+from ..problems import BuildInProgress
 
 # The layout of a version folder; a program reads only its own format (others are rebuilt).
 FORMAT_VERSION = 7

@@ -1,4 +1,4 @@
-"""Building an index version: incremental, atomic, locked (``reading.py`` loads one).
+"""Building an index version: incremental, atomic, locked (``load.py`` loads one).
 
 Layout of ``index_dir``::
 
@@ -30,15 +30,17 @@ import bm25s
 import faiss
 import numpy as np
 
-from .acronyms import corpus_acronyms, expand_acronyms
-from .corpus import load_corpus
-from .documents import Document
-from .embedding import Embedder
-from .embedding_cache import EmbeddingCache, embed_with_cache
+from ..acronyms import corpus_acronyms, expand_acronyms
+from ..corpus import load_corpus
+from ..documents import Document
+from ..encoder.cache import EmbeddingCache, embed_with_cache
+from ..encoder.embedder import Embedder
+from ..formats.options import ReadOptions
+from ..formats.parse import SUPPORTED_SUFFIXES as SUPPORTED
+from ..passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
+from ..problems import NothingToIndex
+from ..text import content_terms
 from .loaded import bm25_tokens
-from .passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
-from .read_options import ReadOptions
-from .text import content_terms
 from .versions import (
     FORMAT_VERSION,
     build_lock,
@@ -117,6 +119,7 @@ def build_index(
     Raises:
         BuildInProgress: another build holds the lock.
         FileNotFoundError: ``corpus_dir`` does not exist.
+        NothingToIndex: no file gave any text (the version served before stays).
     """
     options = options or PassageOptions()
     stage = on_stage or (lambda _stage, _done, _total: None)
@@ -138,6 +141,12 @@ def build_index(
             doc_sentences, doc_passages = cut_passages(document, len(sentences), options)
             sentences.extend(doc_sentences)
             passages.extend(doc_passages)
+        if not passages:  # the version being served (if any) stays
+            why = f": {'; '.join(skipped[:3])}" if skipped else ""
+            raise NothingToIndex(
+                f"nothing to index in {corpus_dir}: no supported file ({', '.join(SUPPORTED)}) "
+                f"gave any text{why}"
+            )
 
         cache = EmbeddingCache(index_dir / "embeddings.sqlite", embedder.model_key)
         try:

@@ -14,11 +14,11 @@ from typing import TypeVar
 
 import pypdfium2 as pdfium
 
+from ..problems import DocumentError
 from .ocr_lines import OcrLine
+from .options import ReadOptions
+from .pdf import ScanReader
 from .pdf_lines import PdfLine
-from .problems import DocumentError
-from .read_options import ReadOptions
-from .read_pdf import ScanReader
 
 T = TypeVar("T")
 

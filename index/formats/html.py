@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from .html_nesting import refuse_deep_nesting
-from .model import (
+from ..model import (
     CAPTION,
     CODE,
     FOOTNOTE,
@@ -23,6 +22,7 @@ from .model import (
     TextBuilder,
     heading_number,
 )
+from .html_nesting import refuse_deep_nesting
 
 BULLET = "\u2022"
 # Never read: not content, or the page's navigation and furniture.

@@ -1,4 +1,4 @@
-"""The offline embedding model (the vectors kept between builds: ``embedding_cache.py``; the
+"""The offline embedding model (the vectors kept between builds: ``cache.py``; the
 ONNX export: ``onnx_export.py``).
 
 Two backends compute the same all-MiniLM-L6-v2 vectors:

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from .model import (
+from ..model import (
     HEADING,
     LIST_ITEM,
     PARAGRAPH,

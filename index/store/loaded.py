@@ -15,11 +15,11 @@ from typing import Any
 import bm25s
 import numpy as np
 
-from .acronyms import expand_acronyms
-from .documents import Document
-from .passages import PassageRecord, SentenceRecord
-from .structure import Structure
-from .text import stem, stems, tokenize
+from ..acronyms import expand_acronyms
+from ..documents import Document
+from ..passages import PassageRecord, SentenceRecord
+from ..structure import Structure
+from ..text import stem, stems, tokenize
 
 # How alike (difflib ratio) an unknown capitalised word and a corpus name must be to be taken
 # for a variant of it: "Nazarbaev"/"Nazarbayev" 0.95, "Janaozen"/"Zhanaozen" 0.82,

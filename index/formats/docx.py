@@ -15,7 +15,7 @@ from docx.oxml.ns import qn
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 
-from .model import (
+from ..model import (
     CAPTION,
     HEADING,
     LIST_ITEM,
@@ -25,7 +25,7 @@ from .model import (
     TextBuilder,
     heading_number,
 )
-from .read_html import labelled_row
+from .html import labelled_row
 
 BULLET = "\u2022"
 _HEADING_STYLE = re.compile(r"heading\s*([1-9])$", re.IGNORECASE)

@@ -11,7 +11,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from .model import CODE, FOOTNOTE, HEADING, LIST_ITEM, PARAGRAPH, ParsedDocument, TextBuilder
+from ..model import CODE, FOOTNOTE, HEADING, LIST_ITEM, PARAGRAPH, ParsedDocument, TextBuilder
 from .pdf_headings import HeadingFinder, OutlineEntry, Style
 from .pdf_layout import PageLines, in_reading_order
 from .pdf_lines import PdfLine

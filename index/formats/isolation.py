@@ -3,7 +3,7 @@
 A parser fed a hostile file (a decompression bomb, a million nested tags) can take all the
 memory or all the time there is; in a worker process with an address-space limit and a wall
 clock per file, that file fails alone with a reason, and the server and the other files never
-notice. Workers are fresh interpreters (``python -m index.read_worker``), not forks of the
+notice. Workers are fresh interpreters (``python -m index.formats.worker``), not forks of the
 caller, which may hold threads and a loaded model; each reads file after file, so a corpus of
 many small files pays the interpreter's start (~0.5 s) once per worker, not once per file.
 A worker that runs out of time is killed and replaced.
@@ -21,8 +21,8 @@ from collections.abc import Iterator
 from dataclasses import asdict
 from pathlib import Path
 
-from .model import Block, ParsedDocument
-from .read_options import ReadOptions
+from ..model import Block, ParsedDocument
+from .options import ReadOptions
 
 # How a reading that ended with the worker's death begins (it is not kept in the parse cache:
 # the next build tries again).
@@ -41,7 +41,7 @@ class _Worker:
     def __init__(self, options: ReadOptions) -> None:
         self.options = options
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "index.read_worker", json.dumps(asdict(options))],
+            [sys.executable, "-m", "index.formats.worker", json.dumps(asdict(options))],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,

@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .model import HEADING, heading_number, number_depth
+from ..model import HEADING, heading_number, number_depth
 from .pdf_layout import PageLines
 from .pdf_lines import PdfLine
 

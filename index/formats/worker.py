@@ -1,7 +1,7 @@
-"""A reading worker (``python -m index.read_worker OPTIONS_JSON``), started by
-:mod:`index.isolation`: limits its own memory, then reads one file per line of standard input
-(a JSON string: the path) and answers one line of JSON on standard output — the document
-model, or ``{"error": why}``."""
+"""A reading worker (``python -m index.formats.worker OPTIONS_JSON``), started by
+:mod:`index.formats.isolation`: limits its own memory, then reads one file per line of
+standard input (a JSON string: the path) and answers one line of JSON on standard output — the
+document model, or ``{"error": why}``."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .documents import parse_file
-from .problems import DocumentError
-from .read_options import ReadOptions
+from ..problems import DocumentError
+from .options import ReadOptions
+from .parse import parse_file
 
 
 def main() -> None:
