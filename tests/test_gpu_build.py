@@ -1,7 +1,7 @@
 """Index builds on a GPU (`build-index --device cuda`): the same model in float16, vectors that
 agree with the CPU ones, so CPU replicas serve a GPU-built index. Machines without a GPU check
 the float16 path on the CPU and that asking for a missing GPU fails clearly; the GPU speed is
-measured by scripts/bench_gpu_build.py on a machine with one (docs/scaling.md)."""
+measured by scripts/bench/bench_gpu_build.py on a machine with one (docs/scaling.md)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@
 
 The shipped decision model was trained on these articles, so these figures are in-sample: the
 gate guards against regressions. The out-of-sample figures (leave one article out) come from
-``scripts/train_decision.py`` and are in docs/quality.md and the model's manifest.
+``scripts/training/train_decision.py`` and are in docs/quality.md and the model's manifest.
 """
 
 from __future__ import annotations

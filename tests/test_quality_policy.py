@@ -5,12 +5,11 @@ HTML; its README gives the sources, licences and scoring).
 The shipped decision model was trained on these questions too, so these figures are
 in-sample: the gate guards against regressions (reading, structure, retrieval). The held-out
 figures (each policy document and each chapter of the manual left out) come from
-``scripts/train_decision.py`` and are in docs/quality.md and the model's manifest.
+``scripts/training/train_decision.py`` and are in docs/quality.md and the model's manifest.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,13 @@ import pytest
 from index import Embedder, build_index, load_index
 from service.answering import Answerer, DecisionModel, Turn
 from service.answering.tunables import MAX_ANSWER_CHARS
-from service.cli.evaluation import load_cases
+from service.cli.evaluation import load_cases, policy_normalize
 
 POLICY = Path(__file__).parent / "data" / "policy"
 
 
-def norm(text: str) -> str:
-    """The policy set's scoring normalisation (its README)."""
-    return " " + re.sub(r"\s+", " ", re.sub(r"[\W_]+", " ", text.lower())).strip() + " "
-
-
 def _holds(text: str, spans: list[str], every: bool = False) -> bool:
-    found = [norm(s) in norm(text) for s in spans]
+    found = [policy_normalize(s) in policy_normalize(text) for s in spans]
     return all(found) if every else any(found)
 
 

@@ -2,8 +2,8 @@
 quote, and whether to answer at all — with a calibrated confidence.
 
 Two small LightGBM models over :data:`candidates.FEATURES`, trained by
-``scripts/train_decision.py`` on the shared SQuAD articles and the briefing's question sets,
-cross-validated by article (no figure comes from an article the model was trained on): a
+``scripts/training/train_decision.py`` on the shared SQuAD articles and the briefing's question
+sets, cross-validated by article (no figure comes from an article the model was trained on): a
 classifier, P(this sentence holds the answer), whose best value over the candidates decides
 whether to answer; and a ranker (LambdaRank, trained on the questions that have an answer)
 that picks which sentence to quote — it puts the right sentence first more often than the
@@ -72,7 +72,7 @@ class DecisionModel:
         if tuple(self.manifest["features"]) != FEATURES:
             raise ValueError(
                 f"{model_dir} was trained on other features; retrain with "
-                "`python scripts/train_decision.py`"
+                "`python scripts/training/train_decision.py`"
             )
         self.booster = lightgbm.Booster(model_file=str(model_dir / "decision.txt"))
         self.ranker = lightgbm.Booster(model_file=str(model_dir / "ranker.txt"))
@@ -167,7 +167,7 @@ def decide_from(
 
 
 # Hand rules kept because they beat the model on held-out articles (leave-one-article-out on the
-# shared SQuAD articles, `scripts/train_decision.py`; abstention gained : answers lost):
+# shared SQuAD articles, `scripts/training/train_decision.py`; abstention gained : answers lost):
 # - a multi-word name with a word the corpus never uses ("Human Rights Watch"): SQuAD
 #   +0.014 abstention for +0.007 false abstention; briefing sets +0.03 for 0;
 # - the asked year, number or ordinal is not in the answer's context: SQuAD +0.027 for +0.007;

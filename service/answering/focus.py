@@ -5,7 +5,7 @@ the model then weighs them by the structure features (``candidates.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 
 import numpy as np
 
@@ -71,11 +71,3 @@ def _nudged(index: LoadedIndex, hit: Hit, named: set[SectionKey], previous: set[
         hit.bm25,
         hit.bm25_normalized,
     )
-
-
-def in_sections(
-    index: LoadedIndex, sentence_ids: Sequence[int], keys: set[SectionKey]
-) -> list[bool]:
-    """For each sentence, whether it is in one of ``keys``."""
-    structure = index.structure
-    return [structure.key(index.sentences[s]) in keys for s in sentence_ids]

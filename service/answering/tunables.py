@@ -1,7 +1,7 @@
 """Every hand-set number of the answering path, in one place, each with its reason.
 
 What can be learned is learned: the choice of answer sentence and the answer-or-refuse decision
-are a fitted model (``decision.py``, trained by ``scripts/train_decision.py`` on the shared
+are a fitted model (``decision.py``, trained by ``scripts/training/train_decision.py`` on the shared
 SQuAD articles and the briefing sets, cross-validated by article). What is left here is
 structure (how many passages to read, how long an answer may be) and the hand score that
 orders candidates before the model sees them.

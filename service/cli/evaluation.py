@@ -169,6 +169,19 @@ _PUNCTUATION = frozenset(string.punctuation)
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
 
 
+def policy_normalize(text: str) -> str:
+    """The policy set's scoring normalisation (tests/data/policy/README.md): lower case, every
+    run of punctuation, "_" and whitespace one space — padded with a space on each side, so that
+    ``policy_normalize(span) in policy_normalize(text)`` matches whole words only."""
+    return " " + " ".join(re.sub(r"[\W_]+", " ", text.lower()).split()) + " "
+
+
+def has_policy_span(text: str, spans: list[str]) -> bool:
+    """One of ``spans`` occurs in ``text`` on word boundaries (the policy normalisation)."""
+    haystack = policy_normalize(text)
+    return any(policy_normalize(s) in haystack for s in spans if s.strip(" \t\n.,;:!?"))
+
+
 def has_gold_span(text: str, spans: list[str]) -> bool:
     """One of the gold spans occurs in ``text`` (SQuAD normalisation)."""
     haystack = f" {squad_normalize(text)} "

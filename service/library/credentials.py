@@ -76,11 +76,6 @@ class Credentials:
             db.execute(delete(sessions).where(sessions.c.id_hash == hashed))
         return owner
 
-    def end_sessions(self, name: str) -> int:
-        """End every session of ``name``; returns how many."""
-        with self.engine.begin() as db:
-            return int(db.execute(delete(sessions).where(sessions.c.user_name == name)).rowcount)
-
     # ---- API keys -------------------------------------------------------------------------
 
     def add_key(self, name: str) -> tuple[str, str]:

@@ -24,7 +24,7 @@ from ..answering import Turn
 from ..settings import Settings
 from ..state import AppState, IndexHolder, load_embedder
 from .callers import OPEN, Caller, bearer_caller, client_address
-from .reading import Readable, readable_for, within_scope
+from .reading import Readable, ask_within, readable_for
 from .text_input import clean_question, validate_history
 
 
@@ -51,7 +51,7 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
         return readable_for(app_state, _caller(app_state, ctx, tool))
 
     @server.tool()
-    def ask(
+    async def ask(
         question: str,
         ctx: Context[Any, Any, Any],
         history: list[dict[str, str]] | None = None,
@@ -64,22 +64,17 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
             history: earlier turns, oldest first: [{"question": ..., "answer": ...}].
             documents: document ids to answer from (all when omitted).
         """
-        readable = reading(ctx, "ask")
+        caller = _caller(app_state, ctx, "ask")
+        readable = readable_for(app_state, caller)
         # An id the caller may not read is refused exactly as an id that does not exist.
         unknown = [d for d in documents or [] if d not in readable.documents]
         if unknown:
             raise ValueError(f"unknown document id {unknown[0]!r}")
         turns: list[Turn] = validate_history(history or [], app_state.settings)
         cleaned = clean_question(question, app_state.settings)
-        top_k = app_state.settings.top_k
-        scope = readable.scope(documents or None)
-        answer = app_state.answerer.ask(cleaned, turns, top_k, "hybrid", scope)
-        if scope is None and not readable.by_role and answer.index_version != readable.version:
-            # A newer version came in meanwhile: answer again within its readable documents.
-            scope = sorted(reading(ctx, "ask").documents)
-            answer = app_state.answerer.ask(cleaned, turns, top_k, "hybrid", scope)
-        if scope is not None:
-            answer = within_scope(answer, scope)
+        answer = await ask_within(
+            app_state, caller, readable, cleaned, turns, app_state.settings.top_k, documents or None
+        )
         return {
             "answered": answer.answered,
             "answer": answer.answer,

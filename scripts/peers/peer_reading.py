@@ -1,5 +1,5 @@
 """Reading files the way the tutorials' loaders do: PDF through pypdf's page text, HTML as its
-visible text, .txt and .md as they are (for scripts/bench_peers.py)."""
+visible text, .txt and .md as they are (for scripts/peers/bench_peers.py)."""
 
 from __future__ import annotations
 

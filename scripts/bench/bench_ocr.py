@@ -12,7 +12,7 @@ paragraphs found against paragraphs drawn. Also: import and engine load time, me
 CPU seconds are the process's (all threads); on a shared machine wall time includes waiting
 for the cores, so both are shown.
 
-Run: .venv/bin/python scripts/bench_ocr.py [--pages 5] [--scan-dpi 150 200 300]
+Run: .venv/bin/python scripts/bench/bench_ocr.py [--pages 5] [--scan-dpi 150 200 300]
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer
 
-from index import ocr
-from index.ocr_lines import lines_to_paragraphs
+from index.formats import ocr
+from index.formats.ocr_lines import lines_to_paragraphs
 
 SENTENCES = [
     "The council will review the housing allocation policy every two years.",

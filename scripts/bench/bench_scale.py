@@ -10,7 +10,7 @@ from the manifest.
 Also reports the server's resident memory with that index; `--passages 0` (one small
 document) gives the baseline, and the difference is what a replica pays per 100k passages.
 
-Run: .venv/bin/python scripts/bench_scale.py [--passages 100000]
+Run: .venv/bin/python scripts/bench/bench_scale.py [--passages 100000]
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import dev_questions, free_port, single_client, wait_for_answer  # noqa: E402
 from bench_index import report_figures, synthetic_document  # noqa: E402
 

@@ -6,9 +6,8 @@ Each extractor turns the PDF into one text per page; the script times it on the 
 - seconds (wall, whole document) and pages per second;
 - gold: how many of the debian-policy answerable questions of ``questions.jsonl`` (110) have
   a gold span that occurs in the extractor's text (pages joined with "\\n"), using the scoring
-  normalisation of the eval README: ``norm(s) = re.sub(r"\\s+", " ",
-  re.sub(r"[\\W_]+", " ", s.lower())).strip()`` and a span occurs when
-  ``" " + norm(span) + " "`` is a substring of ``" " + norm(text) + " "``;
+  normalisation of the eval README (``service.cli.evaluation.policy_normalize``: lower case,
+  runs of punctuation and spaces to one space, padded) on word boundaries;
 - gold+dehyph: the same after line-end de-hyphenation: "word-\\nword" becomes "wordword" when
   the joined lowercase word occurs elsewhere in that extractor's own text, else it is kept;
 - long tokens: distinct ``[A-Za-z]{20,}`` tokens whose lowercase form is not a substring of the
@@ -32,7 +31,7 @@ not installed gets a "not installed" row.
 
 Run (pdfplumber and pdfminer take a minute or more each on 193 pages):
 
-    .venv/bin/python scripts/compare_pdf_parsers.py [--pdf PATH] [--repeat 2]
+    .venv/bin/python scripts/eval/compare_pdf_parsers.py [--pdf PATH] [--repeat 2]
         [--only pdfium,pdftotext] [--dump DIR]
 """
 
@@ -49,6 +48,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
+
+from service.cli.evaluation import policy_normalize
 
 EVAL_DIR = Path("/work/shared/eval/policy")
 DEFAULT_PDF = EVAL_DIR / "corpus" / "debian-policy.pdf"
@@ -71,10 +72,6 @@ Extractor = Callable[[Path], PageTexts]
 
 class NotInstalled(Exception):
     """The extractor's package or program is missing (or lacks the mode asked for)."""
-
-
-def norm(s: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"[\W_]+", " ", s.lower())).strip()
 
 
 def package_version(dist: str) -> str:
@@ -226,7 +223,7 @@ class Question:
     normed: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.normed = [" " + norm(a) + " " for a in self.answers]
+        self.normed = [policy_normalize(a) for a in self.answers]
 
 
 def load_questions(path: Path) -> list[Question]:
@@ -243,7 +240,7 @@ def load_questions(path: Path) -> list[Question]:
 
 
 def missing_questions(text: str, questions: list[Question]) -> list[Question]:
-    haystack = " " + norm(text) + " "
+    haystack = policy_normalize(text)
     return [q for q in questions if not any(span in haystack for span in q.normed)]
 
 

@@ -1,20 +1,20 @@
 """Replaying held-out answers: the operating-point table, each question's answer as the
 service would give it from held-out probabilities, and the figures scored on them. Used by
-``scripts/train_decision.py``."""
+``scripts/training/train_decision.py``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
-from decision_data import OWN_GROUPS, POLICY_PREFIX, Example, policy_norm
+from decision_data import OWN_GROUPS, POLICY_PREFIX, Example
 
 from service.answering.candidates import FEATURES
 from service.answering.citations import cite
 from service.answering.composition import compose
 from service.answering.decision import decide_from, threshold_for, vetoed
 from service.answering.tunables import MAX_ANSWER_CHARS
-from service.cli.evaluation import Case, case_correct
+from service.cli.evaluation import Case, case_correct, policy_normalize
 
 RATES = [round(r, 4) for r in np.arange(0.0, 0.2001, 0.0025)]
 # Operating points reported as a refusal curve (the setting's default is 0.03).
@@ -90,10 +90,10 @@ def _correct(text: str, case: Case, group: str) -> bool:
     case, punctuation collapsed) for its questions, the evaluation's otherwise."""
     if not group.startswith(POLICY_PREFIX):
         return case_correct(text, case)
-    answer = policy_norm(text)
+    answer = policy_normalize(text)
     if case.gold_spans:
-        return any(policy_norm(s) in answer for s in case.gold_spans)
-    return all(policy_norm(k) in answer for k in case.answer_keys)
+        return any(policy_normalize(s) in answer for s in case.gold_spans)
+    return all(policy_normalize(k) in answer for k in case.answer_keys)
 
 
 def _rank(texts: list[str], case: Case, group: str) -> int | None:

@@ -3,9 +3,9 @@
 
 Measured for issue #11 and not shipped (docs/quality.md): held out, it added little. To repeat:
 
-    .venv/bin/python scripts/train_decision.py --reader-pairs .reader/pairs.jsonl.gz
+    .venv/bin/python scripts/training/train_decision.py --reader-pairs .reader/pairs.jsonl.gz
     # copy the bundled model's config, tokenizer files and (fp16) weights to .reader/base/
-    OUT=out python scripts/train_reader.py        # on a GPU machine: ~6 minutes on one H200
+    OUT=out python scripts/training/train_reader.py  # on a GPU machine: ~6 minutes on one H200
 
 It writes ``$OUT/oof.npy`` (each pair scored by a model that never saw its article: 4 folds of
 articles, the briefing one of them) and ``$OUT/reader/`` (the model trained on every pair,

@@ -4,14 +4,15 @@ its peer systems (tests/data/policy/README.md)."""
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-ROOT = Path(__file__).resolve().parent.parent
+from service.cli.evaluation import policy_normalize
+
+ROOT = Path(__file__).resolve().parents[2]
 POLICY = ROOT / "tests" / "data" / "policy"
 PEER_SUFFIXES = (".pdf", ".html", ".htm", ".txt", ".md")
 CITED = 3
@@ -57,15 +58,10 @@ class System(Protocol):
     def ask(self, question: str, history: Sequence[tuple[str, str]]) -> Response: ...
 
 
-def norm(text: str) -> str:
-    """The README's normalisation: lower case, punctuation runs to one space."""
-    return re.sub(r"\s+", " ", re.sub(r"[\W_]+", " ", text.lower())).strip()
-
-
 def occurs(span: str, text: str) -> bool:
     """Whether ``span`` occurs in ``text`` on word boundaries, after normalisation."""
-    needle = norm(span)
-    return bool(needle) and f" {needle} " in f" {norm(text)} "
+    needle = policy_normalize(span)
+    return bool(needle.strip()) and needle in policy_normalize(text)
 
 
 def any_occurs(spans: Sequence[str], text: str) -> bool:

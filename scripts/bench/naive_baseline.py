@@ -5,7 +5,7 @@ sentence-transformers on torch embeds 1,000-character chunks with 200 characters
 finds the nearest chunks, and a FastAPI endpoint returns them. No hybrid search, no answer
 extraction, no abstention: it does strictly less work than briefing-qa.
 
-Run: python scripts/naive_baseline.py --corpus corpus --port 8100
+Run: python scripts/bench/naive_baseline.py --corpus corpus --port 8100
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 from sentence_transformers import SentenceTransformer
 
-from index.embedding import bundled_model_path
+from index.encoder.embedder import bundled_model_path
 
 
 def chunk(text: str, size: int = 1000, overlap: int = 200) -> list[str]:

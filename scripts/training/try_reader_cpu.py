@@ -1,10 +1,11 @@
 """Measure a reading stage that trains on the 2-core CPU: does it refuse SQuAD's near misses?
 
-    .venv/bin/python scripts/try_reader_cpu.py        # ~30 minutes on 2 cores
+    .venv/bin/python scripts/training/try_reader_cpu.py        # ~30 minutes on 2 cores
 
 Issue #11 asks for abstention >= 0.40 at <= 5 % false abstention and suggests a reader: the
 model's weights fine-tuned as a cross-encoder on (question, sentence) pairs. A GPU-trained one
-was measured earlier (``scripts/train_reader.py``) and moved abstention 0.126 -> 0.132 at 5 %.
+was measured earlier (``scripts/training/train_reader.py``) and moved abstention 0.126 -> 0.132
+at 5 %.
 This is the design aimed at refusing rather than ranking, cut to fit two cores:
 
 * each question's candidates as the service ranks them (the decision model's held-out
@@ -35,13 +36,13 @@ from pathlib import Path
 import numpy as np
 import torch
 from sklearn.linear_model import LogisticRegression
-from transformers import AutoTokenizer, BertModel
+from transformers import AutoTokenizer, BertModel, PreTrainedTokenizerBase
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from decision_data import collect
 from train_decision import held_out_scores
 
-from index.model_files import bundled_model_path
+from index.encoder.model_files import bundled_model_path
 from service.answering.candidates import FEATURES
 from service.answering.decision import vetoed
 from service.settings import Settings
@@ -95,7 +96,7 @@ def _additive(mask: torch.Tensor) -> torch.Tensor:
     return (1.0 - mask[:, None, None, :].float()) * -1e4
 
 
-def questions_with_cache(base: BertModel, tokenizer: AutoTokenizer) -> list[Question]:
+def questions_with_cache(base: BertModel, tokenizer: PreTrainedTokenizerBase) -> list[Question]:
     """The candidates of every question, and the frozen layers' output for each pair."""
     embedder = load_embedder(Settings())
     examples = collect(embedder, Path("var/train-indexes"))
@@ -107,7 +108,7 @@ def questions_with_cache(base: BertModel, tokenizer: AutoTokenizer) -> list[Ques
             assert candidates is not None
             order = np.argsort(-s, kind="stable")[:CANDIDATES]
             sentences = [e.index.sentences[candidates.sentence_ids[i]].text for i in order]
-            batch = tokenizer(  # type: ignore[operator]
+            batch = tokenizer(
                 [e.found.facts.standalone] * len(sentences),
                 sentences,
                 truncation=True,

@@ -9,7 +9,7 @@
    questions of each (one index per format), right/wrong compared question by question.
 4. Seconds (and pages/s) to read the 193-page PDF, best of three.
 
-Run: .venv/bin/python scripts/eval_reading.py [--skip-answers]
+Run: .venv/bin/python scripts/eval/eval_reading.py [--skip-answers]
 (the answer comparison builds two indexes: ~6 minutes on 2 cores the first time, the vectors
 are cached in var/eval-reading/ afterwards)
 """
@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from index import (  # noqa: E402
@@ -38,21 +38,18 @@ from index import (  # noqa: E402
     load_index,
 )
 from index.corpus import load_corpus  # noqa: E402
-from index.read_pdf import read_pdf  # noqa: E402
+from index.formats.pdf import read_pdf  # noqa: E402
 from service.answering import Answerer, DecisionModel  # noqa: E402
+from service.cli.evaluation import policy_normalize  # noqa: E402
 from service.settings import Settings  # noqa: E402
 
 POLICY = ROOT.parent / "shared" / "eval" / "policy"
 HEADER = "Debian Policy Manual, Release 4.6.2.0"
 
 
-def norm(text: str) -> str:
-    """The policy README's scoring normalisation."""
-    return re.sub(r"\s+", " ", re.sub(r"[\W_]+", " ", text.lower())).strip()
-
-
 def occurs(span: str, text: str) -> bool:
-    return f" {norm(span)} " in f" {text} "
+    """``span`` in ``text``, already normalised (:func:`policy_normalize`), on word bounds."""
+    return policy_normalize(span) in text
 
 
 def questions() -> list[dict[str, object]]:
@@ -68,7 +65,7 @@ def coverage() -> dict[str, object]:
     for document in documents:
         _, passages = cut_passages(document, 0, PassageOptions())
         raw_text[document.id] = " ".join(p.search_text for p in passages)
-        passages_text[document.id] = norm(raw_text[document.id])
+        passages_text[document.id] = policy_normalize(raw_text[document.id])
     by_document: dict[str, list[int]] = {}
     missing = []
     for row in questions():
@@ -132,7 +129,7 @@ def answers_alike(work: Path) -> dict[str, object]:
         right[kind] = {}
         for row in asked:
             answer = answerer.ask(str(row["question"]))
-            text = norm(answer.answer) if answer.answered else ""
+            text = policy_normalize(answer.answer) if answer.answered else ""
             right[kind][str(row["id"])] = any(occurs(str(a), text) for a in row["answers"])  # type: ignore[attr-defined]
     agree = sum(right["pdf"][q] == right["txt"][q] for q in right["pdf"])
     n = len(asked)

@@ -1,14 +1,15 @@
 """Train the decision model, cross-validated by article, and write it beside the answerer.
 
-    .venv/bin/python scripts/train_decision.py            # ~4 minutes on 2 cores
+    .venv/bin/python scripts/training/train_decision.py            # ~4 minutes on 2 cores
 
 1. Every question of the shared SQuAD articles and the briefing's sets is run through the real
-   pipeline up to the decision (``scripts/decision_data.py``): candidate sentences + features.
+   pipeline up to the decision (``scripts/training/decision_data.py``): candidate sentences +
+   features.
 2. Leave-one-article-out: for each article (the briefing is one), a model trained on the
    others scores it. Those held-out scores give the operating-point table (threshold for each
    false-abstention rate), the calibration of confidence, and the figures printed at the end —
    the whole answer (sentence choice, second sentence, citations, refusal) is recomputed from
-   them (``scripts/decision_replay.py``), so no figure comes from an article the model saw;
+   them (``scripts/training/decision_replay.py``), so no figure comes from an article the model saw;
    the same replay at other operating points gives the refusal curve.
 3. A final model on everything is written to ``service/answering/model/`` with a manifest
    (features, training files and their sha256, parameters, cross-validated figures).

@@ -4,7 +4,7 @@ Writes N synthetic briefings (three sections, ten sentences each, distinct facts
 index from scratch (fresh embedding cache) with the real model, changes one document, rebuilds,
 and prints both wall times, passages per second and the ratio.
 
-Run: .venv/bin/python scripts/bench_index.py [--documents 1000]
+Run: .venv/bin/python scripts/bench/bench_index.py [--documents 1000]
 """
 
 from __future__ import annotations

@@ -35,9 +35,8 @@ blank line between paragraphs, .txt and .md as they are):
    model does not load (it is being retrained on other features), this row is skipped with a
    line saying so and the peers are still measured.
 
-Scoring (tests/data/policy/README.md): ``norm(s)`` lower-cases, turns runs of non-word characters
-and "_" into one space and collapses spaces; a span occurs in a text when " norm(span) " is in
-" norm(text) ".
+Scoring (tests/data/policy/README.md; ``service.cli.evaluation.policy_normalize``): lower case,
+runs of non-word characters and "_" one space; a span occurs in a text on word boundaries.
 
 * answer accuracy (answerable questions): answered, and a gold span occurs in the answer text
   (a peer's answer is its whole top chunk, whatever its length);
@@ -58,7 +57,7 @@ and "_" into one space and collapses spaces; a span occurs in a text when " norm
 The peers' chunk vectors are computed once per run and kept in memory only; our index lives in a
 temporary folder removed at the end. Nothing is written outside it but the JSON (``--json``).
 
-Run: .venv/bin/python scripts/bench_peers.py [--corpus DIR --questions FILE
+Run: .venv/bin/python scripts/peers/bench_peers.py [--corpus DIR --questions FILE
      --conversations FILE --json bench-results/peers.json]
 Takes about 3.5 minutes for the peers on 2 shared CPU cores with the default policy corpus
 (pypdf about 30 s, the peers' ~1,500 chunk embeddings about 2 minutes, their 560 queries

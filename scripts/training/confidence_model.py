@@ -1,6 +1,6 @@
 """The confidence every answer carries: a small question-level model, P(the answer is right),
 read from the held-out decision (best and runner-up probabilities, their margin, the quoted
-candidate's features), then calibrated. Used by ``scripts/train_decision.py``.
+candidate's features), then calibrated. Used by ``scripts/training/train_decision.py``.
 
 Fitted on every question set weighted alike — SQuAD's 4,175 half-unanswerable near misses must
 not decide it alone: users ask their own documents' questions, answerable and not — and checked

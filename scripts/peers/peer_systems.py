@@ -1,4 +1,4 @@
-"""The three peer systems of scripts/bench_peers.py: BM25 over 500-character chunks, and dense
+"""The three peer systems of scripts/peers/bench_peers.py: BM25 over 500-character chunks, and dense
 retrieval (same model, flat FAISS) over LangChain's and LlamaIndex's chunks."""
 
 from __future__ import annotations

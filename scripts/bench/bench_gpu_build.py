@@ -6,8 +6,8 @@ passages per second over the whole build and over embedding alone. Then embeds t
 corpus (the briefing) on that device and with the served CPU model and reports the cosine of
 each pair: the GPU index is only usable by CPU replicas if they agree (≥ 0.999).
 
-Run on a GPU machine:  python scripts/bench_gpu_build.py --device cuda --passages 200000
-On the 2-core CPU:     .venv/bin/python scripts/bench_gpu_build.py --device cpu --passages 2000
+Run on a GPU machine: python scripts/bench/bench_gpu_build.py --device cuda --passages 200000
+On the 2-core CPU: .venv/bin/python scripts/bench/bench_gpu_build.py --device cpu --passages 2000
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_index import report_figures, synthetic_document  # noqa: E402
 
 from index import Embedder, build_index, load_corpus, resolve_device  # noqa: E402

@@ -1,5 +1,5 @@
 """The peers' chunkers, re-implemented from their code (LangChain's RecursiveCharacterTextSplitter,
-LlamaIndex's SentenceSplitter) and fixed 500-character chunks (for scripts/bench_peers.py)."""
+LlamaIndex's SentenceSplitter) and fixed 500-character chunks (for scripts/peers/bench_peers.py)."""
 
 from __future__ import annotations
 

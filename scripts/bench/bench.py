@@ -10,12 +10,12 @@ Measures, in one run on this machine:
   requests were not answered within a second, and the latency percentiles wrk measures;
 * peak RSS of all server processes;
 * the same single-client latency for a naive baseline (sentence-transformers on torch + flat
-  FAISS over 1,000-character chunks, scripts/naive_baseline.py) and the speed-up at p50.
+  FAISS over 1,000-character chunks, scripts/bench/naive_baseline.py) and the speed-up at p50.
 
 Questions come from the dev set; the throughput phase makes distinct strings from them with
 neutral openers and closers, so the answer cache never sees a repeat.
 
-Run: .venv/bin/python scripts/bench.py [--seconds 30 --clients 16 --workers 1]
+Run: .venv/bin/python scripts/bench/bench.py [--seconds 30 --clients 16 --workers 1]
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ from itertools import product
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OPENERS = [
     "",
     "Quick question: ",
@@ -397,7 +397,7 @@ def main() -> None:
             baseline = start(
                 [
                     sys.executable,
-                    "scripts/naive_baseline.py",
+                    "scripts/bench/naive_baseline.py",
                     "--corpus",
                     str(args.corpus),
                     "--port",

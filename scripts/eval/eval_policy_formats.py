@@ -3,36 +3,27 @@ its README, with the code first on ``sys.path``.
 
 Made to compare commits on the same questions: run it from this checkout for today's code, or
 from an older commit's worktree (``git worktree add /tmp/before REV``, then
-``PYTHONPATH=/tmp/before .venv/bin/python scripts/eval_policy_formats.py``) for the "before"
+``PYTHONPATH=/tmp/before .venv/bin/python scripts/eval/eval_policy_formats.py``) for the "before"
 figures in docs/quality.md. The shipped decision model was trained on these questions, so
-today's figures are in-sample; the held-out ones come from ``scripts/train_decision.py``.
+today's figures are in-sample; the held-out ones come from ``scripts/training/train_decision.py``.
 
-Run: .venv/bin/python scripts/eval_policy_formats.py   (~3 minutes on 2 cores)
+Run: .venv/bin/python scripts/eval/eval_policy_formats.py   (~3 minutes on 2 cores)
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
 import tempfile
 from collections import defaultdict
 from pathlib import Path
 
 from index import Embedder, build_index, load_index
 from service.answering import Answerer, DecisionModel
+from service.cli.evaluation import has_policy_span
 
-POLICY = Path(__file__).resolve().parent.parent / "tests" / "data" / "policy"
+POLICY = Path(__file__).resolve().parents[2] / "tests" / "data" / "policy"
 FORMAT_BY_SUFFIX = {".pdf": "pdf", ".txt": "text", ".md": "text", ".html": "html"}
-
-
-def norm(text: str) -> str:
-    """The policy README's normalisation."""
-    return " " + re.sub(r"\s+", " ", re.sub(r"[\W_]+", " ", text.lower())).strip() + " "
-
-
-def holds(text: str, spans: list[str]) -> bool:
-    return any(norm(span) in norm(text) for span in spans)
 
 
 def formats_by_document(corpus: Path) -> dict[str, str]:
@@ -59,9 +50,11 @@ def main() -> None:
             answer = answerer.ask(row["question"])
             if row.get("answerable", True):
                 shelf = scores[formats[row["document"]]]
-                shelf["accuracy"].append(answer.answered and holds(answer.answer, row["answers"]))
+                shelf["accuracy"].append(
+                    answer.answered and has_policy_span(answer.answer, row["answers"])
+                )
                 cited = [c.text for c in answer.citations[:3]]
-                shelf["r_at_3"].append(any(holds(text, row["answers"]) for text in cited))
+                shelf["r_at_3"].append(any(has_policy_span(text, row["answers"]) for text in cited))
             else:
                 scores["unanswerable"]["abstention"].append(not answer.answered)
     for name, shelf in scores.items():

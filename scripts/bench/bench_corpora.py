@@ -6,7 +6,7 @@ corpus and the ratio of the p50s. Defaults: the briefing with its dev set, and t
 (`tests/data/policy`: a 193-page PDF manual, two text policies, the FHS as HTML) with its 220
 questions.
 
-Run: .venv/bin/python scripts/bench_corpora.py   (~6 minutes on 2 cores, most of it embedding
+Run: .venv/bin/python scripts/bench/bench_corpora.py   (~6 minutes on 2 cores, most of it embedding
 the policy corpus once)
 """
 

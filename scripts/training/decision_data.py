@@ -1,5 +1,5 @@
 """Training data for the decision model: every candidate sentence of every question, with its
-features and whether it holds the answer. Used by ``scripts/train_decision.py``.
+features and whether it holds the answer. Used by ``scripts/training/train_decision.py``.
 
 The question sets and their corpora (all in the repo, so training is reproducible offline):
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,9 +28,9 @@ from tqdm import tqdm
 
 from index import Embedder, LoadedIndex, build_index, load_index
 from service.answering import Answerer, Gathered, Turn
-from service.cli.evaluation import Case, case_correct, load_cases
+from service.cli.evaluation import Case, case_correct, load_cases, policy_normalize
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
 SETS = (
     (
@@ -109,18 +108,12 @@ def policy_group(index: LoadedIndex, case: Case, found: Gathered) -> str:
 
 
 def _where_answered(index: LoadedIndex, case: Case) -> int | None:
-    wanted = [policy_norm(s) for s in (case.gold_spans or case.evidence or case.answer_keys)]
+    wanted = [policy_normalize(s) for s in (case.gold_spans or case.evidence or case.answer_keys)]
     for sid, sentence in enumerate(index.sentences):
-        text = policy_norm(sentence.text)
+        text = policy_normalize(sentence.text)
         if any(w and w in text for w in wanted):
             return sid
     return None
-
-
-def policy_norm(text: str) -> str:
-    """The policy set's scoring normalisation (its README): lower case, punctuation and
-    whitespace collapsed."""
-    return " " + re.sub(r"\s+", " ", re.sub(r"[\W_]+", " ", text.lower())).strip() + " "
 
 
 def _gather(
@@ -166,17 +159,21 @@ def _earlier_answers(index: LoadedIndex, cases: list[Case]) -> dict[tuple[str, s
 
 
 def _sentence_holding(index: LoadedIndex, phrase: str) -> int | None:
-    wanted = policy_norm(phrase)
+    wanted = policy_normalize(phrase)
     return next(
-        (sid for sid, s in enumerate(index.sentences) if wanted.strip() in policy_norm(s.text)),
+        (
+            sid
+            for sid, s in enumerate(index.sentences)
+            if wanted.strip() in policy_normalize(s.text)
+        ),
         None,
     )
 
 
 def reader_pairs(examples: list[Example]) -> list[dict[str, object]]:
     """(question, sentence, label, article) for every candidate, in a fixed order: the data of
-    the reading model (``scripts/train_reader.py``). The question is the standalone one (the
-    conversation folded in), as the reader sees it at answer time."""
+    the reading model (``scripts/training/train_reader.py``). The question is the standalone
+    one (the conversation folded in), as the reader sees it at answer time."""
     rows: list[dict[str, object]] = []
     for number, e in enumerate(examples):
         candidates = e.found.candidates

@@ -14,7 +14,7 @@ error, any valid question not answered 200, or any invalid request not answered 
 whose kept-alive connection was closed by the stopping worker reconnects and resends (what any
 HTTP client pool does); those resends are counted and shown.
 
-Run: .venv/bin/python scripts/load_faults.py [--seconds 60 --clients 16 --rebuilds 5]
+Run: .venv/bin/python scripts/bench/load_faults.py [--seconds 60 --clients 16 --rebuilds 5]
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "scripts"))
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench import (  # noqa: E402
     dev_questions,
     distinct_questions,
