@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from index import LoadedIndex
 
 
-def N_(msgid: str) -> str:  # noqa: N802 - gettext's name for "mark for the catalogue only"
+def N_(msgid: str) -> str:
     """Mark ``msgid`` for extraction; it is translated where it is shown."""
     return msgid
 
