@@ -2,14 +2,17 @@
 
 Run: .venv/bin/python scripts/bench/bench_languages.py [--repeat 200]
 
-Prints, each the median of ``--repeat`` runs after one warm-up:
+Prints, each the median of ``--repeat`` runs after one warm-up (what is compared takes turns,
+round by round):
 
 - reading one catalogue as shipped (the ``.po`` file, read and compiled in memory by Babel,
   which the server does the first time a reader needs that language) beside loading the same
   catalogue precompiled to ``.mo`` (what compiling at build time would buy), per language;
 - making the offered languages at start (``Languages``: the folder listed, CLDR read);
-- the chat page rendered in English and in German on a warm server, and /ask refused in
-  English and in German (the same cached answer: only the words differ), as ratios;
+- the chat page in English and in German on a warm server, over HTTP (TestClient: noisy) and
+  its template rendered alone (the starters, the naming, the template: what the language
+  changes), and /ask refused in English and in German (the same cached answer: only the
+  words differ), as ratios;
 - negotiating an Accept-Language header, cached and not; choosing a request's language and
   saying a refusal in it, against the answer body as the answerer wrote it.
 
@@ -28,6 +31,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -44,6 +48,20 @@ def median_ms(action: Callable[[], object], repeat: int) -> float:
         action()
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
+
+
+def paired_ms(actions: dict[str, Callable[[], object]], repeat: int) -> dict[str, float]:
+    """The median of each action, the actions taking turns in every round (so a burst of load
+    from elsewhere falls on all of them alike)."""
+    times: dict[str, list[float]] = {name: [] for name in actions}
+    for action in actions.values():
+        action()
+    for _ in range(repeat):
+        for name, action in actions.items():
+            started = time.perf_counter()
+            action()
+            times[name].append((time.perf_counter() - started) * 1000)
+    return {name: statistics.median(found) for name, found in times.items()}
 
 
 def catalogues(repeat: int) -> None:
@@ -100,9 +118,14 @@ def requests(repeat: int) -> None:
         def ask(lang: str) -> object:
             return client.post("/ask", json=refused, headers={"accept-language": lang})
 
-        pages = {lang: median_ms(functools.partial(page, lang), repeat) for lang in ("en", "de")}
-        asked = {lang: median_ms(functools.partial(ask, lang), repeat) for lang in ("en", "de")}
+        pages = paired_ms({lang: functools.partial(page, lang) for lang in ("en", "de")}, repeat)
+        swapped = paired_ms({lang: functools.partial(page, lang) for lang in ("de", "en")}, repeat)
+        asked = paired_ms({lang: functools.partial(ask, lang) for lang in ("en", "de")}, repeat)
         app = client.app
+        rendered = paired_ms(
+            {lang: functools.partial(render_chat, app, lang) for lang in ("en", "de", "ar")},
+            repeat,
+        )
         answer = app.state.qa.answerer.ask(refused["question"])  # type: ignore[attr-defined]
         scope = {
             "type": "http",
@@ -111,15 +134,52 @@ def requests(repeat: int) -> None:
         }
         words = words_for(Request(scope))
         choose = median_ms(lambda: words_for(Request(scope)), repeat * 10)
-        plain = median_ms(lambda: answer_body(answer), repeat * 10)
-        said = median_ms(lambda: answer_body(answer, words), repeat * 10)
-    print(f"chat page: en {pages['en']:.2f} ms, de {pages['de']:.2f} ms, "
-          f"ratio de/en {pages['de'] / pages['en']:.3f}")  # fmt: skip
+        bodies = paired_ms(
+            {"plain": lambda: answer_body(answer), "said": lambda: answer_body(answer, words)},
+            repeat * 10,
+        )
+        plain, said = bodies["plain"], bodies["said"]
+    for name, found in (("English first", pages), ("German first", swapped)):
+        print(f"chat page over HTTP (TestClient), {name}: en {found['en']:.2f} ms, "
+              f"de {found['de']:.2f} ms, ratio de/en {found['de'] / found['en']:.3f}")  # fmt: skip
+    print(f"chat page rendered (starters, naming, template): en {rendered['en']:.3f} ms, "
+          f"de {rendered['de']:.3f} ms, ar {rendered['ar']:.3f} ms, "
+          f"ratio de/en {rendered['de'] / rendered['en']:.3f}")  # fmt: skip
     print(f"/ask refused (cached answer): en {asked['en']:.2f} ms, de {asked['de']:.2f} ms, "
           f"ratio de/en {asked['de'] / asked['en']:.3f}")  # fmt: skip
     print(f"a request's language (cookie, header): {choose * 1000:.1f} µs")
     print(f"/ask body of a refusal: as the answerer wrote it {plain * 1000:.1f} µs, "
           f"said in German {said * 1000:.1f} µs")  # fmt: skip
+
+
+def render_chat(app: Any, locale: str) -> str:
+    """The chat page's template rendered as the route renders it, without the HTTP around."""
+    from starlette.requests import Request
+
+    from service.web.callers import OPEN
+    from service.web.reading import readable_for
+    from service.web.rendering import script_words, templates
+    from service.web.starters import corpus_naming, starter_questions
+
+    languages, readable = app.state.languages, readable_for(app.state.qa, OPEN)
+    words = languages.words(locale)
+    scope = {"type": "http", "app": app, "headers": [], "path": "/", "query_string": b""}
+    context = {
+        "request": Request(scope),
+        "turns": [],
+        "history_json": "[]",
+        "error": None,
+        "starters": starter_questions(readable.index, documents=readable.documents, words=words),
+        "naming": corpus_naming(readable.index, documents=readable.documents, words=words),
+        "view": readable,
+        "caller": OPEN,
+        "auth_local": False,
+        "csrf": None,
+        "words": words,
+        "languages": languages.choices(),
+        "script_words": script_words(words, "app.js"),
+    }
+    return templates.get_template("chat.html").render(context)
 
 
 def main() -> None:

@@ -38,11 +38,18 @@ def script_msgids(script: str) -> tuple[str, ...]:
 def script_words(words: Words, *scripts: str) -> dict[str, str]:
     """What ``scripts`` say, in ``words``' language: {English source: translation}; strings
     the language leaves as they are (or does not have yet) are left out — the script shows
-    its source text."""
-    table = {}
-    for script in scripts:
-        for msgid in script_msgids(script):
-            translated = words.gettext(msgid)
-            if translated != msgid:
-                table[msgid] = translated
+    its source text. Made once per language and scripts (the page only reads it)."""
+    key = (words.locale, scripts)
+    table = _TABLES.get(key)
+    if table is None:
+        table = {}
+        for script in scripts:
+            for msgid in script_msgids(script):
+                translated = words.gettext(msgid)
+                if translated != msgid:
+                    table[msgid] = translated
+        _TABLES[key] = table
     return table
+
+
+_TABLES: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
