@@ -207,7 +207,6 @@
       note.type = "text";
       note.maxLength = 2000;
       note.placeholder = rating === "up" ? t("What was good? (optional)") : t("What was wrong? (optional)");
-      note.dir = "auto";
       note.setAttribute("aria-label", t("Note"));
       const sendButton = el("button", "secondary send-feedback", t("Send"));
       sendButton.type = "button";
