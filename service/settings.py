@@ -14,8 +14,9 @@ from index import ReadOptions
 # The repository root: defaults point into it so the README's commands work from a checkout.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The languages the product speaks (web/locales/ holds a catalogue for each but English, the
-# source): the EU's most read, and every language of the shared XQuAD set.
-LANGUAGES = ["en", "de", "fr", "es", "it", "pl", "zh_Hans", "ar", "hi"]
+# source): the EU's most read (Portuguese as written in Portugal), and every language of the
+# shared XQuAD set.
+LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "pt_PT", "zh_Hans", "ar", "hi"]
 
 
 class Settings(BaseSettings):

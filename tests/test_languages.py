@@ -47,7 +47,9 @@ def html_tag(page: str) -> str:
         ("de-AT,de;q=0.9,en;q=0.5", "de"),
         ("fr-CH, fr;q=0.9, en;q=0.8", "fr"),
         ("en;q=0, pl", "pl"),
-        ("pt-BR, es;q=0.5", "es"),
+        ("pt-BR, es;q=0.5", "pt_PT"),  # Portuguese as Portugal writes it, not English
+        ("ja, es;q=0.5", "es"),
+        ("nl-BE", "nl"),
         ("zh-CN", "zh_Hans"),
         ("zh", "zh_Hans"),
         ("zh-TW", "en"),  # Traditional Chinese is not Simplified
