@@ -157,6 +157,14 @@ def test_words_know_their_tag_and_direction(locale: str, tag: str, direction: st
 
 
 @pytest.mark.parametrize(
+    ("locale", "name"),
+    [("de", "Deutsch"), ("fr", "Français"), ("pt_PT", "Português (Portugal)"), ("ar", "العربية")],
+)
+def test_words_name_their_language_in_itself(locale: str, name: str) -> None:
+    assert Words(locale).name == name
+
+
+@pytest.mark.parametrize(
     ("locale", "written"), [("en", "12,345"), ("de", "12.345"), ("pl", "12\u00a0345")]
 )
 def test_words_write_numbers_the_readers_way(locale: str, written: str) -> None:

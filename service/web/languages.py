@@ -94,7 +94,10 @@ class Words:
         # BCP 47, for <html lang> and Content-Language: zh_Hans -> zh-Hans.
         self.tag = locale.replace("_", "-")
         self.direction = "rtl" if self._locale.character_order == "right-to-left" else "ltr"
-        self.name = (self._locale.get_display_name(self._locale) or locale).capitalize()
+        # The language's own name ("Deutsch", "português (Portugal)"), first letter raised as
+        # a list of choices writes it.
+        named = self._locale.get_display_name(self._locale) or locale
+        self.name = named[:1].upper() + named[1:]
 
     def number(self, value: int | float) -> str:
         """``value`` written the reader's way (12,345 · 12.345 · 12 345), in Latin digits, as
