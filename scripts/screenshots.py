@@ -4,11 +4,14 @@ Starts `briefing-qa serve` on a free port (index built on first use, as for user
 questions in Debian's Chromium through Playwright, and saves docs/screenshots/desktop.png and
 docs/screenshots/phone.png, then opens a citation and saves the document view where it lands
 (docs/screenshots/document-desktop.png and docs/screenshots/document-phone.png), and the
-library page signed in (docs/screenshots/library-desktop.png, library-phone.png).
+library page signed in (docs/screenshots/library-desktop.png, library-phone.png). Then the
+chat of a German and of an Arabic reader (their browser's language; an answer and a refusal,
+the questions in English until the multilingual work of issue #32 lands), on a desktop:
+docs/screenshots/desktop-de.png and desktop-ar.png.
 
 Run: .venv/bin/python scripts/screenshots.py
 (Debian's fonts-noto-color-emoji draws the 👍/👎 of the feedback buttons; without it they show
-as empty boxes.)
+as empty boxes. fonts-noto-core draws the Arabic; scripts/test.sh installs both.)
 """
 
 from __future__ import annotations
@@ -33,6 +36,14 @@ CONVERSATION = [
     "How many seats did Nur Otan win in 2015?",
 ]
 CITED_QUESTION = "How many votes did Nazarbayev get in 2011?"
+# Readers whose browsers ask for another language: (file suffix, browser locale). They ask a
+# question the briefing answers and one it does not (in English until the multilingual work
+# of issue #32 lands: then ask in the reader's language).
+READERS = [("de", "de-DE"), ("ar", "ar-EG")]
+READER_QUESTIONS = [
+    "What was Kazakhstan's rank in the 2014 World Press Freedom Index?",
+    "What did Human Rights Watch report?",
+]
 TOKEN = "screenshot-token"  # the server started here accepts it; nothing else does
 
 
@@ -64,6 +75,19 @@ def converse(page: Page, base: str) -> None:
         page.press("#question", "Enter")
         page.locator(".turn").nth(i - 1).locator(".answer").wait_for()
     page.locator(".turn .marker").nth(2).hover()
+    page.wait_for_timeout(200)
+
+
+def converse_as_reader(page: Page, base: str) -> None:
+    """A short conversation, an answer and a refusal, seen from the top of the page."""
+    page.goto(base + "/")
+    page.evaluate("localStorage.clear()")
+    page.reload()
+    for i, question in enumerate(READER_QUESTIONS, start=1):
+        page.fill("#question", question)
+        page.press("#question", "Enter")
+        page.locator(".turn").nth(i - 1).locator(".answer").wait_for()
+    page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_timeout(200)
 
 
@@ -121,6 +145,15 @@ def main() -> None:
                 open_library(page, base)
                 page.screenshot(path=str(OUT / f"library-{name}.png"))
                 print(f"wrote {OUT / f'library-{name}.png'}")
+                context.close()
+            for suffix, locale in READERS:
+                context = browser.new_context(
+                    viewport=sizes[0][1], device_scale_factor=1, locale=locale
+                )
+                page = context.new_page()
+                converse_as_reader(page, base)
+                page.screenshot(path=str(OUT / f"desktop-{suffix}.png"))
+                print(f"wrote {OUT / f'desktop-{suffix}.png'}")
                 context.close()
             browser.close()
     finally:

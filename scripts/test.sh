@@ -5,14 +5,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3.11}
-# Debian packages: chromium for the browser tests, haproxy for the scale-out test.
-if ! command -v chromium >/dev/null 2>&1 || ! command -v haproxy >/dev/null 2>&1; then
-  echo "== installing chromium and haproxy (Debian packages) for the browser and scale-out tests"
+# Debian packages: chromium for the browser tests, haproxy for the scale-out test, and the
+# fonts that draw the pages' other scripts (Arabic, Devanagari: fonts-noto-core; Chinese:
+# fonts-noto-cjk; the feedback buttons' emoji) for the language tests and the screenshots.
+FONTS=(fonts-dejavu-core fonts-noto-core fonts-noto-cjk fonts-noto-color-emoji)
+if ! command -v chromium >/dev/null 2>&1 || ! command -v haproxy >/dev/null 2>&1 \
+  || ! dpkg -s "${FONTS[@]}" >/dev/null 2>&1; then
+  echo "== installing chromium, haproxy and fonts (Debian packages) for the browser tests"
   SUDO=""
   [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
-    chromium fonts-dejavu-core haproxy >/dev/null
+    chromium haproxy "${FONTS[@]}" >/dev/null
 fi
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 # torch first and pinned: a bare requirement would pull a multi-GB CUDA build. Then every other

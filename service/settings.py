@@ -13,6 +13,10 @@ from index import ReadOptions
 
 # The repository root: defaults point into it so the README's commands work from a checkout.
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The languages the product speaks (web/locales/ holds a catalogue for each but English, the
+# source): the EU's most read (Portuguese as written in Portugal), and every language of the
+# shared XQuAD set.
+LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "pt_PT", "zh_Hans", "ar", "hi"]
 
 
 class Settings(BaseSettings):
@@ -166,6 +170,18 @@ class Settings(BaseSettings):
     read_workers: int = Field(
         2, ge=0, le=16, description="Files read at once, each in a process of its own."
     )
+    # NoDecode: a comma-separated list, as for trusted_proxies.
+    languages: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: list(LANGUAGES),
+        description="The languages readers may have the product's own words in (the quoted "
+        "documents are always in their own): catalogue locales of web/locales/, "
+        "comma-separated (en,de,fr) or a JSON list; English is the catalogues' source.",
+    )
+    default_language: str = Field(
+        "en",
+        description="The language of a reader whose browser asks for none of `languages` (and "
+        "of API calls without Accept-Language, and of MCP over stdio); one of `languages`.",
+    )
     build_device: str = Field(
         "auto",
         pattern=r"^(auto|cpu|cuda(:\d+)?)$",
@@ -173,10 +189,10 @@ class Settings(BaseSettings):
         "the same and CPU replicas serve it), auto (the GPU when PyTorch sees one).",
     )
 
-    @field_validator("trusted_proxies", mode="before")
+    @field_validator("trusted_proxies", "languages", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
-        """``a,b`` or ``["a", "b"]`` (an empty value: no trusted proxy)."""
+        """``a,b`` or ``["a", "b"]`` (an empty value: an empty list)."""
         if not isinstance(value, str):
             return value
         text = value.strip()

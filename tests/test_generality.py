@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index.text import tokenize
-from service.answering import DecisionModel, corpus_subject
+from service.answering import DecisionModel, Reason, refusal_for
 from service.answering.decision import threshold_for
 from service.cli.evaluation import has_gold_span, load_cases, squad_normalize
 
@@ -83,4 +83,6 @@ def test_a_refusal_names_the_one_document(client: TestClient) -> None:
 
 def test_a_refusal_over_several_documents_says_these_documents() -> None:
     several = SimpleNamespace(documents={"a": None, "b": None})
-    assert corpus_subject(several).startswith("These documents")  # type: ignore[arg-type]
+    refusal = refusal_for(several, Reason("not_clear"))  # type: ignore[arg-type]
+    assert refusal.title is None
+    assert refusal.sentence().startswith("These documents do not answer this")

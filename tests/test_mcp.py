@@ -99,6 +99,17 @@ def test_mcp_ask_follows_the_conversation(results: list[Any]) -> None:
 def test_mcp_ask_refuses_plainly(results: list[Any]) -> None:
     answer = results[4].structuredContent
     assert answer["answered"] is False and answer["citations"] == []
+    assert answer["answer"].startswith("\u201cKazakhstan: human rights situation\u201d")
+    assert answer["refusal"]["code"]
+
+
+def test_mcp_over_stdio_speaks_the_default_language(app_state: AppState) -> None:
+    question = {"question": "What did Human Rights Watch report?"}
+    found = call(app_state, [("ask", question)], BRIEFING_QA_DEFAULT_LANGUAGE="fr")
+    answer = found[1].structuredContent
+    assert answer["answer"].startswith("\u00ab\u00a0Kazakhstan: human rights situation\u00a0\u00bb")
+    assert "il n'y est fait aucune mention de Human Rights Watch" in answer["answer"]
+    assert answer["refusal"]["code"] == "not_mentioned"
 
 
 def test_mcp_unknown_document_is_a_tool_error(results: list[Any]) -> None:

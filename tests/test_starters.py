@@ -59,7 +59,8 @@ def test_corpus_naming_of_one_document_uses_its_title(app_state: AppState) -> No
 def test_corpus_naming_of_several_documents_counts_them(articles: LoadedIndex) -> None:
     naming = corpus_naming(articles)
     assert naming.heading == "Ask the documents"
-    assert naming.sources == "2 documents: \u201cGlaciers\u201d, \u201cTides\u201d"
+    # The titles listed as the reader's language lists things (Babel's CLDR list patterns).
+    assert naming.sources == "2 documents: \u201cGlaciers\u201d and \u201cTides\u201d"
 
 
 def test_starters_of_one_document_name_its_sections(app_state: AppState) -> None:

@@ -1,9 +1,10 @@
 """The answering path: question → standalone query → candidates → fitted decision → answer."""
 
-from .answerer import Answer, Answerer, Gathered, corpus_subject
+from .answerer import Answer, Answerer, Gathered
 from .citations import Citation, RelatedSection
 from .conversation import Turn, fold_history
 from .decision import DecisionModel
+from .refusals import Reason, Refusal, refusal_for
 from .turns import AnswerQueue, WaitedTooLong
 
 __all__ = [
@@ -13,9 +14,11 @@ __all__ = [
     "Citation",
     "DecisionModel",
     "Gathered",
+    "Reason",
+    "Refusal",
     "RelatedSection",
     "Turn",
     "WaitedTooLong",
-    "corpus_subject",
     "fold_history",
+    "refusal_for",
 ]

@@ -17,7 +17,7 @@ import dataclasses
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from index import Embedder, Hit, LoadedIndex, SearchWeights, search
@@ -29,6 +29,7 @@ from .conversation import Turn, quoted_sentence_ids
 from .decision import DecisionModel
 from .focus import focus
 from .question import QuestionFacts, read_question
+from .refusals import Reason, Refusal, refusal_for
 from .tunables import HITS_RETRIEVED
 
 
@@ -46,6 +47,9 @@ class Answer:
     related: list[RelatedSection] = field(default_factory=list)
     confidence: float = 0.0
     signals: dict[str, float] = field(default_factory=dict)
+    # For a refusal, why, as data: ``answer`` is its English sentence; the web layer renders
+    # it in the reader's language.
+    refusal: Refusal | None = None
 
 
 @dataclass
@@ -171,11 +175,12 @@ class Answerer:
     ) -> Answer:
         found = self.gather(index, asked, history, mode, documents)
         if found.candidates is None:
-            why = "nothing in them is close to the question"
+            why = Reason("nothing_close")
             return self._refuse(index, found, started, why, documents=documents)
         decision = self.decision.decide(found.candidates, found.facts)
         signals = {"probability": round(float(decision.probabilities[decision.order[0]]), 4)}
         if not decision.answered:
+            assert decision.reason is not None  # a refusal always says why
             return self._refuse(
                 index, found, started, decision.reason, decision.confidence, signals, documents
             )
@@ -202,34 +207,26 @@ class Answerer:
         index: LoadedIndex,
         found: Gathered,
         started: float,
-        reason: str,
+        reason: Reason,
         confidence: float = 0.0,
         signals: dict[str, float] | None = None,
         documents: Sequence[str] | None = None,
     ) -> Answer:
         # Saying why ("Mongolia is not mentioned") lets a reader judge the refusal.
-        subject = corpus_subject(index, documents)
+        refusal = refusal_for(index, reason, documents)
         return Answer(
             question=found.facts.asked,
             standalone_question=found.facts.standalone,
             answered=False,
-            answer=f"{subject} \u2014 {reason}, so I won't guess.",
+            answer=refusal.sentence(),
             citations=[],
             index_version=index.version,
             took_ms=_elapsed_ms(started),
             related=related_sections(index, found.hits),
             confidence=confidence,
             signals=signals or {},
+            refusal=refusal,
         )
-
-
-def corpus_subject(index: LoadedIndex, documents: Collection[str] | None = None) -> str:
-    """How a refusal names what was searched: the one document's title, or "these documents"
-    — of ``documents`` when the question was scoped (a title outside them is never named)."""
-    searched = list(index.documents) if documents is None else list(documents)
-    if len(searched) == 1 and searched[0] in index.documents:
-        return f"\u201c{index.documents[searched[0]].title}\u201d does not answer this"
-    return "These documents do not answer this"
 
 
 class _LruCache:

@@ -26,16 +26,10 @@ import numpy as np
 
 from .candidates import FEATURES, Candidates
 from .question import QuestionFacts
+from .refusals import KIND_MISSING, Reason
 from .tunables import MIN_CONFIDENCE_TO_ANSWER
 
 MODEL_DIR = Path(__file__).resolve().parent / "model"
-_KIND_NAMES = {
-    "date": "date",
-    "count": "count",
-    "percentage": "percentage",
-    "number": "figure",
-    "duration": "duration",
-}
 
 
 @dataclass(frozen=True)
@@ -47,14 +41,15 @@ class Decision:
         probabilities: each candidate's probability of holding the answer (model output).
         answered: whether the best one clears the operating point.
         confidence: calibrated probability that the quoted answer is right.
-        reason: for a refusal, why, in words a reader understands.
+        reason: for a refusal, why (a code and its values; the reader's words come from the
+            catalogue, ``refusals.py``).
     """
 
     order: np.ndarray
     probabilities: np.ndarray
     answered: bool
     confidence: float
-    reason: str
+    reason: Reason | None
 
 
 class DecisionModel:
@@ -162,7 +157,7 @@ def decide_from(
     # words it used ("What is this briefing about?" names no fact to find).
     gist = bool(row["overview_lead"])
     answered = (best >= threshold or gist) and not vetoed(row)
-    reason = "" if answered else refusal_reason(candidates, int(order[0]), facts)
+    reason = None if answered else refusal_reason(candidates, int(order[0]), facts)
     return Decision(order, probabilities, answered, best, reason)
 
 
@@ -201,15 +196,15 @@ def threshold_for(operating_points: list[list[float]], target: float) -> float:
     return max(allowed) if allowed else 0.0
 
 
-def refusal_reason(candidates: Candidates, best: int, facts: QuestionFacts) -> str:
+def refusal_reason(candidates: Candidates, best: int, facts: QuestionFacts) -> Reason:
     """Why the best candidate does not answer, from what the features say about it."""
     row = dict(zip(FEATURES, candidates.features[best], strict=True))
     if facts.strangers:
-        return f"{facts.strangers[0].title()} is not mentioned"
+        return Reason("not_mentioned", {"name": facts.strangers[0].title()})
     if row["constraint_mismatch"]:
-        return "the closest passage does not give the year or number you ask about"
+        return Reason("year_or_number")
     if row["type_required_missing"] and facts.expected:
-        return f"the closest passage gives no {_KIND_NAMES[facts.expected]}"
+        return Reason(KIND_MISSING[facts.expected])
     if row["names_missing"] and facts.names:
-        return f"the closest passage is not about {' '.join(facts.names[0]).title()}"
-    return "no passage states it clearly enough to quote"
+        return Reason("not_about", {"name": " ".join(facts.names[0]).title()})
+    return Reason("not_clear")

@@ -39,6 +39,7 @@ class WaitedTooLong(Exception):
             f"the server is busy: the question waited {waited:.1f} s for its turn; "
             f"ask again in {retry_after} s"
         )
+        self.waited = waited
         self.retry_after = retry_after
 
 

@@ -15,6 +15,7 @@ from index import BuildInProgress, BuildReport, LoadedIndex
 
 from .records import Library
 from .registry import BuildRegistry
+from .uploads import NOT_IN_INDEX
 
 log = logging.getLogger("briefing_qa.library")
 
@@ -153,4 +154,4 @@ class IndexJobs:
                 (s.split(": ", 1)[-1] for s in report.skipped_files if s.startswith(upload.path)),
                 None,
             )
-            self.library.set_status(upload.id, "failed", why or "not in the index (removed?)")
+            self.library.set_status(upload.id, "failed", why or NOT_IN_INDEX)

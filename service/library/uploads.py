@@ -14,6 +14,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath, PureWindowsPath
 
@@ -21,6 +22,25 @@ from index import SUPPORTED_SUFFIXES
 
 ALLOWED_SUFFIXES = SUPPORTED_SUFFIXES
 UPLOAD_FOLDER = "uploads"
+
+
+def N_(msgid: str) -> str:
+    """Mark ``msgid`` for extraction; it is translated where it is shown."""
+    return msgid
+
+
+# Why a file is refused, by code: the English is the catalogue's source text; the web layer
+# says it in the reader's language (service/web/library_api.py).
+REJECTIONS = {
+    "unsupported_type": N_("unsupported file type %(suffix)s; use %(allowed)s"),
+    "empty": N_("the file is empty"),
+    "too_large": N_("the file is larger than %(mb)s MB"),
+    "not_pdf": N_("this is not a PDF file, whatever its name says"),
+    "not_docx": N_("this is not a Word .docx file, whatever its name says"),
+    "not_text": N_("this is not a text file, whatever its name says (%(suffix)s)"),
+}
+# A failure the build records for an upload it did not index (translated where it is shown).
+NOT_IN_INDEX = N_("not in the index (removed?)")
 
 
 @dataclass(frozen=True)
@@ -34,7 +54,18 @@ class Accepted:
 
 
 class Rejected(Exception):
-    """A file refused, with a reason a person understands."""
+    """A file refused, with a reason a person understands: a code of :data:`REJECTIONS` and
+    the values its sentence needs (``str()`` is the English sentence)."""
+
+    def __init__(self, code: str, **params: str) -> None:
+        self.code = code
+        self.params = params
+        super().__init__(self.sentence())
+
+    def sentence(self, gettext: Callable[[str], str] = str) -> str:
+        """The reason in the language of ``gettext`` (default: the English source)."""
+        said = gettext(REJECTIONS[self.code])
+        return said % self.params if self.params else said
 
 
 def check_upload(filename: str, data: bytes, max_bytes: int) -> Accepted:
@@ -43,17 +74,17 @@ def check_upload(filename: str, data: bytes, max_bytes: int) -> Accepted:
     suffix = Path(shown).suffix.lower()
     if suffix not in ALLOWED_SUFFIXES:
         allowed = ", ".join(ALLOWED_SUFFIXES)
-        raise Rejected(f"unsupported file type {suffix or '(none)'}; use {allowed}")
+        raise Rejected("unsupported_type", suffix=suffix or "(none)", allowed=allowed)
     if not data:
-        raise Rejected("the file is empty")
+        raise Rejected("empty")
     if len(data) > max_bytes:
-        raise Rejected(f"the file is larger than {max_bytes // (1024 * 1024)} MB")
+        raise Rejected("too_large", mb=str(max_bytes // (1024 * 1024)))
     if suffix == ".pdf" and not data.startswith(b"%PDF-"):
-        raise Rejected("this is not a PDF file, whatever its name says")
+        raise Rejected("not_pdf")
     if suffix == ".docx" and not _is_word(data):
-        raise Rejected("this is not a Word .docx file, whatever its name says")
+        raise Rejected("not_docx")
     if suffix not in (".pdf", ".docx") and (b"\x00" in data[:4096] or _looks_binary(data)):
-        raise Rejected(f"this is not a text file, whatever its name says ({suffix})")
+        raise Rejected("not_text", suffix=suffix)
     digest = hashlib.sha256(data).hexdigest()
     stored = f"{safe_stem(shown)}-{digest[:8]}{suffix}"
     return Accepted(shown, stored, data, digest)

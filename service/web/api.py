@@ -17,8 +17,11 @@ from ..state import AppState
 from .auth import require_admin
 from .callers import CallerDep, State, client_address
 from .errors import error_response
+from .language_choice import WordsDep
+from .languages import Words
 from .metrics import Metrics
 from .middleware import retry_after_header
+from .phrases import Phrase
 from .reading import ReadableDep, ask_within
 from .schemas import (
     AskRequest,
@@ -51,7 +54,7 @@ def rate_limit(request: Request) -> None:
     wait = request.app.state.rate_limiter.check(client)
     if wait > 0:
         raise HTTPException(
-            429, "too many requests from this address; slow down", retry_after_header(wait)
+            429, Phrase("too many requests from this address; slow down"), retry_after_header(wait)
         )
 
 
@@ -62,8 +65,11 @@ def rate_limit(request: Request) -> None:
     tags=["questions"],
     dependencies=[Depends(rate_limit)],
 )
-async def ask(body: AskRequest, state: State, caller: CallerDep, readable: ReadableDep) -> Response:
-    """Answer a question with sentences quoted from the corpus, each cited."""
+async def ask(
+    body: AskRequest, state: State, caller: CallerDep, readable: ReadableDep, words: WordsDep
+) -> Response:
+    """Answer a question with sentences quoted from the corpus, each cited; what the product
+    says itself (a refusal, an error) is in the ``Accept-Language`` language."""
     try:
         question, history, top_k = validate_ask(body, state.settings)
         # An id the caller may not read is refused exactly as an id that does not exist.
@@ -74,34 +80,52 @@ async def ask(body: AskRequest, state: State, caller: CallerDep, readable: Reada
             "invalid_request",
             problem.message,
             [{"field": problem.field, "message": problem.message}],
+            words,
         )
     try:
         answer = await ask_within(state, caller, readable, question, history, top_k, scope)
     except WaitedTooLong as busy:
-        raise HTTPException(503, str(busy), {"Retry-After": str(busy.retry_after)}) from None
+        raise HTTPException(
+            503, busy_phrase(busy), {"Retry-After": str(busy.retry_after)}
+        ) from None
     # Serialised directly: the answerer's dataclasses already have the response's shape (the
     # schema tests hold it to AskResponse), and validating them again costs ~1 ms a request.
-    return Response(json.dumps(answer_body(answer), ensure_ascii=False), media_type=_JSON)
+    content = json.dumps(answer_body(answer, words), ensure_ascii=False)
+    headers = {"Content-Language": words.tag, "Vary": "Accept-Language, Cookie"}
+    return Response(content, media_type=_JSON, headers=headers)
 
 
-def answer_body(answer: Answer) -> dict[str, Any]:
-    """An answer as the JSON object of the /ask contract."""
+def busy_phrase(busy: WaitedTooLong) -> Phrase:
+    """Why a question that waited too long for its turn was not answered."""
+    return Phrase(
+        "the server is busy: the question waited %(waited)s s for its turn; "
+        "ask again in %(retry)s s",
+        waited=f"{busy.waited:.1f}",
+        retry=busy.retry_after,
+    )
+
+
+def answer_body(answer: Answer, words: Words | None = None) -> dict[str, Any]:
+    """An answer as the JSON object of the /ask contract; a refusal is said in ``words``'
+    language (default: English) and its reason given as data too."""
+    refusal = answer.refusal
     return {
         "question": answer.question,
         "standalone_question": answer.standalone_question,
         "answered": answer.answered,
-        "answer": answer.answer,
+        "answer": words.refusal(refusal) if refusal and words else answer.answer,
         "citations": [vars(c) for c in answer.citations],
         "related": [vars(r) for r in answer.related],
         "confidence": answer.confidence,
+        "refusal": {"code": refusal.code, "params": refusal.params} if refusal else None,
         "index_version": answer.index_version,
         "took_ms": answer.took_ms,
     }
 
 
-def answer_response(answer: Answer) -> AskResponse:
-    """The API model of an answer (for the pages and the CLI)."""
-    return AskResponse.model_validate(answer_body(answer))
+def answer_response(answer: Answer, words: Words | None = None) -> AskResponse:
+    """The API model of an answer (for the pages and the CLI), in ``words``' language."""
+    return AskResponse.model_validate(answer_body(answer, words))
 
 
 @router.get("/metrics", include_in_schema=False)
@@ -144,7 +168,7 @@ async def reindex(state: State) -> ReindexResponse:
     try:
         report = await asyncio.to_thread(_rebuild_as_the_one_builder, state)
     except BuildInProgress as exc:
-        raise HTTPException(409, str(exc)) from exc
+        raise HTTPException(409, exc.args[0] if exc.args else str(exc)) from exc
     return ReindexResponse(
         index_version=report.version,
         documents=report.documents,
@@ -163,5 +187,7 @@ def _rebuild_as_the_one_builder(state: AppState) -> BuildReport:
     """Rebuild under the replicas' shared build lock (the folder's own lock is taken too)."""
     with state.registry.build_lock() as mine:
         if not mine:
-            raise BuildInProgress("another replica is building the index; try again shortly")
+            raise BuildInProgress(
+                Phrase("another replica is building the index; try again shortly")
+            )
         return state.holder.rebuild()

@@ -21,8 +21,10 @@ from index import IndexProblem
 
 from ..settings import PROJECT_ROOT, Settings
 from ..state import AppState, IndexHolder, load_embedder
-from . import api, library_api, library_pages, openai_compat, pages, signin
+from . import api, language_choice, library_api, library_pages, openai_compat, pages, signin
 from .errors import error_response
+from .language_choice import words_for
+from .languages import Languages
 from .metrics import Metrics
 from .middleware import (
     BodySizeLimit,
@@ -31,6 +33,7 @@ from .middleware import (
     SecurityHeaders,
     SharedRateLimiter,
 )
+from .phrases import Phrase
 
 log = logging.getLogger("briefing_qa")
 
@@ -75,6 +78,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         redoc_url=None,
     )
     app.state.metrics = Metrics()
+    app.state.languages = Languages(settings.languages, settings.default_language)
     app.state.rate_limiter = rate_limiter(settings)
     app.state.signin_limits = signin.SignInLimits(settings)
     app.state.trusted_proxies = settings.trusted_proxies
@@ -99,6 +103,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
     app.include_router(library_api.router)
     app.include_router(library_pages.router)
     app.include_router(signin.router)
+    app.include_router(language_choice.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=PROJECT_ROOT / "web" / "static"), name="static")
     app.mount("/docs-assets", StaticFiles(directory=swagger_ui_path), name="docs-assets")
@@ -153,28 +158,38 @@ async def _watch_index(app_state: AppState) -> None:
 
 
 _BODY_SHAPE_ERRORS = {"model_attributes_type", "dict_type", "json_invalid", "missing"}
+_NOT_AN_OBJECT = Phrase('the request body must be a JSON object, like {"question": "..."}')
+# Starlette's own words for a route or method that does not exist, said in the reader's.
+_STARLETTE_WORDS = {
+    404: Phrase("Not Found"),
+    405: Phrase("Method Not Allowed"),
+}
 
 
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        words = words_for(request)
         details = []
         for error in exc.errors():
             location = [str(part) for part in error.get("loc", ()) if part != "body"]
-            message = error.get("msg", "")
+            message = error.get("msg", "")  # pydantic's own words stay as pydantic wrote them
             if not location and error.get("type") in _BODY_SHAPE_ERRORS:
-                message = 'the request body must be a JSON object, like {"question": "..."}'
+                message = words.say(_NOT_AN_OBJECT)
             details.append({"field": ".".join(location) or None, "message": message})
         summary = "; ".join(
             f"{d['field']}: {d['message']}" if d["field"] else d["message"] for d in details
         )
-        return error_response(422, "invalid_request", summary or "invalid request", details)
+        message = summary or words.say(Phrase("invalid request"))
+        return error_response(422, "invalid_request", message, details, words)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        detail = str(exc.detail)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        detail = exc.detail if isinstance(exc.detail, Phrase) else str(exc.detail)
         if exc.status_code == 400 and "parsing the body" in detail:
-            detail = "the request body could not be read as JSON text (it must be UTF-8)"
+            detail = Phrase("the request body could not be read as JSON text (it must be UTF-8)")
+        elif exc.status_code in _STARLETTE_WORDS and detail == _STARLETTE_WORDS[exc.status_code]:
+            detail = Phrase(_STARLETTE_WORDS[exc.status_code])
         codes = {
             400: "bad_request",
             401: "unauthorized",
@@ -185,11 +200,12 @@ def _install_error_handlers(app: FastAPI) -> None:
             429: "rate_limited",
             503: "unavailable",
         }
-        response = error_response(exc.status_code, codes.get(exc.status_code, "error"), detail)
+        code = codes.get(exc.status_code, "error")
+        response = error_response(exc.status_code, code, detail, words=words_for(request))
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value
         return response
 
     @app.exception_handler(IndexProblem)
-    async def index_problem(_: Request, exc: IndexProblem) -> JSONResponse:
-        return error_response(503, "index_unavailable", str(exc))
+    async def index_problem(request: Request, exc: IndexProblem) -> JSONResponse:
+        return error_response(503, "index_unavailable", str(exc), words=words_for(request))

@@ -11,6 +11,7 @@ from fastapi import Header, HTTPException, Request
 
 from ..library import Policy
 from .callers import Caller, CallerDep, get_state
+from .phrases import Phrase
 
 
 def require_admin(
@@ -21,17 +22,21 @@ def require_admin(
     in local mode, an admin (the token acts as one)."""
     if caller.via != "open":
         if caller.role != "admin":
-            raise _not_allowed(caller, "this needs an admin")
+            raise _not_allowed(caller, Phrase("this needs an admin"))
         return
     expected = get_state(request).settings.admin_token
     if not expected:
-        raise HTTPException(404, "admin endpoints are disabled: set BRIEFING_QA_ADMIN_TOKEN")
+        raise HTTPException(
+            404, Phrase("admin endpoints are disabled: set BRIEFING_QA_ADMIN_TOKEN")
+        )
     supplied = (authorization or "").removeprefix("Bearer ").strip()
     by_header = bool(authorization) and hmac.compare_digest(supplied.encode(), expected.encode())
     if not by_header and not request.session.get("admin"):
         raise HTTPException(
             401,
-            "a valid 'Authorization: Bearer <token>' header is required (or sign in at /login)",
+            Phrase(
+                "a valid 'Authorization: Bearer <token>' header is required (or sign in at /login)"
+            ),
             headers={"WWW-Authenticate": "Bearer"},
         )
 
@@ -44,7 +49,7 @@ def require_writer(
     if caller.via == "open":
         require_admin(request, caller, authorization)
     elif caller.role not in ("editor", "admin"):
-        raise _not_allowed(caller, "adding and deleting documents needs an editor")
+        raise _not_allowed(caller, Phrase("adding and deleting documents needs an editor"))
 
 
 def may_write(caller: Caller, policy: Policy, collection: str) -> bool:
@@ -61,10 +66,21 @@ def may_read_collection(caller: Caller, policy: Policy, collection: str) -> bool
     return collection in policy.readable(caller.groups)
 
 
-def _not_allowed(caller: Caller, why: str) -> HTTPException:
+def _not_allowed(caller: Caller, why: Phrase) -> HTTPException:
     if caller.via == "anonymous":
         return HTTPException(
-            401, f"{why}: sign in at /login, or send 'Authorization: Bearer <API key>'",
+            401,
+            Phrase(
+                "%(why)s: sign in at /login, or send 'Authorization: Bearer <API key>'", why=why
+            ),
             headers={"WWW-Authenticate": "Bearer"},
-        )  # fmt: skip
-    return HTTPException(403, f"{why}; you are signed in as {caller.actor} ({caller.role})")
+        )
+    return HTTPException(
+        403,
+        Phrase(
+            "%(why)s; you are signed in as %(name)s (%(role)s)",
+            why=why,
+            name=caller.actor,
+            role=caller.role,
+        ),
+    )

@@ -20,6 +20,7 @@ from fastapi import Depends, HTTPException, Request
 from starlette.formparsers import MultiPartException
 
 from ..state import AppState
+from .phrases import Phrase
 
 SESSION_COOKIE = "briefing_qa_sid"
 # The login form (and any form of a caller not signed in) has no session to hold its token:
@@ -131,7 +132,7 @@ def bearer_caller(state: AppState, header: str, what: str, address: str) -> Call
             return Caller("key", member.name, member.role, member.groups)
     raise HTTPException(
         401,
-        "the Authorization header holds no valid API key (revoked, or never issued)",
+        Phrase("the Authorization header holds no valid API key (revoked, or never issued)"),
         headers={"WWW-Authenticate": "Bearer"},
     )
 
@@ -179,7 +180,9 @@ async def _form_token(request: Request) -> str | None:
         # Starlette keeps the parsed form: the route reads the same one (with the same limits).
         form = await request.form(max_files=MAX_FILES_PER_UPLOAD)
     except (MultiPartException, ValueError, AssertionError) as exc:
-        raise HTTPException(400, f"the form could not be read: {exc}") from None
+        raise HTTPException(
+            400, Phrase("the form could not be read: %(problem)s", problem=str(exc))
+        ) from None
     value = form.get(CSRF_FIELD)
     return value if isinstance(value, str) else None
 
@@ -187,7 +190,9 @@ async def _form_token(request: Request) -> str | None:
 def _stale_form() -> HTTPException:
     return HTTPException(
         403,
-        "this form is stale or did not come from this site (its CSRF token is missing or "
-        "wrong): reload the page and send it again (a script sends 'Authorization: Bearer "
-        "<API key>' instead)",
+        Phrase(
+            "this form is stale or did not come from this site (its CSRF token is missing or "
+            "wrong): reload the page and send it again (a script sends 'Authorization: Bearer "
+            "<API key>' instead)"
+        ),
     )

@@ -21,7 +21,11 @@ from ..library.uploads import UPLOAD_FOLDER, Rejected, check_upload
 from .api import State, rate_limit
 from .auth import may_read_collection, may_write, require_admin, require_writer
 from .callers import MAX_FILES_PER_UPLOAD, Caller, CallerDep, client_address
+from .language_choice import WordsDep
+from .languages import Words
+from .phrases import Phrase
 from .reading import ReadableDep
+from .text_input import no_document
 
 # Uploads to a collection other than ``default`` live under this folder of the corpus, one
 # sub-folder per collection (whose names are letters and digits only), so that their document
@@ -78,10 +82,10 @@ Admin = Depends(require_admin)
 
 @router.get("/api/documents", response_model=list[LibraryDocument])
 async def list_documents(
-    state: State, caller: CallerDep, readable: ReadableDep
+    state: State, caller: CallerDep, readable: ReadableDep, words: WordsDep
 ) -> list[LibraryDocument]:
     """What the library holds that the caller may read: indexed documents and uploads pending
-    or failed."""
+    or failed (a failure's reason, where it is one of ours, in the reader's language)."""
     index = readable.index
     policy = state.collections.policy(index.version)
     passages = Counter(p.document_id for p in index.passages)
@@ -116,7 +120,7 @@ async def list_documents(
                 pages=0,
                 passages=0,
                 status="failed" if upload.status == "failed" else "pending",
-                error=upload.error,
+                error=words.gettext(upload.error) if upload.error else None,
                 added_at=upload.added_at.isoformat(),
                 collection=upload.collection,
             )
@@ -149,18 +153,24 @@ async def list_documents(
         }
     },
 )
-async def upload_documents(request: Request, state: State, caller: CallerDep) -> JSONResponse:
+async def upload_documents(
+    request: Request, state: State, caller: CallerDep, words: WordsDep
+) -> JSONResponse:
     """Add one or more files (multipart field ``file``) to a collection (field ``collection``,
-    default ``default``); they are indexed in the background."""
+    default ``default``); they are indexed in the background. A refused file's ``reason`` is
+    in the reader's language, its ``code`` the same in every language."""
     try:
         form = await request.form(max_files=MAX_FILES_PER_UPLOAD)
     except (MultiPartException, ValueError, AssertionError) as exc:
         raise HTTPException(
-            400, f"the upload could not be read as multipart form data: {exc}"
+            400,
+            Phrase(
+                "the upload could not be read as multipart form data: %(problem)s", problem=str(exc)
+            ),
         ) from None
     files = [f for f in form.getlist("file") if isinstance(f, UploadFile)]
     if not files:
-        raise HTTPException(422, "send one or more files in the multipart field 'file'")
+        raise HTTPException(422, Phrase("send one or more files in the multipart field 'file'"))
     chosen = form.get("collection")
     collection = chosen.strip() if isinstance(chosen, str) and chosen.strip() else DEFAULT
     policy = state.collections.policy(state.holder.current().version, fresh=True)
@@ -172,8 +182,8 @@ async def upload_documents(request: Request, state: State, caller: CallerDep) ->
         name = upload.filename or ""
         try:
             stored = await asyncio.to_thread(_store, state, policy, name, data, collection)
-        except Rejected as reason:
-            rejected.append({"filename": name, "reason": str(reason)})
+        except Rejected as refused:
+            rejected.append({"filename": name, **rejection(refused, words)})
             continue
         accepted.append(stored)
         state.audit.record(
@@ -184,13 +194,24 @@ async def upload_documents(request: Request, state: State, caller: CallerDep) ->
     return JSONResponse({"accepted": accepted, "rejected": rejected}, status_code=202)
 
 
+def rejection(refused: Rejected, words: Words) -> dict[str, str]:
+    """A refused file's ``reason`` in the reader's language and its ``code``."""
+    return {"reason": refused.sentence(words.gettext), "code": refused.code}
+
+
 def _check_writable(caller: Caller, policy: Policy, collection: str) -> None:
     """404 for a collection the caller may not read (as for one that does not exist), 403 for
     one they may read but not write."""
     if not may_read_collection(caller, policy, collection):
-        raise HTTPException(404, f"no collection named {collection[:64]!r}")
+        raise HTTPException(404, Phrase("no collection named %(name)s", name=repr(collection[:64])))
     if not may_write(caller, policy, collection):
-        raise HTTPException(403, f"you may not add documents to or delete from {collection!r}")
+        raise HTTPException(403, _may_not_write(collection))
+
+
+def _may_not_write(collection: str) -> Phrase:
+    return Phrase(
+        "you may not add documents to or delete from %(collection)s", collection=repr(collection)
+    )
 
 
 def _store(
@@ -240,10 +261,10 @@ async def delete_document(
     if upload is not None and not may_read_collection(caller, policy, upload.collection):
         upload = None
     if document is None and upload is None:  # not readable: as if it did not exist
-        raise HTTPException(404, f"no document with id {doc_id!r}")
+        raise HTTPException(404, no_document(doc_id))
     collection = upload.collection if upload else policy.collection_of(doc_id)
     if not may_write(caller, policy, collection):
-        raise HTTPException(403, f"you may not add documents to or delete from {collection!r}")
+        raise HTTPException(403, _may_not_write(collection))
     relative = document.path if document else upload.path  # type: ignore[union-attr]
     corpus = state.settings.corpus_dir.resolve()
     path = (corpus / relative).resolve()
@@ -293,7 +314,8 @@ async def list_feedback(request: Request, state: State, caller: CallerDep) -> li
         return await asyncio.to_thread(state.library.feedback)
     if caller.name is None:
         raise HTTPException(
-            401, "sign in, or send an API key, to see your feedback",
+            401,
+            Phrase("sign in, or send an API key, to see your feedback"),
             headers={"WWW-Authenticate": "Bearer"},
-        )  # fmt: skip
+        )
     return await asyncio.to_thread(state.library.feedback, caller.name)

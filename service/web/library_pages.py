@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from .api import State, rate_limit
 from .auth import may_write
 from .callers import CallerDep
+from .phrases import Phrase
 from .reading import ReadableDep
 from .rendering import render
 from .signin import login_form, sign_in, sign_out
@@ -39,11 +40,10 @@ async def login(
         return await sign_in(request, state, caller, username, password)
     expected = state.settings.admin_token
     if not expected:
-        return login_form(
-            request, state, caller, "Sign-in is disabled: no admin token is configured.", 404
-        )
+        disabled = Phrase("Sign-in is disabled: no admin token is configured.")
+        return login_form(request, state, caller, disabled, 404)
     if not hmac.compare_digest(token.encode(), expected.encode()):
-        return login_form(request, state, caller, "That token is not right.", 401)
+        return login_form(request, state, caller, Phrase("That token is not right."), 401)
     request.session["admin"] = True
     return RedirectResponse("/library", status_code=303)
 

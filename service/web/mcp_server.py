@@ -8,6 +8,9 @@ In local mode (issue #25) each call answers from what its caller may read: over 
 is the ``Authorization: Bearer`` API key (or the admin token) of the request, none meaning an
 anonymous caller; over stdio, the key in ``BRIEFING_QA_API_KEY``. ``search`` ranks only the
 caller's documents, and ``ask`` answers only from them.
+
+A refusal (and an error of ours) is in the language of the request's ``Accept-Language`` over
+HTTP, in ``BRIEFING_QA_DEFAULT_LANGUAGE`` over stdio.
 """
 
 from __future__ import annotations
@@ -24,8 +27,9 @@ from ..answering import Turn
 from ..settings import Settings
 from ..state import AppState, IndexHolder, load_embedder
 from .callers import OPEN, Caller, bearer_caller, client_address
+from .languages import Languages, Words
 from .reading import Readable, ask_within, readable_for
-from .text_input import clean_question, validate_history
+from .text_input import clean_question, unknown_document, validate_history
 
 
 def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
@@ -36,6 +40,7 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
         holder.load(build_if_missing=settings.build_on_start)
         state = AppState(settings, embedder, holder)
     app_state = state
+    languages = Languages(settings.languages, settings.default_language)
     # Links open the cited passage in the web app that serves the same index.
     base = (settings.public_url or f"http://{settings.host}:{settings.port}").rstrip("/")
     server = FastMCP(
@@ -65,19 +70,22 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
             documents: document ids to answer from (all when omitted).
         """
         caller = _caller(app_state, ctx, "ask")
+        words = _words(languages, ctx)
         readable = readable_for(app_state, caller)
         # An id the caller may not read is refused exactly as an id that does not exist.
         unknown = [d for d in documents or [] if d not in readable.documents]
         if unknown:
-            raise ValueError(f"unknown document id {unknown[0]!r}")
+            raise ValueError(words.say(unknown_document(unknown[0])))
         turns: list[Turn] = validate_history(history or [], app_state.settings)
         cleaned = clean_question(question, app_state.settings)
         answer = await ask_within(
             app_state, caller, readable, cleaned, turns, app_state.settings.top_k, documents or None
         )
+        refusal = answer.refusal
         return {
             "answered": answer.answered,
-            "answer": answer.answer,
+            "answer": words.refusal(refusal) if refusal else answer.answer,
+            "refusal": {"code": refusal.code, "params": refusal.params} if refusal else None,
             "confidence": answer.confidence,
             "standalone_question": answer.standalone_question,
             "citations": [{**vars(c), "url": base + c.url} for c in answer.citations],
@@ -121,6 +129,13 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
         return results
 
     return server
+
+
+def _words(languages: Languages, ctx: Context[Any, Any, Any]) -> Words:
+    """The caller's language: the HTTP request's ``Accept-Language``, or the default."""
+    request = ctx.request_context.request
+    header = request.headers.get("accept-language") if request is not None else None
+    return languages.words(languages.negotiate(header))
 
 
 def _caller(state: AppState, ctx: Context[Any, Any, Any], tool: str) -> Caller:

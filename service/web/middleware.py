@@ -13,10 +13,13 @@ import time
 import uuid
 from typing import Any
 
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import error_response
+from .language_choice import words_for
 from .metrics import Metrics
+from .phrases import Phrase
 
 access_log = logging.getLogger("briefing_qa.access")
 log = logging.getLogger("briefing_qa.http")
@@ -219,7 +222,8 @@ class BodySizeLimit:
             await self._refuse(scope, receive, send, limit)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
-        response = error_response(413, "too_large", f"request body is larger than {limit} bytes")
+        message = Phrase("request body is larger than %(limit)s bytes", limit=limit)
+        response = error_response(413, "too_large", message, words=words_for(Request(scope)))
         await response(scope, receive, send)
 
 

@@ -4,7 +4,9 @@ that speak the OpenAI API get the same quoted, cited answers as ``/ask``. No LLM
 The last user message is the question; earlier user/assistant pairs are the history, folded as
 ``/ask`` folds it (the same parser and limits). The reply's content is the answer with its
 ``[n]`` markers and a short list of sources whose links open the cited passages; the structured
-citations travel in an extra ``citations`` field. Errors use OpenAI's error shape.
+citations travel in an extra ``citations`` field. Errors use OpenAI's error shape. What the
+product says itself (a refusal, the sources heading, an error) is in the ``Accept-Language``
+language, as on ``/ask``.
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ from fastapi.responses import JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ..answering import Answer, WaitedTooLong
-from .api import State, rate_limit
+from .api import State, busy_phrase, rate_limit
 from .callers import CallerDep
+from .language_choice import WordsDep
+from .languages import Words
+from .phrases import Phrase
 from .reading import ReadableDep, ask_within
-from .text_input import InputProblem, clean_question, validate_history
+from .text_input import InputProblem, clean_question, unknown_document, validate_history
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 MODEL_ID = "briefing-qa"
-SOURCES_HEADING = "Sources:"
+SOURCES_HEADING = Phrase("Sources:")
 # Words per streamed chunk: small enough to look live, few enough events to stay cheap.
 STREAM_WORDS = 6
 
@@ -76,7 +81,7 @@ async def list_models() -> dict[str, Any]:
 
 @router.post("/chat/completions", dependencies=[Depends(rate_limit)], response_model=None)
 async def chat_completions(
-    request: Request, state: State, caller: CallerDep, readable: ReadableDep
+    request: Request, state: State, caller: CallerDep, readable: ReadableDep, words: WordsDep
 ) -> Response:
     """Answer the last user message, the earlier turns being the conversation."""
     try:
@@ -84,24 +89,33 @@ async def chat_completions(
     except (ValueError, RecursionError) as exc:
         errors = exc.errors() if isinstance(exc, ValidationError) else []
         param = ".".join(str(p) for p in errors[0]["loc"]) if errors else None
-        return openai_error(400, f"the request is not a valid chat request: {_first(exc)}", param)
+        invalid = Phrase(
+            "the request is not a valid chat request: %(problem)s", problem=_first(exc)
+        )
+        return openai_error(400, words.say(invalid), param)
     if body.model != MODEL_ID:
-        return openai_error(404, f"the model {body.model!r} does not exist; use {MODEL_ID!r}")
+        missing = Phrase(
+            "the model %(model)s does not exist; use %(ours)s",
+            model=repr(body.model),
+            ours=repr(MODEL_ID),
+        )
+        return openai_error(404, words.say(missing))
     # An id the caller may not read is refused exactly as an id that does not exist.
     unknown = [d for d in body.documents or [] if d not in readable.documents]
     if unknown:
-        return openai_error(400, f"unknown document id {unknown[0]!r}", "documents")
+        return openai_error(400, words.say(unknown_document(unknown[0])), "documents")
     try:
-        question, history = conversation(body.messages, state)
+        question, history = conversation(body.messages, state, words)
     except InputProblem as problem:
-        return openai_error(400, problem.message, problem.field)
+        return openai_error(400, words.say(problem.message), problem.field)
     try:
         answer = await ask_within(
             state, caller, readable, question, history, state.settings.top_k, body.documents
         )
     except WaitedTooLong as busy:
-        return openai_error(503, str(busy), headers={"Retry-After": str(busy.retry_after)})
-    content = reply_text(answer, str(request.base_url))
+        retry = {"Retry-After": str(busy.retry_after)}
+        return openai_error(503, words.say(busy_phrase(busy)), headers=retry)
+    content = reply_text(answer, str(request.base_url), words)
     citations = [_absolute(vars(c), str(request.base_url)) for c in answer.citations]
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     if body.stream:
@@ -128,33 +142,41 @@ async def chat_completions(
     )
 
 
-def conversation(messages: list[ChatMessage], state: Any) -> tuple[str, list[Any]]:
+def conversation(
+    messages: list[ChatMessage], state: Any, words: Words | None = None
+) -> tuple[str, list[Any]]:
     """The question (the last user message) and the history (earlier user/assistant pairs),
     checked by the same parser and limits as ``/ask``."""
     said = [(m.role, _text(m.content)) for m in messages if m.role in ("user", "assistant")]
     if not said or said[-1][0] != "user":
-        raise InputProblem("messages", "the last message must be the user's question")
+        raise InputProblem("messages", Phrase("the last message must be the user's question"))
+    headings = {str(SOURCES_HEADING), words.say(SOURCES_HEADING) if words else ""} - {""}
     turns: list[dict[str, str]] = []
     for role, text in said[:-1]:
         if role == "user":
             turns.append({"question": text, "answer": ""})
         elif turns:
-            # The history carries only the quoted sentences: the sources list is ours.
-            turns[-1]["answer"] = text.split(f"\n\n{SOURCES_HEADING}", 1)[0]
+            # The history carries only the quoted sentences: the sources list is ours (headed
+            # in English or in this reader's language).
+            for heading in headings:
+                text = text.split(f"\n\n{heading}", 1)[0]
+            turns[-1]["answer"] = text
     question = clean_question(said[-1][1], state.settings)
     return question, validate_history(turns, state.settings)
 
 
-def reply_text(answer: Answer, base_url: str) -> str:
-    """The answer with its markers, then one line per citation it uses, linking the passage."""
+def reply_text(answer: Answer, base_url: str, words: Words | None = None) -> str:
+    """The answer with its markers, then one line per citation it uses, linking the passage;
+    a refusal and the heading in ``words``' language (default: English)."""
     if not answer.citations:
-        return answer.answer
+        return words.refusal(answer.refusal) if words and answer.refusal else answer.answer
     used = [c for c in answer.citations if f"[{c.n}]" in answer.answer]
     lines = [
         f"[{c.n}] {c.document_title} \u2014 {c.section}: {base_url.rstrip('/')}{c.url}"
         for c in used
     ]
-    return f"{answer.answer}\n\n{SOURCES_HEADING}\n" + "\n".join(lines)
+    heading = words.say(SOURCES_HEADING) if words else str(SOURCES_HEADING)
+    return f"{answer.answer}\n\n{heading}\n" + "\n".join(lines)
 
 
 async def _stream(
@@ -212,5 +234,5 @@ def _first(exc: Exception) -> str:
         where = ".".join(str(p) for p in error["loc"])
         return f"{where}: {error['msg']}" if where else str(error["msg"])
     if isinstance(exc, RecursionError):
-        return "the body is nested too deeply"
-    return "the body is not JSON"
+        return Phrase("the body is nested too deeply")
+    return Phrase("the body is not JSON")

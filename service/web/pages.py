@@ -14,9 +14,11 @@ from pydantic import ValidationError
 from ..answering import Turn, WaitedTooLong
 from ..answering.tunables import LOW_CONFIDENCE
 from ..settings import PROJECT_ROOT, Settings
-from .api import State, answer_response, rate_limit
+from .api import State, answer_response, busy_phrase, rate_limit
 from .callers import CallerDep
 from .document_view import document_groups, parse_spans
+from .language_choice import WordsDep
+from .phrases import Phrase
 from .reading import ReadableDep, ask_within
 from .rendering import render, templates
 from .schemas import AskResponse
@@ -25,6 +27,7 @@ from .text_input import (
     InputProblem,
     clean_question,
     decode_history_json,
+    no_document,
     validate_history,
     validate_scope,
 )
@@ -33,6 +36,7 @@ router = APIRouter(include_in_schema=False)
 # The chat marks answers below this confidence "may not answer your question".
 templates.env.globals["low_confidence"] = LOW_CONFIDENCE
 _MARKER = re.compile(r"\[(\d+)\]")
+_NOT_READ_BACK = Phrase("the conversation could not be read back")
 
 
 def highlight(text: str, spans: list[Any]) -> Markup:
@@ -79,10 +83,10 @@ def _form_turns(raw: str, settings: Settings) -> tuple[list[dict[str, Any]], lis
         try:
             turn = AskResponse.model_validate(item)
         except ValidationError:
-            raise InputProblem(f"history.{i}", "the conversation could not be read back") from None
+            raise InputProblem(f"history.{i}", _NOT_READ_BACK) from None
         # Links are the server's own: a carried-back turn may not point elsewhere.
         if any(not c.url.startswith("/documents/") for c in turn.citations):
-            raise InputProblem(f"history.{i}", "the conversation could not be read back")
+            raise InputProblem(f"history.{i}", _NOT_READ_BACK)
         shown.append(turn.model_dump())
     return shown, previous
 
@@ -98,9 +102,9 @@ templates.env.globals.update(
 
 
 @router.get("/docs", response_class=HTMLResponse)
-async def api_docs(request: Request) -> HTMLResponse:
+async def api_docs(request: Request, words: WordsDep) -> HTMLResponse:
     """The interactive API explorer (Swagger UI, served from local files)."""
-    return templates.TemplateResponse(request, "docs.html", {})
+    return templates.TemplateResponse(request, "docs.html", {"words": words})
 
 
 @router.get("/favicon.ico")
@@ -110,14 +114,16 @@ async def favicon() -> FileResponse:
 
 
 @router.get("/", response_class=HTMLResponse)
-async def chat_page(request: Request, caller: CallerDep, readable: ReadableDep) -> HTMLResponse:
+async def chat_page(
+    request: Request, caller: CallerDep, readable: ReadableDep, words: WordsDep
+) -> HTMLResponse:
     """The chat."""
     index, documents = readable.index, readable.documents
     context = {
         "turns": [],
         "history_json": "[]",
-        "starters": starter_questions(index, documents=documents),
-        "naming": corpus_naming(index, documents=documents),
+        "starters": starter_questions(index, documents=documents, words=words),
+        "naming": corpus_naming(index, documents=documents, words=words),
         "error": None,
     }
     return render(request, "chat.html", context, caller, readable)
@@ -129,6 +135,7 @@ async def chat_form(
     state: State,
     caller: CallerDep,
     readable: ReadableDep,
+    words: WordsDep,
     question: Annotated[str, Form(max_length=20_000)] = "",
     history: Annotated[str, Form(max_length=200_000)] = "[]",
     documents: Annotated[list[str] | None, Form(max_length=200)] = None,
@@ -149,14 +156,14 @@ async def chat_form(
                 state, caller, readable, cleaned, previous, state.settings.top_k, scope
             )
         except WaitedTooLong as busy:
-            error, status = str(busy), 503
+            error, status = busy_phrase(busy), 503
         else:
-            turns.append(answer_response(answer).model_dump())
+            turns.append(answer_response(answer, words).model_dump())
     context = {
         "turns": turns,
         "history_json": json.dumps(turns),
-        "starters": starter_questions(index, documents=readable_documents),
-        "naming": corpus_naming(index, documents=readable_documents),
+        "starters": starter_questions(index, documents=readable_documents, words=words),
+        "naming": corpus_naming(index, documents=readable_documents, words=words),
         "error": error,
         "scope": scope,
     }
@@ -176,7 +183,7 @@ async def document_page(
     """A document, with the cited passage highlighted and scrolled into view."""
     document = readable.documents.get(document_id)
     if document is None:  # one not readable is one that does not exist: the same answer
-        raise HTTPException(404, f"no document with id {document_id!r}")
+        raise HTTPException(404, no_document(document_id))
     cited = None
     if start is not None and end is not None and start < end <= len(document.text):
         cited = (start, end)

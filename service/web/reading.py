@@ -21,7 +21,7 @@ from fastapi import Depends, Request
 
 from index import Document, LoadedIndex
 
-from ..answering import Answer, Turn
+from ..answering import Answer, Reason, Refusal, Turn
 from ..state import AppState
 from .callers import Caller, CallerDep, get_state
 
@@ -137,15 +137,16 @@ def within_scope(answer: Answer, scope: Sequence[str]) -> Answer:
     if cited <= allowed:
         return answer
     log.error("an answer cited documents outside its scope; refused instead: %s", cited - allowed)
+    refusal = Refusal(Reason("not_clear"))
     return Answer(
         question=answer.question,
         standalone_question=answer.question,
         answered=False,
-        answer="These documents do not answer this \u2014 no passage states it clearly enough "
-        "to quote, so I won't guess.",
+        answer=refusal.sentence(),
         citations=[],
         index_version=answer.index_version,
         took_ms=answer.took_ms,
+        refusal=refusal,
     )
 
 

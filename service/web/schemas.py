@@ -41,8 +41,25 @@ class AskRequest(BaseModel):
     )
 
 
+class RefusalReason(BaseModel):
+    """Why a question was not answered, as data (the ``answer`` says it in words)."""
+
+    code: str = Field(
+        ...,
+        description="nothing_close, not_mentioned, year_or_number, no_date, no_count, "
+        "no_percentage, no_figure, no_duration, not_about or not_clear (docs/api.md).",
+    )
+    params: dict[str, str] = Field(
+        default_factory=dict,
+        description="The values the sentence names: `name` (from the question), `title` (the "
+        "one document searched).",
+    )
+
+
 class AskResponse(BaseModel):
-    """An answer quoted from the corpus with numbered citations, or ``answered: false``."""
+    """An answer quoted from the corpus with numbered citations, or ``answered: false``. The
+    quotes are the documents' own words; what the product says itself (a refusal) is in the
+    language of the request's ``Accept-Language`` (English when absent)."""
 
     question: str
     standalone_question: str
@@ -56,6 +73,9 @@ class AskResponse(BaseModel):
         le=1.0,
         description="Calibrated chance that the quoted answer is right (measured on "
         "held-out articles); for a refusal, the chance the best passage would have been.",
+    )
+    refusal: RefusalReason | None = Field(
+        None, description="For a refusal, why, as a code and its values; null for an answer."
     )
     index_version: str
     took_ms: float

@@ -16,10 +16,12 @@ from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from ..library import AccountProblem
+from ..library.accounts import LONGEST_PASSWORD, SHORTEST_PASSWORD
 from ..settings import Settings
 from ..state import AppState
 from .api import rate_limit
 from .callers import SESSION_COOKIE, Caller, CallerDep, State, client_address
+from .phrases import Phrase
 from .reading import ReadableDep, readable_for
 from .rendering import render, set_cookie
 
@@ -77,7 +79,7 @@ class SignInLimits:
 
 
 def login_form(
-    request: Request, state: AppState, caller: Caller, error: str | None, status: int
+    request: Request, state: AppState, caller: Caller, error: Phrase | None, status: int
 ) -> HTMLResponse:
     """The sign-in form (the admin token's with auth off; a user name and password's)."""
     readable = readable_for(state, caller)
@@ -97,15 +99,15 @@ async def sign_in(
         await asyncio.to_thread(
             state.audit.record, "sign-in-refused", name, "/login", address, retry_after=seconds
         )
-        page = login_form(
-            request, state, caller, f"Too many failed sign-ins: try again in {seconds} s.", 429
-        )
+        refused = Phrase("Too many failed sign-ins: try again in %(seconds)s s.", seconds=seconds)
+        page = login_form(request, state, caller, refused, 429)
         page.headers["Retry-After"] = str(seconds)
         return page
     if not await asyncio.to_thread(state.accounts.verify, name, password):
         await asyncio.to_thread(limits.failed, name, address)
         await asyncio.to_thread(state.audit.record, "sign-in-failed", name, "/login", address)
-        return login_form(request, state, caller, "That user name and password do not match.", 401)
+        wrong = Phrase("That user name and password do not match.")
+        return login_form(request, state, caller, wrong, 401)
     if caller.session:  # whoever was signed in on this browser is signed out first
         await asyncio.to_thread(state.credentials.end_session, caller.session)
     hours = state.settings.session_hours
@@ -130,9 +132,9 @@ async def sign_out(request: Request, state: AppState, caller: Caller) -> Respons
 
 def _signed_in(caller: Caller) -> None:
     if caller.via == "open":
-        raise HTTPException(404, "there are no accounts: BRIEFING_QA_AUTH is none")
+        raise HTTPException(404, Phrase("there are no accounts: BRIEFING_QA_AUTH is none"))
     if caller.via != "session":
-        raise HTTPException(401, "sign in at /login first")
+        raise HTTPException(401, Phrase("sign in at /login first"))
 
 
 @router.get("/account", response_model=None)
@@ -161,8 +163,15 @@ async def change_password(
         await asyncio.to_thread(
             state.audit.record, "password-change-failed", caller.name, caller.name, address
         )
-        error = "The current password is not right."
+        error = Phrase("The current password is not right.")
         return render(request, "account.html", {"error": error}, caller, readable, 401)
+    if not SHORTEST_PASSWORD <= len(new) <= LONGEST_PASSWORD:
+        error = Phrase(
+            "a password must be %(shortest)s to %(longest)s characters long",
+            shortest=SHORTEST_PASSWORD,
+            longest=LONGEST_PASSWORD,
+        )
+        return render(request, "account.html", {"error": error}, caller, readable, 422)
     try:
         ended = await asyncio.to_thread(state.accounts.set_password, caller.name, new)
     except AccountProblem as problem:

@@ -1,8 +1,9 @@
-"""How the chat names what was indexed, and the questions an empty chat offers.
+"""How the chat names what was indexed, and the questions an empty chat offers — in the
+reader's language (the titles and section headings stay as the documents write them).
 
 The corpus may be one policy briefing, a library of them, or articles of any kind: the page
 says what it is (the one document's title, or "these documents") rather than assuming a
-briefing, as the answerer's refusals do (``answering.answerer.corpus_subject``).
+briefing, as the answerer's refusals do (``answering.refusals.refusal_for``).
 """
 
 from __future__ import annotations
@@ -10,7 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from babel.lists import format_list
+
 from index import Document, LoadedIndex
+
+from .languages import SOURCE, Words
 
 # An empty chat offers this many starter questions.
 STARTERS = 4
@@ -24,35 +29,55 @@ class CorpusNaming:
 
     heading: str
     sources: str
-    pronoun: str
+    intro: str
 
 
 def corpus_naming(
-    index: LoadedIndex, documents: Mapping[str, Document] | None = None
+    index: LoadedIndex,
+    documents: Mapping[str, Document] | None = None,
+    words: Words | None = None,
 ) -> CorpusNaming:
     """The chat's words for the corpus: "Ask the document" and its title, or "Ask the
     documents", how many, and the first few titles — of ``documents`` when given (those the
-    reader may read), else of the whole index."""
+    reader may read), else of the whole index; in ``words``' language (default: English)."""
+    words = words or Words(SOURCE)
+    _ = words.gettext
     shown = index.documents if documents is None else documents
     titles = sorted(d.title for d in shown.values())
     if len(titles) == 1:
-        return CorpusNaming("Ask the document", f"\u201c{titles[0]}\u201d", "it does")
-    named = ", ".join(f"\u201c{t}\u201d" for t in titles[:TITLES_NAMED])
+        sources = _quoted(titles[0], words)
+        intro = _(
+            "Every answer is quoted from %(sources)s, with a link to the exact passage. "
+            "If it does not say, you will be told."
+        )
+        return CorpusNaming(_("Ask the document"), sources, intro % {"sources": sources})
+    named = [_quoted(title, words) for title in titles[:TITLES_NAMED]]
     rest = len(titles) - TITLES_NAMED
-    sources = (
-        f"{len(titles)} documents: {named} and {rest} more"
-        if rest > 0
-        else f"{len(titles)} documents: {named}"
+    if rest > 0:
+        named.append(words.ngettext("%(n)s more", "%(n)s more", rest) % {"n": words.number(rest)})
+    listed = format_list(named, locale=words.locale)
+    sources = words.ngettext(
+        "%(n)s document: %(titles)s", "%(n)s documents: %(titles)s", len(titles)
+    ) % {"n": words.number(len(titles)), "titles": listed}
+    intro = _(
+        "Every answer is quoted from %(sources)s, with a link to the exact passage. "
+        "If they do not say, you will be told."
     )
-    return CorpusNaming("Ask the documents", sources, "they do")
+    return CorpusNaming(_("Ask the documents"), sources, intro % {"sources": sources})
 
 
 def starter_questions(
-    index: LoadedIndex, limit: int = STARTERS, documents: Mapping[str, Document] | None = None
+    index: LoadedIndex,
+    limit: int = STARTERS,
+    documents: Mapping[str, Document] | None = None,
+    words: Words | None = None,
 ) -> list[str]:
     """Questions an empty chat offers: one per section of the corpus (largest first) and,
     when sections are too few, the gist of the largest documents (answered from their
-    opening, as any question asking for the gist is) — from ``documents`` when given."""
+    opening, as any question asking for the gist is) — from ``documents`` when given, in
+    ``words``' language (default: English), each heading and title as its document has it."""
+    words = words or Words(SOURCE)
+    _ = words.gettext
     shown = index.documents if documents is None else documents
     texts = [d.text for d in shown.values()]
     single = len(shown) == 1
@@ -64,20 +89,27 @@ def starter_questions(
                 sections[key] = max(sections.get(key, 0), section.end - section.start)
     ranked = sorted(sections, key=lambda key: -sections[key])[:limit]
     questions = [
-        f"What does {'the document' if single else _quoted(title)} say about "
-        f"{_as_phrase(section, texts)}?"
+        (
+            _("What does the document say about %(section)s?")
+            if single
+            else _("What does \u201c%(title)s\u201d say about %(section)s?")
+        )
+        % {"section": _as_phrase(section, texts), "title": title}
         for section, title in ranked
     ]
     by_size = sorted(shown.values(), key=lambda d: -len(d.text))
     for document in by_size[: limit - len(questions)]:
         questions.append(
-            "What is this document about?" if single else f"Summarise {_quoted(document.title)}"
+            _("What is this document about?")
+            if single
+            else _("Summarise \u201c%(title)s\u201d") % {"title": document.title}
         )
     return questions
 
 
-def _quoted(title: str) -> str:
-    return f"\u201c{title}\u201d"
+def _quoted(title: str, words: Words) -> str:
+    # TRANSLATORS: a document's title in quotation marks, as your language writes them.
+    return words.gettext("\u201c%(title)s\u201d") % {"title": title}
 
 
 def _as_phrase(title: str, texts: list[str]) -> str:

@@ -12,12 +12,16 @@ from index.text import clean_user_text
 
 from ..answering import Turn
 from ..settings import Settings
+from .phrases import Phrase
 from .schemas import AskRequest
+
+_NOT_A_LIST = Phrase("history must be a JSON list of earlier turns")
 
 
 @dataclass
 class InputProblem(Exception):
-    """A request that cannot be answered as sent; ``message`` says what to change."""
+    """A request that cannot be answered as sent; ``message`` says what to change (a
+    :class:`Phrase`, said in the reader's language where the response is written)."""
 
     field: str
     message: str
@@ -27,12 +31,15 @@ def clean_question(raw: str, settings: Settings) -> str:
     """The question without control or zero-width characters, checked for length."""
     question = clean_user_text(raw)
     if not question:
-        raise InputProblem("question", "question must not be empty")
+        raise InputProblem("question", Phrase("question must not be empty"))
     if len(question) > settings.max_question_chars:
         raise InputProblem(
             "question",
-            f"question is {len(question)} characters long; the limit is "
-            f"{settings.max_question_chars}",
+            Phrase(
+                "question is %(length)s characters long; the limit is %(limit)s",
+                length=len(question),
+                limit=settings.max_question_chars,
+            ),
         )
     return question
 
@@ -48,9 +55,9 @@ def decode_history_json(raw: str) -> list[Any]:
     try:
         data = json.loads(raw)
     except (ValueError, RecursionError):
-        raise InputProblem("history", "history must be a JSON list of earlier turns") from None
+        raise InputProblem("history", _NOT_A_LIST) from None
     if not isinstance(data, list):
-        raise InputProblem("history", "history must be a JSON list of earlier turns")
+        raise InputProblem("history", _NOT_A_LIST)
     return data
 
 
@@ -63,21 +70,34 @@ def validate_history(turns: Sequence[Any], settings: Settings) -> list[Turn]:
     if len(turns) > settings.max_history_turns:
         raise InputProblem(
             "history",
-            f"history has {len(turns)} turns; the limit is {settings.max_history_turns}",
+            Phrase(
+                "history has %(turns)s turns; the limit is %(limit)s",
+                turns=len(turns),
+                limit=settings.max_history_turns,
+            ),
         )
     history = []
     for i, turn in enumerate(turns):
         fields = turn if isinstance(turn, Mapping) else getattr(turn, "__dict__", None)
         if not isinstance(fields, Mapping):
-            raise InputProblem(f"history.{i}", f"history.{i} must be an object with a question")
+            raise InputProblem(
+                f"history.{i}",
+                Phrase("%(field)s must be an object with a question", field=f"history.{i}"),
+            )
         question, answer = fields.get("question"), fields.get("answer", "")
         for name, value in (("question", question), ("answer", answer)):
             if not isinstance(value, str):
-                raise InputProblem(f"history.{i}.{name}", f"history.{i}.{name} must be text")
+                where = f"history.{i}.{name}"
+                raise InputProblem(where, Phrase("%(field)s must be text", field=where))
             if len(value) > settings.max_history_chars:
+                where = f"history.{i}.{name}"
                 raise InputProblem(
-                    f"history.{i}.{name}",
-                    f"history.{i}.{name} is longer than {settings.max_history_chars} characters",
+                    where,
+                    Phrase(
+                        "%(field)s is longer than %(limit)s characters",
+                        field=where,
+                        limit=settings.max_history_chars,
+                    ),
                 )
         history.append(Turn(clean_user_text(str(question)), clean_user_text(str(answer))))
     return history
@@ -89,7 +109,9 @@ def validate_ask(body: AskRequest, settings: Settings) -> tuple[str, list[Turn],
     history = validate_history(body.history, settings)
     top_k = body.top_k if body.top_k is not None else settings.top_k
     if top_k > settings.max_top_k:
-        raise InputProblem("top_k", f"top_k must be at most {settings.max_top_k}")
+        raise InputProblem(
+            "top_k", Phrase("top_k must be at most %(limit)s", limit=settings.max_top_k)
+        )
     return question, history, top_k
 
 
@@ -99,7 +121,17 @@ def validate_scope(documents: list[str] | None, known: Collection[str]) -> list[
         return None
     unknown = [d for d in documents if d not in known]
     if unknown:
-        raise InputProblem("documents", f"unknown document id {unknown[0]!r}")
+        raise InputProblem("documents", unknown_document(unknown[0]))
     if not documents:
-        raise InputProblem("documents", "documents, when given, must name at least one")
+        raise InputProblem("documents", Phrase("documents, when given, must name at least one"))
     return documents
+
+
+def unknown_document(document_id: str) -> Phrase:
+    """The error for a document id nobody may read here (as good as none)."""
+    return Phrase("unknown document id %(id)s", id=repr(document_id))
+
+
+def no_document(document_id: str) -> Phrase:
+    """The error for a document nobody may read here (as good as one that does not exist)."""
+    return Phrase("no document with id %(id)s", id=repr(document_id))

@@ -7,6 +7,26 @@
   const STORE_KEY = "briefing-qa:conversation:v1";
   const MAX_HISTORY = 20;
 
+  // ---- words: the page hands this script its words in the reader's language, as data
+  // (service/web/script_words.py); a string it does not list is shown in its English source.
+  const WORDS = readWords();
+  function readWords() {
+    try {
+      const node = document.getElementById("script-words");
+      return node ? JSON.parse(node.textContent || "{}") : {};
+    } catch (_) {
+      return {};
+    }
+  }
+  function t(text, values) {
+    const said = Object.prototype.hasOwnProperty.call(WORDS, text) ? WORDS[text] : text;
+    return said.replace(/%\((\w+)\)s/g, (whole, name) =>
+      values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole);
+  }
+  // Counts as the server writes them (Babel): the reader's separators, Latin digits.
+  const numbers = new Intl.NumberFormat(document.documentElement.lang || undefined,
+    { numberingSystem: "latn" });
+
   const form = document.getElementById("ask-form");
   const thread = document.getElementById("thread");
   const input = document.getElementById("question");
@@ -49,6 +69,7 @@
 
   function passageNode(text, highlights) {
     const quote = el("blockquote", "passage");
+    quote.dir = "auto";
     let position = 0;
     const spans = (highlights || []).slice().sort((a, b) => a[0] - b[0]);
     for (const [a, b] of spans) {
@@ -64,24 +85,26 @@
   function citationLabel(c) {
     // The text before a document's first heading has the document's title as its section.
     const section = c.section && c.section !== c.document_title ? " — " + c.section : "";
-    return c.document_title + section + (c.page ? ", p. " + c.page : "");
+    return c.document_title + section + (c.page ? t(", p. %(page)s", { page: c.page }) : "");
   }
 
   function renderTurn(turn, number) {
     const article = el("article", "turn");
     article.dataset.turn = String(number);
     const question = el("p", "question");
-    question.appendChild(el("span", "visually-hidden", "You asked: "));
-    question.appendChild(document.createTextNode(turn.question));
+    question.appendChild(el("span", "visually-hidden", t("You asked:") + " "));
+    question.appendChild(el("bdi", "", turn.question));
     article.appendChild(question);
 
     const answer = el("div", "answer " + (turn.answered ? "answered" : "not-answered"));
     answer.dataset.answered = String(turn.answered);
-    if (!turn.answered) answer.appendChild(el("p", "badge", "Not in the documents"));
+    if (!turn.answered) answer.appendChild(el("p", "badge", t("Not in the documents")));
     else if (typeof turn.confidence === "number" && turn.confidence < lowConfidence) {
-      answer.appendChild(el("p", "badge badge-unsure", "May not answer your question"));
+      answer.appendChild(el("p", "badge badge-unsure", t("May not answer your question")));
     }
     const text = el("p", "answer-text");
+    // A quote reads in its document's direction; a refusal is ours, in the reader's.
+    if (turn.answered) text.dir = "auto";
     const byNumber = new Map((turn.citations || []).map((c) => [c.n, c]));
     const parts = turn.answer.split(/(\[\d+\])/);
     for (const part of parts) {
@@ -91,7 +114,8 @@
         const link = el("a", "marker", part);
         link.href = citation.url;
         link.dataset.n = match[1];
-        link.setAttribute("aria-label", "Citation " + match[1] + ": " + citationLabel(citation));
+        link.setAttribute("aria-label",
+          t("Citation %(n)s: %(source)s", { n: match[1], source: citationLabel(citation) }));
         text.appendChild(link);
       } else if (part) {
         text.appendChild(document.createTextNode(part));
@@ -104,25 +128,30 @@
       const quoted = new Set((turn.answer.match(/\[(\d+)\]/g) || []).map((m) => Number(m.slice(1, -1))));
       const used = turn.citations.filter((c) => quoted.has(c.n));
       const more = turn.citations.filter((c) => !quoted.has(c.n));
-      answer.appendChild(citationList(used, number, "Sources"));
+      answer.appendChild(citationList(used, number, t("Sources")));
       if (more.length) {
         const details = el("details", "more-sources");
-        details.appendChild(el("summary", "", "More passages (" + more.length + ")"));
-        details.appendChild(citationList(more, number, "More passages"));
+        details.appendChild(el("summary", "",
+          t("More passages (%(count)s)", { count: numbers.format(more.length) })));
+        details.appendChild(citationList(more, number, t("More passages")));
         answer.appendChild(details);
       }
     }
     if (!turn.answered && turn.related && turn.related.length) {
       const related = el("div", "related");
-      related.appendChild(el("p", "", "Related sections you could read:"));
+      related.appendChild(el("p", "", t("Related sections you could read:")));
       const list = el("ul");
       for (const r of turn.related) {
         const item = el("li");
-        const link = el("a", "", r.section);
+        const link = el("a");
+        link.appendChild(el("bdi", "", r.section));
         link.href = r.url;
         item.appendChild(link);
         item.appendChild(document.createTextNode(" "));
-        item.appendChild(el("span", "muted", "(" + r.document_title + ")"));
+        const title = el("span", "muted", "(");
+        title.appendChild(el("bdi", "", r.document_title));
+        title.appendChild(document.createTextNode(")"));
+        item.appendChild(title);
         list.appendChild(item);
       }
       related.appendChild(list);
@@ -142,7 +171,8 @@
       item.dataset.n = String(c.n);
       const head = el("div", "citation-head");
       head.appendChild(el("span", "cite-n", "[" + c.n + "]"));
-      const link = el("a", "cite-link", citationLabel(c));
+      const link = el("a", "cite-link");
+      link.appendChild(el("bdi", "", citationLabel(c)));
       link.href = c.url;
       head.appendChild(link);
       item.appendChild(head);
@@ -154,7 +184,7 @@
 
   function answerTools(turn) {
     const tools = el("div", "answer-tools");
-    const copy = el("button", "secondary copy", "Copy answer");
+    const copy = el("button", "secondary copy", t("Copy answer"));
     copy.type = "button";
     copy.addEventListener("click", () => copyAnswer(turn, copy));
     tools.appendChild(copy);
@@ -165,20 +195,20 @@
   // ---- feedback: 👍/👎 with an optional note --------------------------------------------
   function feedbackTools(turn) {
     const box = el("div", "feedback");
-    const up = el("button", "secondary rate-up", "👍 Helpful");
-    const down = el("button", "secondary rate-down", "👎 Not right");
+    const up = el("button", "secondary rate-up", "👍 " + t("Helpful"));
+    const down = el("button", "secondary rate-down", "👎 " + t("Not right"));
     up.type = down.type = "button";
-    up.setAttribute("aria-label", "Good answer");
-    down.setAttribute("aria-label", "Wrong or unhelpful answer");
+    up.setAttribute("aria-label", t("Good answer"));
+    down.setAttribute("aria-label", t("Wrong or unhelpful answer"));
     box.append(up, down);
     const choose = (rating) => {
       box.replaceChildren();
       const note = el("input", "feedback-note");
       note.type = "text";
       note.maxLength = 2000;
-      note.placeholder = rating === "up" ? "What was good? (optional)" : "What was wrong? (optional)";
-      note.setAttribute("aria-label", "Note");
-      const sendButton = el("button", "secondary send-feedback", "Send");
+      note.placeholder = rating === "up" ? t("What was good? (optional)") : t("What was wrong? (optional)");
+      note.setAttribute("aria-label", t("Note"));
+      const sendButton = el("button", "secondary send-feedback", t("Send"));
       sendButton.type = "button";
       sendButton.addEventListener("click", () => sendFeedback(turn, rating, note.value, box));
       box.append(el("span", "muted", rating === "up" ? "👍" : "👎"), note, sendButton);
@@ -208,7 +238,7 @@
       ok = false;
     }
     box.replaceChildren(el("span", ok ? "muted feedback-done" : "error",
-      ok ? "Thanks — your feedback was recorded." : "Feedback could not be sent."));
+      ok ? t("Thanks — your feedback was recorded.") : t("Feedback could not be sent.")));
   }
 
   // ---- signed in (local mode): calls carry the page's CSRF token -------------------------
@@ -234,7 +264,7 @@
   function answerAsText(turn) {
     const lines = [turn.question, "", turn.answer];
     if (turn.citations && turn.citations.length) {
-      lines.push("", "Sources:");
+      lines.push("", t("Sources:"));
       for (const c of turn.citations) {
         lines.push("[" + c.n + "] " + citationLabel(c) + " — " + new URL(c.url, location.href).href);
       }
@@ -258,8 +288,8 @@
       try { ok = document.execCommand("copy"); } catch (_) { ok = false; }
       area.remove();
     }
-    button.textContent = ok ? "Copied" : "Copy failed";
-    setTimeout(() => { button.textContent = "Copy answer"; }, 1800);
+    button.textContent = ok ? t("Copied") : t("Copy failed");
+    setTimeout(() => { button.textContent = t("Copy answer"); }, 1800);
   }
 
   // ---- citation cards ---------------------------------------------------------------------
@@ -340,7 +370,7 @@
 
   async function ask(question) {
     const history = turns.slice(-MAX_HISTORY).map((t) => ({ question: t.question, answer: t.answer }));
-    setBusy(true, "Searching…");
+    setBusy(true, t("Searching…"));
     let response;
     try {
       response = await fetch("/ask", {
@@ -353,7 +383,7 @@
       });
     } catch (_) {
       setBusy(false);
-      showError("The server cannot be reached. Check that briefing-qa is running, then try again.");
+      showError(t("The server cannot be reached. Check that briefing-qa is running, then try again."));
       return false;
     }
     let body = null;
@@ -366,7 +396,7 @@
     if (!response.ok || !body || typeof body.answer !== "string") {
       const message = body && body.error && body.error.message
         ? body.error.message
-        : "The server could not answer (HTTP " + response.status + "). Please try again.";
+        : t("The server could not answer (HTTP %(status)s). Please try again.", { status: response.status });
       showError(message);
       return false;
     }
@@ -382,7 +412,7 @@
   async function submitQuestion(question) {
     const trimmed = question.trim();
     if (!trimmed) {
-      showError("Type a question first.");
+      showError(t("Type a question first."));
       input.focus();
       return;
     }
@@ -420,7 +450,7 @@
       saveTurns();
       hideCard();
       renderAll();
-      status.textContent = "Started a new conversation.";
+      status.textContent = t("Started a new conversation.");
       input.value = "";
       input.focus();
     });

@@ -16,6 +16,26 @@
   const status = document.getElementById("upload-status");
   let polling = null;
 
+  // ---- words: the page hands this script its words in the reader's language, as data
+  // (service/web/script_words.py); a string it does not list is shown in its English source.
+  const WORDS = readWords();
+  function readWords() {
+    try {
+      const node = document.getElementById("script-words");
+      return node ? JSON.parse(node.textContent || "{}") : {};
+    } catch (_) {
+      return {};
+    }
+  }
+  function t(text, values) {
+    const said = Object.prototype.hasOwnProperty.call(WORDS, text) ? WORDS[text] : text;
+    return said.replace(/%\((\w+)\)s/g, (whole, name) =>
+      values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole);
+  }
+  const numbers = new Intl.NumberFormat(document.documentElement.lang || undefined,
+    { numberingSystem: "latn" });
+  const STATUS = { indexed: t("indexed"), pending: t("pending"), failed: t("failed") };
+
   function cell(text, className) {
     const td = document.createElement("td");
     if (className) td.className = className;
@@ -31,28 +51,31 @@
     const link = document.createElement("a");
     link.href = "/documents/" + encodeURIComponent(doc.id);
     link.textContent = doc.title;
+    link.dir = "auto";
     name.appendChild(link);
     if (doc.filename && doc.filename !== doc.title) {
       const file = document.createElement("div");
       file.className = "muted";
+      file.dir = "auto";
       file.textContent = doc.filename;
       name.appendChild(file);
     }
     tr.appendChild(name);
     if (showCollections) tr.appendChild(cell(doc.collection || "default", "doc-collection"));
-    const state = cell(doc.status, "doc-status status-" + doc.status);
+    const shown = STATUS[doc.status] || doc.status;
+    const state = cell(shown, "doc-status status-" + doc.status);
     if (doc.error) state.title = doc.error;
-    if (doc.error) state.textContent = doc.status + " — " + doc.error;
+    if (doc.error) state.textContent = shown + " — " + doc.error;
     tr.appendChild(state);
-    tr.appendChild(cell(doc.pages ? String(doc.pages) : "–"));
-    tr.appendChild(cell(String(doc.passages)));
+    tr.appendChild(cell(doc.pages ? numbers.format(doc.pages) : "–"));
+    tr.appendChild(cell(numbers.format(doc.passages)));
     if (signedIn) {
       const actions = document.createElement("td");
       const remove = document.createElement("button");
       remove.type = "button";
       remove.className = "secondary delete";
-      remove.textContent = "Delete";
-      remove.setAttribute("aria-label", "Delete " + doc.title);
+      remove.textContent = t("Delete");
+      remove.setAttribute("aria-label", t("Delete %(title)s", { title: doc.title }));
       remove.addEventListener("click", () => removeDocument(doc));
       actions.appendChild(remove);
       tr.appendChild(actions);
@@ -72,19 +95,21 @@
       if (progress) progress.hidden = true;
     }
     if (!busy && status && status.dataset.waiting === "true") {
-      status.textContent = "Indexed. You can ask about it in the chat.";
+      status.textContent = t("Indexed. You can ask about it in the chat.");
       status.dataset.waiting = "false";
     }
   }
 
   async function removeDocument(doc) {
-    if (!window.confirm("Delete “" + doc.title + "”? It will no longer be cited.")) return;
+    if (!window.confirm(t("Delete “%(title)s”? It will no longer be cited.", { title: doc.title }))) return;
     const response = await fetch("/api/documents/" + encodeURIComponent(doc.id), {
       method: "DELETE",
       credentials: "same-origin",
       headers: csrf ? { "X-CSRF-Token": csrf } : {},
     });
-    if (status) status.textContent = response.ok ? "Deleted " + doc.title + "." : "Could not delete.";
+    if (status) {
+      status.textContent = response.ok ? t("Deleted %(title)s.", { title: doc.title }) : t("Could not delete.");
+    }
     setTimeout(refresh, 300);
   }
 
@@ -99,7 +124,7 @@
     if (csrf) request.setRequestHeader("X-CSRF-Token", csrf);
     progress.hidden = false;
     progress.value = 0;
-    status.textContent = "Uploading…";
+    status.textContent = t("Uploading…");
     request.upload.addEventListener("progress", (event) => {
       if (event.lengthComputable) progress.value = Math.round((event.loaded / event.total) * 90);
     });
@@ -111,22 +136,23 @@
         /* not JSON: reported below */
       }
       if (request.status !== 202) {
-        const message = (result.error && result.error.message) || "the upload failed";
-        status.textContent = "Upload refused: " + message;
+        const message = (result.error && result.error.message) || t("the upload failed");
+        status.textContent = t("Upload refused: %(reason)s", { reason: message });
         progress.hidden = true;
         return;
       }
       progress.value = 95;
       const refused = (result.rejected || []).map((r) => r.filename + ": " + r.reason);
+      const listed = refused.length ? t("Refused — %(files)s", { files: refused.join("; ") }) : "";
       status.textContent = (result.accepted || []).length
-        ? "Indexing…" + (refused.length ? " Refused — " + refused.join("; ") : "")
-        : "Refused — " + refused.join("; ");
+        ? t("Indexing…") + (listed ? " " + listed : "")
+        : listed;
       status.dataset.waiting = (result.accepted || []).length ? "true" : "false";
       if (!(result.accepted || []).length) progress.hidden = true;
       refresh();
     });
     request.addEventListener("error", () => {
-      status.textContent = "The upload could not reach the server.";
+      status.textContent = t("The upload could not reach the server.");
       progress.hidden = true;
     });
     request.send(data);
