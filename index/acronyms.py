@@ -83,6 +83,16 @@ def corpus_acronyms(texts: Iterable[str]) -> dict[str, str]:
     return found
 
 
+def merged_acronyms(tables: Iterable[Mapping[str, str]]) -> dict[str, str]:
+    """The acronyms of several documents (each document's own, in order): an acronym two of
+    them define differently keeps the first one's long form."""
+    merged: dict[str, str] = {}
+    for table in tables:
+        for acronym, long_form in table.items():
+            merged.setdefault(acronym, long_form)
+    return merged
+
+
 def _spelling(words: list[str], acronym: str, from_start: bool = False) -> str:
     """The run of ``words`` (ending at the last, or starting at the first) whose initials,
     connectors aside, spell ``acronym``; "" when none does."""

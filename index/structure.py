@@ -51,6 +51,21 @@ class Structure:
             found.passages.setdefault((passage.document_id, passage.section), []).append(pid)
         return found
 
+    def within(self, documents: Collection[str]) -> Structure:
+        """The tables of ``documents`` only."""
+        kept = set(documents)
+        return Structure(
+            sections={k: v for k, v in self.sections.items() if k[0] in kept},
+            by_number={
+                n: [k for k in keys if k[0] in kept]
+                for n, keys in self.by_number.items()
+                if any(k[0] in kept for k in keys)
+            },
+            passages={k: v for k, v in self.passages.items() if k[0] in kept},
+            heading_stems={k: v for k, v in self.heading_stems.items() if k[0] in kept},
+            numbered={k: v for k, v in self.numbered.items() if k in kept},
+        )
+
     def key(self, sentence: SentenceRecord | PassageRecord) -> SectionKey:
         """The section a sentence or passage is in."""
         return (sentence.document_id, sentence.section)

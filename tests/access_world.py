@@ -6,7 +6,10 @@ signed in by a session cookie for the pages, by an API key for the JSON routes."
 
 from __future__ import annotations
 
+import json
 import re
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -14,11 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
+import uvicorn
 from fastapi.testclient import TestClient
+from mcp import ClientSession
+from mcp.client.streamable_http import streamable_http_client
 
 from index import Embedder
 from service.state import AppState
 from service.web.app import create_app
+from service.web.mcp_server import build_server
 from tests.conftest import library_state
 
 ADMIN_TOKEN = "test-token"
@@ -148,3 +156,42 @@ def build_world(
             "b": Secret(b_doc, B_TITLE, B_SENTENCES, ("Tarnwick",), READS_B),
         }
         yield world
+
+
+def serve_mcp(state: AppState) -> Iterator[str]:
+    """The MCP tools over streamable HTTP, on ``state``, in a thread; yields their URL."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = build_server(state.settings, state).streamable_http_app()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the MCP server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/mcp"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+async def call_mcp(url: str, key: str | None, calls: list[tuple[str, dict[str, Any]]]) -> list[Any]:
+    """The results of ``calls`` (tool, arguments) in one MCP session, as ``key``'s holder."""
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    async with (
+        httpx.AsyncClient(headers=headers, timeout=60) as http,
+        streamable_http_client(url, http_client=http) as (read, write, _),
+        ClientSession(read, write) as session,
+    ):
+        await session.initialize()
+        return [await session.call_tool(name, arguments) for name, arguments in calls]
+
+
+def mcp_bodies(results: list[Any]) -> list[str]:
+    """Each MCP result as one string: its structured content and its text."""
+    return [
+        json.dumps(r.structuredContent, ensure_ascii=False)
+        + " ".join(getattr(c, "text", "") for c in r.content)
+        for r in results
+    ]

@@ -324,7 +324,47 @@ def test_signin_ten_failures_from_one_address_lock_that_address(world: World, pr
         assert sign_in(elsewhere, "alice") == 303
 
 
+def test_wrong_current_passwords_count_against_the_sign_in_limit(
+    world: World, fresh_client: TestClient
+) -> None:
+    name = new_user(world)
+    assert sign_in(fresh_client, name) == 303
+
+    def change(current: str) -> int:
+        form = {"current": current, "new": "a new password", "csrf_token": token_of(fresh_client)}
+        changed = fresh_client.post("/account/password", data=form, follow_redirects=False)
+        return changed.status_code
+
+    assert [change("wrong password") for _ in range(10)] == [401] * 10
+    assert change(PASSWORD) == 429  # even the right one, as at /login
+    assert world.state.accounts.verify(name, PASSWORD)  # unchanged
+    with TestClient(create_app(world.state.settings, state=world.state)) as other:
+        assert sign_in(other, name) == 303  # another server's limiter: its own count
+    assert sign_in(fresh_client, name) == 429  # this one counted the guesses at sign-in too
+    refused = [e for e in world.state.audit.entries() if e["actor"] == name]
+    assert [e["action"] for e in refused].count("password-change-failed") == 10
+    assert "password-change-refused" in {e["action"] for e in refused}
+
+
 # ---- the audit log ------------------------------------------------------------------------
+
+
+def test_audit_write_failure_is_logged_as_an_error_and_counted(
+    world: World, fresh_client: TestClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    audit = world.state.audit
+    engine = audit.engine
+    audit.engine = create_engine("sqlite://")  # a database without the table: every write fails
+    try:
+        with caplog.at_level("ERROR", logger="briefing_qa.audit"):
+            assert sign_in(fresh_client, new_user(world), "wrong password") == 401
+    finally:
+        audit.engine = engine
+    assert any(
+        r.levelname == "ERROR" and "sign-in-failed" in r.getMessage() for r in caplog.records
+    )
+    scraped = fresh_client.get("/metrics", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert re.search(r"^briefing_qa_audit_write_failures_total 1\.0$", scraped.text, re.M)
 
 
 def test_audit_log_records_who_did_what_from_where(world: World, fresh_client: TestClient) -> None:

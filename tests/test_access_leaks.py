@@ -16,30 +16,28 @@ from __future__ import annotations
 import asyncio
 import json
 import re
-import socket
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from index import Embedder
 from service.answering import Answer, Citation
-from service.web.mcp_server import build_server
 from service.web.reading import within_scope
 from tests.access_world import (
+    ADMIN_TOKEN,
     CALLERS,
     SECRET_SENTENCES,
     SECRET_TITLE,
     World,
     build_world,
+    call_mcp,
+    mcp_bodies,
+    serve_mcp,
 )
 from tests.conftest import settings_env
 
@@ -107,20 +105,7 @@ def world(
 @pytest.fixture(scope="module")
 def mcp_url(world: World) -> Iterator[str]:
     """The MCP tools over streamable HTTP, on the world's state, in a thread."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    app = build_server(world.state.settings, world.state).streamable_http_app()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the MCP server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/mcp"
-    server.should_exit = True
-    thread.join(timeout=10)
+    yield from serve_mcp(world.state)
 
 
 def assert_no_leak(world: World, caller: str, body: str, asked: str, where: str) -> None:
@@ -223,28 +208,6 @@ def test_access_secret_reaches_no_outsider_by_any_answer_route(
                 ), route
 
 
-async def _mcp(url: str, key: str | None, calls: list[tuple[str, dict[str, Any]]]) -> list[Any]:
-    from mcp import ClientSession
-    from mcp.client.streamable_http import streamable_http_client
-
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
-    async with (
-        httpx.AsyncClient(headers=headers, timeout=60) as http,
-        streamable_http_client(url, http_client=http) as (read, write, _),
-        ClientSession(read, write) as session,
-    ):
-        await session.initialize()
-        return [await session.call_tool(name, arguments) for name, arguments in calls]
-
-
-def mcp_bodies(results: list[Any]) -> list[str]:
-    return [
-        json.dumps(r.structuredContent, ensure_ascii=False)
-        + " ".join(getattr(c, "text", "") for c in r.content)
-        for r in results
-    ]
-
-
 @settings(
     max_examples=8,
     derandomize=True,
@@ -267,7 +230,7 @@ def test_access_secret_reaches_no_outsider_through_mcp(
         if named:
             fake = [FAKE_ID if d == secret.document_id else d for d in docs or []]
             calls.append(("ask", {**arguments, "documents": fake}))
-        bodies = mcp_bodies(asyncio.run(_mcp(mcp_url, world.keys.get(caller), calls)))
+        bodies = mcp_bodies(asyncio.run(call_mcp(mcp_url, world.keys.get(caller), calls)))
         for where, body in zip(("ask", "search"), bodies, strict=False):
             assert_no_leak(world, caller, body, asked, f"mcp {where}")
         if named and caller not in secret.readers:  # the error of an id that does not exist
@@ -287,7 +250,7 @@ def test_access_readers_get_the_secret_answered_by_every_route(world: World, cal
 @pytest.mark.parametrize("caller", ["alice", "root"])
 def test_access_readers_get_the_secret_through_mcp(world: World, mcp_url: str, caller: str) -> None:
     results = asyncio.run(
-        _mcp(
+        call_mcp(
             mcp_url,
             world.keys[caller],
             [("ask", {"question": CANONICAL}), ("search", {"query": "Varnholt archive"})],
@@ -308,7 +271,7 @@ def test_access_the_answer_cache_is_keyed_by_what_the_caller_may_read(world: Wor
     assert_no_leak(world, "anonymous", again.text, CANONICAL, "/ask after a reader's answer")
 
 
-PAGES = ["/", "/library", "/login", "/api/documents", "/health", "/metrics", "/docs"]
+PAGES = ["/", "/library", "/login", "/api/documents", "/health", "/docs"]
 
 
 @pytest.mark.parametrize("caller", CALLERS)
@@ -366,6 +329,22 @@ def test_access_feedback_is_seen_by_its_author_and_admins_only(world: World) -> 
     assert world.pages["anonymous"].get("/api/feedback").status_code == 401
     every = world.pages["root"].get("/api/feedback", headers=world.api_headers("root")).json()
     assert any(row["user_name"] == "alice" for row in every)
+
+
+@pytest.mark.parametrize(
+    ("caller", "status"), [("anonymous", 401), ("alice", 403), ("bob", 403), ("root", 200)]
+)
+def test_access_metrics_are_for_admins_only(world: World, caller: str, status: int) -> None:
+    # They count the whole index, which a reader of some collections may not know (#31).
+    by_key = world.pages["anonymous"].get("/metrics", headers=world.api_headers(caller))
+    by_session = world.pages[caller].get("/metrics")
+    assert by_key.status_code == by_session.status_code == status, by_key.text
+    if status == 200:
+        assert "briefing_qa_index_documents 3.0" in by_key.text
+    else:
+        assert "briefing_qa_" not in by_key.text and "admin" in by_key.json()["error"]["message"]
+    token = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    assert world.pages["anonymous"].get("/metrics", headers=token).status_code == 200
 
 
 def test_access_metrics_carry_no_title_or_text(world: World) -> None:

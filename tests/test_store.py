@@ -19,7 +19,7 @@ from index import (
     current_version,
     load_index,
 )
-from index.store.loaded import top_ids
+from index.store.dense import top_ids
 from index.store.versions import build_lock
 from tests.conftest import CORPUS
 

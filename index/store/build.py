@@ -5,7 +5,8 @@ Layout of ``index_dir``::
     CURRENT                    name of the version being served (replaced atomically)
     versions/<name>/           one complete index version (never modified once published)
         manifest.json  documents.json  passages.json  sentences.json
-        passages.faiss  sentences.npy  words.json  words.npy  acronyms.json  bm25/
+        passages.faiss  sentences.npy  words.json  words.npy  acronyms.json
+        terms.npz  terms.json      BM25's raw counts (terms.py)
     embeddings.sqlite          vectors by (model, text hash), reused across builds
     parsed.sqlite              what each file's bytes read into (index/corpus.py), reused
     build.lock                 held (flock) while a build runs
@@ -26,7 +27,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import bm25s
 import faiss
 import numpy as np
 
@@ -40,7 +40,8 @@ from ..formats.parse import SUPPORTED_SUFFIXES as SUPPORTED
 from ..passages import PassageOptions, PassageRecord, SentenceRecord, cut_passages
 from ..problems import NothingToIndex
 from ..text import content_terms
-from .loaded import bm25_tokens
+from .dense import EXACT_SEARCH_LIMIT
+from .terms import Terms, bm25_tokens
 from .versions import (
     FORMAT_VERSION,
     build_lock,
@@ -51,8 +52,6 @@ from .versions import (
     versions_dir,
 )
 
-# Exact search is fastest and best below this many passages; above it HNSW keeps queries fast.
-EXACT_SEARCH_LIMIT = 50_000
 StageCallback = Callable[[str, int, int], None]
 
 
@@ -153,10 +152,12 @@ def build_index(
             # Single words too: the abstention check compares question words with answer words,
             # and looking corpus words up beats embedding them while a user waits.
             words = corpus_vocabulary(sentences)
-            acronyms = corpus_acronyms(d.text for d in documents)
+            # Each document's acronyms spell out its own text only: what one document defines
+            # must not change how another is indexed (issue #31).
+            acronyms = {d.id: corpus_acronyms([d.text]) for d in documents}
             texts = (
-                [expand_acronyms(p.search_text, acronyms) for p in passages]
-                + [expand_acronyms(s.text, acronyms) for s in sentences]
+                [expand_acronyms(p.search_text, acronyms[p.document_id]) for p in passages]
+                + [expand_acronyms(s.text, acronyms[s.document_id]) for s in sentences]
                 + words
             )
             vectors, embedded = embed_with_cache(
@@ -255,7 +256,7 @@ def _write_version(
     sentence_vectors: np.ndarray,
     words: list[str],
     word_vectors: np.ndarray,
-    acronyms: dict[str, str],
+    acronyms: dict[str, dict[str, str]],
 ) -> None:
     root = versions_dir(index_dir)
     root.mkdir(parents=True, exist_ok=True)
@@ -272,12 +273,9 @@ def _write_version(
         _write_json(staging / "words.json", words)
         _write_json(staging / "acronyms.json", acronyms)
         np.save(staging / "words.npy", word_vectors.astype(np.float32))
-        retriever = bm25s.BM25()
-        retriever.index(
-            [bm25_tokens(expand_acronyms(p.search_text, acronyms)) for p in passages],
-            show_progress=False,
-        )
-        retriever.save(str(staging / "bm25"), show_progress=False)
+        Terms.of(
+            bm25_tokens(expand_acronyms(p.search_text, acronyms[p.document_id])) for p in passages
+        ).save(staging)
         # The manifest goes last: a version directory with a manifest is complete.
         _write_json(staging / "manifest.json", manifest)
         for path in staging.rglob("*"):

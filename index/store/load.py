@@ -7,16 +7,17 @@ import json
 from pathlib import Path
 from typing import Any
 
-import bm25s
 import faiss
 import numpy as np
 
+from ..acronyms import merged_acronyms
 from ..documents import Document
 from ..model import Block
 from ..passages import PassageRecord, SentenceRecord
 from ..problems import IndexIncompatible, IndexNotFound
 from ..sections import Section
-from .loaded import LoadedIndex
+from .loaded import LoadedIndex, Shared
+from .terms import Terms
 from .versions import FORMAT_VERSION, current_version, versions_dir
 
 
@@ -85,8 +86,16 @@ def _read_version(path: Path, version: str, manifest: dict[str, Any]) -> LoadedI
     for pid, passage in enumerate(passages):
         for sid in passage.sentence_ids:
             sentence_to_passages[sid].append(pid)
-    bm25 = bm25s.BM25.load(str(path / "bm25"), show_progress=False)
-    vocab = dict(bm25.vocab_dict) if getattr(bm25, "vocab_dict", None) else {}
+    terms = Terms.load(path)
+    if len(terms.lengths) != len(passages):
+        raise ValueError("term counts do not match passage count")
+    order = {key: i for i, key in enumerate(documents)}
+    shared = Shared(
+        document_order=order,
+        passage_documents=np.fromiter((order[p.document_id] for p in passages), dtype=np.int32),
+        sentence_documents=np.fromiter((order[s.document_id] for s in sentences), dtype=np.int32),
+    )
+    acronyms = json.loads((path / "acronyms.json").read_text(encoding="utf-8"))
     passage_index = faiss.read_index(str(path / "passages.faiss"))
     if passage_index.ntotal != len(passages):
         raise ValueError("vector count does not match passage count")
@@ -103,12 +112,14 @@ def _read_version(path: Path, version: str, manifest: dict[str, Any]) -> LoadedI
         sentence_vectors=np.load(path / "sentences.npy"),
         word_ids={w: i for i, w in enumerate(json.loads((path / "words.json").read_text()))},
         word_vectors=np.load(path / "words.npy"),
-        acronyms=json.loads((path / "acronyms.json").read_text(encoding="utf-8")),
-        bm25=bm25,
+        document_acronyms=acronyms,
+        acronyms=merged_acronyms(acronyms.get(key, {}) for key in documents),
+        terms=terms,
         sentence_to_passages=sentence_to_passages,
         sentence_ids_by_text=sentence_ids_by_text,
-        _vocab=vocab,
+        shared=shared,
     )
+    shared.whole = loaded
     loaded.prepare()
     return loaded
 

@@ -7,10 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .loaded import LoadedIndex, top_ids
+from .dense import top_ids
+from .loaded import LoadedIndex
 
 MODES = ("hybrid", "dense", "bm25")
-# How much deeper the candidate pool goes when a question is scoped to some documents.
+# How much deeper the candidate pool goes when a question names some documents: they are
+# searched alone, and a deeper pool within them costs little.
 SCOPED_POOL_FACTOR = 10
 
 
@@ -46,42 +48,42 @@ def search(
     documents: Collection[str] | None = None,
     within: Collection[int] | None = None,
 ) -> list[Hit]:
-    """Rank passages for ``query``.
+    """Rank passages for ``query``, as if ``index`` held only the documents its view sees:
+    candidates come from them alone, and BM25 is normalised by their best score.
 
     Args:
-        index: the loaded index version.
+        index: the loaded index version, or a view of some of its documents
+            (:meth:`LoadedIndex.within`).
         query: the query text (for BM25).
         query_vector: its normalised embedding (for dense search).
         k: how many hits to return.
         mode: ``hybrid`` (all signals fused), ``dense`` or ``bm25`` alone (for ablations).
         weights: fusion weights.
-        documents: when given, only passages of these document ids are ranked.
+        documents: when given, only passages of these document ids (of the view) are ranked;
+            the statistics stay the view's.
         within: when given, exactly these passages are ranked (all of them, however far from
             the query: the sections a question names, the one a conversation is in).
     """
     if mode not in MODES:
         raise ValueError(f"unknown search mode {mode!r}; use one of {', '.join(MODES)}")
     weights = weights or SearchWeights()
-    if not index.passages:
+    if not index.passage_count:
         return []
     bm25 = index.bm25_scores(query)
     if within is not None:
         candidates = list(dict.fromkeys(within))
     else:
-        # A scope leaves fewer passages in the pool: look deeper so it still fills.
+        rows = index.passage_rows(documents)
         pool = weights.pool if documents is None else weights.pool * SCOPED_POOL_FACTOR
-        _, dense_ids = index.dense_search(query_vector, pool)
-        bm25_ids = top_ids(bm25, pool)
+        _, dense_ids = index.dense_search(query_vector, pool, rows)
+        bm25_ids = top_ids(bm25, pool) if rows is None else rows[top_ids(bm25[rows], pool)]
         candidates = list(
             dict.fromkeys([*dense_ids.tolist(), *bm25_ids[bm25[bm25_ids] > 0].tolist()])
         )
+    seen = index.documents if documents is None else set(documents) & set(index.documents)
+    candidates = [c for c in candidates if index.passages[c].document_id in seen]
     if not candidates:
         return []
-    if documents is not None:
-        allowed = set(documents)
-        candidates = [c for c in candidates if index.passages[c].document_id in allowed]
-        if not candidates:
-            return []
     dense = index.passage_vectors[candidates] @ query_vector
     # The best single sentence of each candidate: one matrix product, then a max per passage.
     spans = [index.passages[p].sentence_ids for p in candidates]

@@ -15,7 +15,7 @@ from pathlib import Path
 from ..problems import BuildInProgress
 
 # The layout of a version folder; a program reads only its own format (others are rebuilt).
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 KEEP_VERSIONS = 3
 
 

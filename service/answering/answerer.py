@@ -17,7 +17,7 @@ import dataclasses
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Collection, Hashable, Sequence
 from dataclasses import dataclass, field
 
 from index import Embedder, Hit, LoadedIndex, SearchWeights, search
@@ -98,6 +98,7 @@ class Answerer:
         top_k: int = 3,
         mode: str = "hybrid",
         documents: Sequence[str] | None = None,
+        corpus: Collection[str] | None = None,
     ) -> Answer:
         """Answer ``question`` in the context of ``history``.
 
@@ -106,16 +107,20 @@ class Answerer:
             history: earlier turns, oldest first.
             top_k: how many citations to return at most.
             mode: retrieval mode (``hybrid``, ``dense``, ``bm25``), for ablations.
-            documents: answer only from these document ids (None: from all).
+            documents: answer only from these document ids (None: from all of ``corpus``).
+            corpus: the documents the question is asked of, as if the index held nothing
+                else — what its asker may read (None: the whole index). Every statistic the
+                answer reads is theirs; ``documents`` only narrows where it may come from.
         """
         started = time.perf_counter()
         index = self.index_source()
-        scope = tuple(sorted(documents)) if documents is not None else None
-        key = (index.version, question, tuple(history), top_k, mode, scope)
+        key = _cache_key(index.version, question, history, top_k, mode, documents, corpus)
         cached = self._cache.get(key)
         if cached is not None:
             return dataclasses.replace(cached, took_ms=_elapsed_ms(started))
-        answer = self._answer(index, question, history, top_k, mode, started, scope)
+        scope = tuple(sorted(documents)) if documents is not None else None
+        view = index.within(corpus)
+        answer = self._answer(view, question, history, top_k, mode, started, scope)
         self._cache.put(key, answer)
         return answer
 
@@ -126,13 +131,14 @@ class Answerer:
         top_k: int = 3,
         mode: str = "hybrid",
         documents: Sequence[str] | None = None,
+        corpus: Collection[str] | None = None,
     ) -> Answer | None:
         """The remembered answer to the same question on the served version, if any (cheap:
         no model runs)."""
         started = time.perf_counter()
-        scope = tuple(sorted(documents)) if documents is not None else None
+        version = self.index_source().version
         cached = self._cache.get(
-            (self.index_source().version, question, tuple(history), top_k, mode, scope)
+            _cache_key(version, question, history, top_k, mode, documents, corpus)
         )
         return dataclasses.replace(cached, took_ms=_elapsed_ms(started)) if cached else None
 
@@ -144,7 +150,10 @@ class Answerer:
         mode: str = "hybrid",
         documents: Sequence[str] | None = None,
     ) -> Gathered:
-        """Steps 1 to 3: the question's facts, its hits and its candidate sentences."""
+        """Steps 1 to 3: the question's facts, its hits and its candidate sentences.
+
+        ``index`` is the version as the question's corpus sees it (:meth:`LoadedIndex.within`).
+        """
         facts = read_question(index, question, history, documents)
         texts = [facts.query] if facts.query == facts.own_words else [facts.query, facts.own_words]
         vectors = self.embedder.encode(texts)  # one batched pass of the model
@@ -227,6 +236,22 @@ class Answerer:
             signals=signals or {},
             refusal=refusal,
         )
+
+
+def _cache_key(
+    version: str,
+    question: str,
+    history: Sequence[Turn],
+    top_k: int,
+    mode: str,
+    documents: Sequence[str] | None,
+    corpus: Collection[str] | None,
+) -> Hashable:
+    """Answers are remembered per index version, question and the documents it was asked of:
+    one asker's answer never serves another who may read other documents."""
+    scope = tuple(sorted(documents)) if documents is not None else None
+    seen = frozenset(corpus) if corpus is not None else None
+    return (version, question, tuple(history), top_k, mode, scope, seen)
 
 
 class _LruCache:

@@ -181,8 +181,12 @@ def gather_candidates(
         "referring": np.array([opens_by_referring(t) for t in texts]),
         "negation_match": np.array([facts.negated and is_negation(t) for t in texts]),
         "overview_lead": overview,
-        "near_previous": np.array([any(abs(s - p) <= 1 for p in previous_quotes) for s in ids]),
-        "continues_previous": np.array([s == next_quote for s in ids]),
+        "near_previous": np.array(
+            [any(_neighbours(index, s, p) for p in previous_quotes) for s in ids]
+        ),
+        "continues_previous": np.array(
+            [s == next_quote and _neighbours(index, s, next_quote - 1) for s in ids]
+        ),
         "repeated": np.array([facts.asks_more and s in previous_quotes for s in ids]),
         "chars": np.array([len(t) for t in texts]),
         "hand_score": hand,
@@ -266,6 +270,12 @@ def _unknown_share(index: LoadedIndex, facts: QuestionFacts) -> tuple[float, int
         if index.document_frequency(t) == 0 and index.document_frequency(stem(t)) == 0
     ]
     return len(unknown) / len(terms), len(terms)
+
+
+def _neighbours(index: LoadedIndex, a: int, b: int) -> bool:
+    """The sentences are the same or side by side in one document (the sentence after a
+    document's last is another document's, whichever the index happens to hold there)."""
+    return abs(a - b) <= 1 and index.sentences[a].document_id == index.sentences[b].document_id
 
 
 def _ranks(values: np.ndarray) -> np.ndarray:

@@ -89,9 +89,11 @@ def quoted_sentence_ids(index: LoadedIndex, history: Sequence[Turn]) -> set[int]
     if not history or not history[-1].answer:
         return set()
     quoted = [part.strip() for part in _MARKER.split(history[-1].answer) if part.strip()]
-    found = {sid for text in quoted for sid in index.sentence_ids_by_text.get(text, [])}
+    found: set[int] = set()
     for text in quoted:
-        if text not in index.sentence_ids_by_text and ELLIPSIS in text:
+        whole = index.sentences_with_text(text)
+        found.update(whole)
+        if not whole and ELLIPSIS in text:
             found |= _quoted_in_part(index, text)
     return found
 

@@ -13,7 +13,7 @@ def weighted_stems(index: LoadedIndex, query: str, core: str) -> dict[str, float
     """Query stems weighted by rarity in the corpus: rare words say more about what is asked.
     Words outside the asking clause (carried from earlier turns, a long preamble) count half."""
     weights: dict[str, float] = {}
-    n = max(len(index.passages), 1)
+    n = max(index.passage_count, 1)
     own = {stem(t) for t in content_terms(core)}
     for term in content_terms(query):
         if term in QUERY_FILLER:

@@ -74,7 +74,7 @@ def read_question(
     question = respell(asked).strip()
     respelled = [Turn(respell(t.question), t.answer) for t in history]
     standalone = fold_history(question, respelled)
-    names = telling_names(question, index.name_frequency, len(index.passages), COMMON_NAME_SHARE)
+    names = telling_names(question, index.name_frequency, index.passage_count, COMMON_NAME_SHARE)
     sections = tuple(index.structure.asked_numbers(question, documents))
 
     def known(token: str) -> bool:
@@ -118,9 +118,9 @@ _WORD = re.compile(r"\w+")
 
 
 def _respeller(index: LoadedIndex, documents: Collection[str] | None) -> Callable[[str], str]:
-    """The index's respelling of names; for a scoped question, only into names the scoped
-    documents use — the standalone question and a refusal's reason show the respelled name,
-    and one from a document outside the scope (one the asker may not read) must not show."""
+    """The respelling of names into those of the documents ``index`` sees (the asker's); for a
+    question narrowed to some of them, only into names those use — the standalone question and
+    a refusal's reason show the respelled name, and one from elsewhere would not fit."""
     if documents is None:
         return index.respell_names
     texts = [index.documents[d].text for d in documents if d in index.documents]

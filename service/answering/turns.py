@@ -16,7 +16,7 @@ import concurrent.futures
 import math
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from .answerer import Answer, Answerer
 from .conversation import Turn
@@ -67,19 +67,21 @@ class AnswerQueue:
         history: Sequence[Turn] = (),
         top_k: int = 3,
         documents: Sequence[str] | None = None,
+        corpus: Collection[str] | None = None,
     ) -> Answer:
-        """Answer when the questions that came first have been answered.
+        """Answer when the questions that came first have been answered (``documents`` and
+        ``corpus`` as :meth:`Answerer.ask` takes them).
 
         Raises:
             WaitedTooLong: the question waited ``max_wait`` seconds and was not started.
         """
-        cached = self.answerer.cached(question, history, top_k, "hybrid", documents)
+        cached = self.answerer.cached(question, history, top_k, "hybrid", documents, corpus)
         if cached is not None:
             return cached
         arrived = time.monotonic()
         with self._lock:
             self._waiting += 1
-        job = self._pool.submit(self._answer, question, history, top_k, documents)
+        job = self._pool.submit(self._answer, question, history, top_k, documents, corpus)
         waiting = asyncio.wrap_future(job)
         try:
             # asyncio.wait, not wait_for: it neither cancels the job nor adds a task per request.
@@ -114,11 +116,12 @@ class AnswerQueue:
         history: Sequence[Turn],
         top_k: int,
         documents: Sequence[str] | None,
+        corpus: Collection[str] | None,
     ) -> Answer:
         self._left_queue()
         started = time.monotonic()
         try:
-            return self.answerer.ask(question, history, top_k, "hybrid", documents)
+            return self.answerer.ask(question, history, top_k, "hybrid", documents, corpus)
         finally:
             took = time.monotonic() - started
             with self._lock:

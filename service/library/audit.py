@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,10 +24,16 @@ class AuditLog:
 
     Args:
         engine: the library's database (already migrated).
+
+    Attributes:
+        failures: records that could not be written since the process started.
+        on_failure: called once per record that could not be written (the metrics count it).
     """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.failures = 0
+        self.on_failure: list[Callable[[], None]] = []
 
     def record(
         self,
@@ -36,8 +43,9 @@ class AuditLog:
         address: str = "",
         **detail: Any,
     ) -> None:
-        """Note one event; a database that cannot take it is logged, never raised to the user
-        (the request it describes has already been decided)."""
+        """Note one event. A database that cannot take it is logged as an error and counted
+        (``/metrics``), never raised to the user: the request it describes has already been
+        decided, and a missing record is for the operator to see and mend."""
         try:
             with self.engine.begin() as db:
                 db.execute(
@@ -52,6 +60,9 @@ class AuditLog:
                 )
         except Exception:
             log.exception("could not write the audit record %s by %s", action, actor)
+            self.failures += 1
+            for listener in self.on_failure:
+                listener()
 
     def entries(self, action: str | None = None) -> list[dict[str, Any]]:
         """Every record (of ``action`` only, when given), oldest first, JSON-ready."""

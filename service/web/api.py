@@ -14,7 +14,7 @@ from index import BuildInProgress, BuildReport
 
 from ..answering import Answer, WaitedTooLong
 from ..state import AppState
-from .auth import require_admin
+from .auth import require_admin, require_admin_when_local
 from .callers import CallerDep, State, client_address
 from .errors import error_response
 from .language_choice import WordsDep
@@ -128,9 +128,11 @@ def answer_response(answer: Answer, words: Words | None = None) -> AskResponse:
     return AskResponse.model_validate(answer_body(answer, words))
 
 
-@router.get("/metrics", include_in_schema=False)
+@router.get("/metrics", include_in_schema=False, dependencies=[Depends(require_admin_when_local)])
 async def metrics(request: Request, state: State) -> Response:
-    """Prometheus metrics: requests by route and status, latency, the index being served."""
+    """Prometheus metrics: requests by route and status, latency, the index being served, audit
+    records that could not be written. In local mode admins only: the counts are the whole
+    index's, which a reader of some collections may not know (issue #31)."""
     index = state.holder.current()
     exported: Metrics = request.app.state.metrics
     exported.show(index)

@@ -54,6 +54,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
         app.state.qa = app_state
         metrics: Metrics = app.state.metrics
         app_state.holder.on_switch.append(metrics.show)
+        app_state.audit.on_failure.append(metrics.audit_failures.inc)
         metrics.show(app_state.holder.current())
         app_state.jobs.start()  # carries out builds queued by any replica, even a dead one
         watcher = asyncio.create_task(_watch_index(app_state))
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, state: AppState | None = None) 
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
             app_state.holder.on_switch.remove(metrics.show)
+            app_state.audit.on_failure.remove(metrics.audit_failures.inc)
             await asyncio.to_thread(app_state.jobs.stop)
             if state is None:  # a state handed in is the caller's to close
                 app_state.turns.close()

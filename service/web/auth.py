@@ -41,6 +41,13 @@ def require_admin(
         )
 
 
+def require_admin_when_local(caller: CallerDep) -> None:
+    """Admins only in local mode (a session, an admin's API key or the admin token); anyone
+    with auth off, where everyone reads everything anyway."""
+    if caller.via != "open" and caller.role != "admin":
+        raise _not_allowed(caller, Phrase("this needs an admin"))
+
+
 def require_writer(
     request: Request, caller: CallerDep, authorization: Annotated[str | None, Header()] = None
 ) -> None:

@@ -101,11 +101,11 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
             top_k: how many passages (1 to 20).
         """
         readable = reading(ctx, "search")
-        index = readable.index
+        index = readable.view  # only the caller's documents are ranked, with their statistics
         text = expand_acronyms(clean_question(query, app_state.settings), index.acronyms)
         vector = app_state.embedder.encode_one(text)
-        scope = readable.scope(None)  # only the caller's documents are ranked
-        hits = search_passages(index, text, vector, k=max(1, min(top_k, 20)), documents=scope)
+        scope = readable.corpus()
+        hits = search_passages(index, text, vector, k=max(1, min(top_k, 20)))
         results = []
         for hit in hits:
             passage = index.passages[hit.passage_id]

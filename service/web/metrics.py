@@ -46,7 +46,8 @@ def share_metrics_between_workers() -> None:
 
 
 class Metrics:
-    """Requests by route and status, latency, and the index each worker serves."""
+    """Requests by route and status, latency, the index each worker serves, and audit records
+    that could not be written."""
 
     def __init__(self) -> None:
         self.multiprocess = multiprocess_dir() is not None
@@ -73,6 +74,11 @@ class Metrics:
         self.documents = Gauge(
             "briefing_qa_index_documents", "Documents in the index being served",
             registry=self.registry, multiprocess_mode="liveall",
+        )  # fmt: skip
+        # A record of who did what that was lost (the database refused it) must be seen.
+        self.audit_failures = Counter(
+            "briefing_qa_audit_write_failures", "Audit log records that could not be written",
+            registry=self.registry,
         )  # fmt: skip
         self._shown_version: str | None = None
         self._lock = threading.Lock()

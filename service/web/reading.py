@@ -68,12 +68,15 @@ class Readable:
         counts = _counts(self.index)[1]
         return sum(counts[d] for d in self.documents)
 
-    def scope(self, requested: Sequence[str] | None) -> list[str] | None:
-        """The document ids to answer from: those asked for (already checked readable), else
-        every readable one — None, the unscoped fast path, only when that is everything."""
-        if requested is not None:
-            return list(requested)
+    def corpus(self) -> list[str] | None:
+        """The documents a question is asked of as if the index held nothing else (issue
+        #31): every readable one — None when that is the whole index."""
         return None if self.everything else sorted(self.documents)
+
+    @property
+    def view(self) -> LoadedIndex:
+        """The index as this caller's documents alone see it (:meth:`LoadedIndex.within`)."""
+        return self.index.within(self.corpus())
 
 
 def readable_for(state: AppState, caller: Caller, index: LoadedIndex | None = None) -> Readable:
@@ -108,7 +111,9 @@ async def ask_within(
     top_k: int,
     requested: Sequence[str] | None,
 ) -> Answer:
-    """The answer from the readable documents (``requested`` of them, when given).
+    """The answer from the readable documents (``requested`` of them, when given), asked of
+    the readable documents as if the index held nothing else: every statistic the answer reads
+    is theirs, so a document the caller may not read shapes nothing they get (issue #31).
 
     An unscoped question is answered on whatever version is served when its turn comes; if that
     is a newer version than the one read here, it may hold documents this caller may not read,
@@ -117,11 +122,12 @@ async def ask_within(
     Raises:
         WaitedTooLong: the question waited too long for its turn.
     """
-    scope = readable.scope(requested)
-    answer = await state.turns.ask(question, history, top_k, scope)
-    if scope is None and not readable.by_role and answer.index_version != readable.version:
-        scope = sorted(readable_for(state, caller).documents)
-        answer = await state.turns.ask(question, history, top_k, scope)
+    corpus = readable.corpus()
+    answer = await state.turns.ask(question, history, top_k, requested, corpus)
+    if corpus is None and not readable.by_role and answer.index_version != readable.version:
+        corpus = sorted(readable_for(state, caller).documents)
+        answer = await state.turns.ask(question, history, top_k, requested, corpus)
+    scope = requested if requested is not None else corpus
     return answer if scope is None else within_scope(answer, scope)
 
 

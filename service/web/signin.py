@@ -159,7 +159,21 @@ async def change_password(
     _signed_in(caller)
     assert caller.name is not None  # a session always has its user
     address = client_address(request, state.settings.trusted_proxies)
+    # A stolen session must not be a way to guess the password: wrong current passwords count
+    # against the same limit as failed sign-ins, for the account and the address.
+    limits: SignInLimits = request.app.state.signin_limits
+    wait = await asyncio.to_thread(limits.wait, caller.name, address)
+    if wait > 0:
+        seconds = math.ceil(wait)
+        await asyncio.to_thread(
+            state.audit.record, "password-change-refused", caller.name, caller.name, address
+        )
+        error = f"Too many wrong passwords: try again in {seconds} s."
+        page = render(request, "account.html", {"error": error}, caller, readable, 429)
+        page.headers["Retry-After"] = str(seconds)
+        return page
     if not await asyncio.to_thread(state.accounts.verify, caller.name, current):
+        await asyncio.to_thread(limits.failed, caller.name, address)
         await asyncio.to_thread(
             state.audit.record, "password-change-failed", caller.name, caller.name, address
         )
