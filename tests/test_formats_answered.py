@@ -147,4 +147,4 @@ def test_document_view_shows_the_table_and_the_list(client: TestClient) -> None:
     page = client.get("/documents/review").text
     assert '<table class="doc-table"' in page and "Containers: 1.2 million" in page
     assert '<ul class="doc-list"' in page and "night arrivals need two tugs" in page
-    assert '<h2 class="doc-heading">Cargo</h2>' in page
+    assert '<h2 class="doc-heading" dir="auto">Cargo</h2>' in page
