@@ -4,8 +4,10 @@ candidate's features), then calibrated. Used by ``scripts/training/train_decisio
 
 Fitted on every question set weighted alike — SQuAD's 4,175 half-unanswerable near misses must
 not decide it alone: users ask their own documents' questions, answerable and not — and checked
-held out twice over: each group's answers are scored by a model and a calibration fitted
-without that group.
+held out twice over by document: each group's answers (a SQuAD article, the briefing, a policy
+document or chapter, with every question asked of it) are scored by a model and a calibration
+fitted without that group. Paraphrases of one fact are asked of one document, so they never
+sit on both sides.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from collections.abc import Callable
 
 import lightgbm
 import numpy as np
-from decision_data import OWN_GROUPS, Example
-from decision_replay import Replay, family_of
+from decision_data import Example
+from decision_replay import Replay
 from sklearn.isotonic import IsotonicRegression
 
 from service.answering.decision import confidence_row, decide_from
@@ -32,7 +34,6 @@ PARAMS = {
     "seed": 11,
 }
 ROUNDS = 200
-BRIEFING_FOLDS = 4
 BANDS = (0.0, 0.2, 0.4, 0.6, 0.8)
 
 
@@ -46,8 +47,9 @@ def rows(
     groups: list[str] = []
     answered: list[bool] = []
     sizes: dict[str, int] = {}
-    for group, replays in rows_by_group.items():
-        sizes[family_of(group)] = sizes.get(family_of(group), 0) + len(replays)
+    for replays in rows_by_group.values():
+        for replayed in replays:
+            sizes[replayed.source] = sizes.get(replayed.source, 0) + 1
     for group, replays in rows_by_group.items():
         mine = [(e, s) for e, s in zip(examples, ranked, strict=True) if e.group == group]
         for (e, scores), replayed in zip(mine, replays, strict=True):
@@ -55,21 +57,13 @@ def rows(
             verdict = decide_from(scores, e.found.candidates, e.found.facts, 0.0)
             x.append(confidence_row(scores, verdict.order, e.found.candidates))
             y.append(float(replayed.answerable and replayed.correct))
-            w.append(1.0 / sizes[family_of(group)])
-            groups.append(_fold(group, len(groups)))
+            w.append(1.0 / sizes[replayed.source])
+            groups.append(group)
             answered.append(replayed.answered)
     weights = np.array(w)
     # Mean 1: LightGBM's leaf values shrink by its L2 term against the summed weights, and
     # weights of 1/4,175 would leave the model nearly flat.
     return np.vstack(x), np.array(y), weights / weights.mean(), groups, answered
-
-
-def _fold(group: str, number: int) -> str:
-    """The confidence's cross-validation fold: the decision's group, but the briefing's
-    questions (one document, four question sets) in four folds: holding out a whole question
-    set family would check the calibration on a corpus it never saw at all, not on held-out
-    questions."""
-    return f"{group}/{number % BRIEFING_FOLDS}" if group in OWN_GROUPS else group
 
 
 def fit(x: np.ndarray, y: np.ndarray, w: np.ndarray) -> lightgbm.Booster:

@@ -13,7 +13,9 @@ The question sets and their corpora (all in the repo, so training is reproducibl
 * off-topic questions: each set's answerable questions asked of the other corpus (SQuAD's of
   the briefing, the briefing's of the SQuAD articles), where nothing answers them — users ask
   about what their documents do not cover, and SQuAD's own unanswerable questions are all
-  near misses. Each keeps the group of the article it came from, so cross-validation holds.
+  near misses. Each is grouped by the corpus it is asked of (the briefing; for the SQuAD
+  articles, the article its best passage is in), so a held-out document is held out with every
+  question asked of it; it keeps the question set it came from (``source``) for weighting.
 """
 
 from __future__ import annotations
@@ -60,6 +62,9 @@ class Example:
     found: Gathered
     labels: np.ndarray
     off_topic: bool = False
+    # The question set the question came from ("squad", "briefing", "policy"): what the
+    # training weights balance. ``group`` is where it is asked, what cross-validation holds out.
+    source: str = ""
 
 
 def file_digest(path: Path) -> str:
@@ -86,7 +91,7 @@ def collect(embedder: Embedder, work_dir: Path) -> list[Example]:
         asked = [c for c in cases_by_set[name] if c.answerable and not c.history_questions]
         if name == "squad":
             asked = asked[::OFF_TOPIC_EVERY]
-        examples += _gather(embedder, indexes[other], asked, name, off_topic=True)
+        examples += _gather(embedder, indexes[other], asked, name, off_topic=True, asked_of=other)
     return examples
 
 
@@ -107,6 +112,17 @@ def policy_group(index: LoadedIndex, case: Case, found: Gathered) -> str:
     return f"{POLICY_PREFIX}debian-policy/{chapter}"
 
 
+def _asked_of(corpus: str, index: LoadedIndex, found: Gathered) -> str:
+    """The group of an off-topic question: the corpus it is asked of, and in a corpus whose
+    groups are its documents (the SQuAD articles), the document its best passage is in, named
+    as that corpus's own questions name it."""
+    if corpus != "squad":
+        return corpus
+    if not found.hits:
+        return "squad:unplaced"
+    return index.passages[found.hits[0].passage_id].document_id
+
+
 def _where_answered(index: LoadedIndex, case: Case) -> int | None:
     wanted = [policy_normalize(s) for s in (case.gold_spans or case.evidence or case.answer_keys)]
     for sid, sentence in enumerate(index.sentences):
@@ -117,7 +133,12 @@ def _where_answered(index: LoadedIndex, case: Case) -> int | None:
 
 
 def _gather(
-    embedder: Embedder, index: LoadedIndex, cases: list[Case], name: str, off_topic: bool
+    embedder: Embedder,
+    index: LoadedIndex,
+    cases: list[Case],
+    name: str,
+    off_topic: bool,
+    asked_of: str = "",
 ) -> list[Example]:
     answerer = Answerer(embedder, lambda: index, decision=None)  # type: ignore[arg-type]
     examples = []
@@ -139,10 +160,10 @@ def _gather(
             ],
             dtype=float,
         )
-        group = case.group or name
-        if name == "policy":
+        group = _asked_of(asked_of, index, found) if off_topic else case.group or name
+        if name == "policy" and not off_topic:
             group = policy_group(index, case, found)
-        examples.append(Example(case, group, index, found, labels, off_topic))
+        examples.append(Example(case, group, index, found, labels, off_topic, source=name))
     return examples
 
 

@@ -56,6 +56,7 @@ class Replay:
     off_topic: bool
     follow_up: bool = False
     group: str = ""
+    source: str = ""
 
 
 def simulate(e: Example, probabilities: np.ndarray, threshold: float) -> Replay:
@@ -82,6 +83,7 @@ def simulate(e: Example, probabilities: np.ndarray, threshold: float) -> Replay:
         off_topic=e.off_topic,
         follow_up=case.follow_up,
         group=e.group,
+        source=e.source,
     )
 
 

@@ -5,13 +5,18 @@
 1. Every question of the shared SQuAD articles and the briefing's sets is run through the real
    pipeline up to the decision (``scripts/training/decision_data.py``): candidate sentences +
    features.
-2. Leave-one-article-out: for each article (the briefing is one), a model trained on the
-   others scores it. Those held-out scores give the operating-point table (threshold for each
-   false-abstention rate), the calibration of confidence, and the figures printed at the end —
-   the whole answer (sentence choice, second sentence, citations, refusal) is recomputed from
-   them (``scripts/training/decision_replay.py``), so no figure comes from an article the model saw;
-   the same replay at other operating points gives the refusal curve.
-3. A final model on everything is written to ``service/answering/model/`` with a manifest
+2. Nested cross-validation by document (``scripts/training/protocol.py``): each outer fold of
+   groups (a SQuAD article, the briefing, a policy document or Manual chapter, each with every
+   question asked of it) is scored by a model trained on the others, with the weighting of the
+   question sets chosen by inner folds of those others alone. Those held-out scores give the
+   operating-point table (threshold for each false-abstention rate), the confidence model's
+   data, and the figures printed at the end — the whole answer (sentence choice, second
+   sentence, citations, refusal) is recomputed from them
+   (``scripts/training/decision_replay.py``), each group at a threshold taken from the other
+   groups' scores, so no figure comes from a document the model, its tunable or its
+   threshold saw; the same replay at other operating points gives the refusal curves.
+3. A final model on everything (its weighting chosen by the same inner folds over all groups)
+   is written to ``service/answering/model/`` with a manifest
    (features, training files and their sha256, parameters, cross-validated figures).
 """
 
@@ -29,6 +34,7 @@ from pathlib import Path
 
 import lightgbm
 import numpy as np
+import protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import confidence_model
@@ -44,7 +50,7 @@ from decision_replay import (
 )
 
 from service.answering.candidates import FEATURES
-from service.answering.decision import MODEL_DIR, rank_first
+from service.answering.decision import MODEL_DIR
 from service.settings import Settings
 from service.state import load_embedder
 
@@ -63,9 +69,9 @@ PARAMS = {
 }
 ROUNDS = 300
 # How far the smaller question sets are weighted up towards the largest (0: not at all, 1: to
-# equal totals). Held out: 0 gave SQuAD 0.788 / briefing 0.876 / policy abstention 0.133 at 5 %
-# false abstention; 0.5 gave 0.788 / 0.871 / 0.167.
-FAMILY_BALANCE = 0.25
+# equal totals): chosen per outer fold by nested cross-validation among these values (see
+# scripts/training/protocol.py), never by the figures reported.
+FAMILY_BALANCES = (0.0, 0.25, 0.5)
 # The policy set's documents by the format they are read from.
 POLICY_FORMATS = {
     "pdf": ["debian-policy"],
@@ -89,21 +95,19 @@ def candidate_features(e: Example) -> np.ndarray:
     return e.found.candidates.features
 
 
-def fit(examples: list[Example]) -> lightgbm.Booster:
-    """One model on the candidates of ``examples``, each question set weighted by the square
-    root of how much smaller it is than the largest (SQuAD's 4,175 questions would otherwise
-    teach the model SQuAD alone; equal weights would overfit the small sets' few hundred)."""
+def fit(examples: list[Example], balance: float) -> lightgbm.Booster:
+    """One model on the candidates of ``examples``, each question set (by where its questions
+    came from) weighted by how much smaller it is than the largest to the power ``balance``
+    (SQuAD's 4,175 questions would otherwise teach the model SQuAD alone; equal weights would
+    overfit the small sets' few hundred)."""
     x = np.vstack([candidate_features(e) for e in examples])
     y = np.concatenate([e.labels for e in examples])
     sizes: dict[str, int] = {}
     for e in examples:
-        sizes[family_of(e.group)] = sizes.get(family_of(e.group), 0) + 1
+        sizes[e.source] = sizes.get(e.source, 0) + 1
     largest = max(sizes.values())
     w = np.concatenate(
-        [
-            np.full(len(e.labels), (largest / sizes[family_of(e.group)]) ** FAMILY_BALANCE)
-            for e in examples
-        ]
+        [np.full(len(e.labels), (largest / sizes[e.source]) ** balance) for e in examples]
     )
     return lightgbm.train(PARAMS, lightgbm.Dataset(x, y, weight=w), ROUNDS)
 
@@ -117,33 +121,27 @@ def fit_ranker(examples: list[Example]) -> lightgbm.Booster:
     return lightgbm.train(RANK_PARAMS, data, ROUNDS)
 
 
-def held_out_scores(examples: list[Example]) -> list[np.ndarray]:
+def held_out_scores(examples: list[Example], target: float) -> protocol.NestedResult:
     """Each question's candidate probabilities with the ranker's choice first (as the service
-    computes them), from the models that never saw its article."""
-    groups = sorted({e.group for e in examples})
-    ranked: list[np.ndarray] = [np.zeros(0)] * len(examples)
-    for group in groups:
-        training = [e for e in examples if e.group != group]
-        model, ranker = fit(training), fit_ranker(training)
-        for i, e in enumerate(examples):
-            if e.group == group:
-                probabilities = np.asarray(model.predict(candidate_features(e)))
-                ranking = np.asarray(ranker.predict(candidate_features(e)))
-                ranked[i] = rank_first(probabilities, ranking)
-        print(f"  fold {group}: done", file=sys.stderr)
-    return ranked
+    computes them), from models that never saw its document, under nested cross-validation."""
+    return protocol.nested_scores(
+        examples, FAMILY_BALANCES, fit, fit_ranker, candidate_features, target
+    )
 
 
-def _held_out_scores_cached(examples: list[Example], cache: Path | None) -> list[np.ndarray]:
-    """:func:`held_out_scores`, read from ``cache`` when it was made for these questions and
-    features (and written there when it was not)."""
+def _held_out_scores_cached(
+    examples: list[Example], cache: Path | None, target: float
+) -> protocol.NestedResult:
+    """:func:`held_out_scores`, read from ``cache`` when it was made for these questions,
+    features and protocol (and written there when it was not)."""
     key = hashlib.sha256(
         json.dumps(
             [
                 list(FEATURES),
                 PARAMS,
-                FAMILY_BALANCE,
-                [(e.case.id, e.group, len(e.labels)) for e in examples],
+                FAMILY_BALANCES,
+                [protocol.OUTER_FOLDS, protocol.INNER_FOLDS, target],
+                [(e.case.id, e.group, e.source, len(e.labels)) for e in examples],
             ]
         ).encode()
     )
@@ -155,12 +153,13 @@ def _held_out_scores_cached(examples: list[Example], cache: Path | None) -> list
         stored = pickle.loads(cache.read_bytes())
         if stored["key"] == digest:
             print("  held-out scores: from the cache", file=sys.stderr)
-            return list(stored["scores"])
-    ranked = held_out_scores(examples)
+            return protocol.NestedResult(list(stored["scores"]), stored["chosen"])
+    result = held_out_scores(examples, target)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
-        cache.write_bytes(pickle.dumps({"key": digest, "scores": ranked}))
-    return ranked
+        stored = {"key": digest, "scores": result.scores, "chosen": result.chosen}
+        cache.write_bytes(pickle.dumps(stored))
+    return result
 
 
 def held_out_report(
@@ -211,31 +210,33 @@ def confidence_refusal_curve(
     raw: np.ndarray, rows_by_group: dict[str, list[Replay]]
 ) -> list[dict[str, object]]:
     """Refusing by the confidence model instead of the best probability, held out: for each
-    target false-abstention rate, abstention / false abstention / accuracy per question set."""
+    target false-abstention rate, abstention / false abstention / accuracy per question set,
+    each group refused at a threshold taken from the other groups' answerable questions."""
     replays = [r for rows in rows_by_group.values() for r in rows]
-    families = [family_of(g) for g, rows in rows_by_group.items() for _ in rows]
+    groups = np.array([r.group for r in replays])
     answerable = np.array([r.answerable and not r.off_topic for r in replays])
     curve = []
     for rate in CURVE_RATES:
-        threshold = float(np.quantile(raw[answerable], rate))
+        thresholds = {
+            g: float(np.quantile(raw[answerable & (groups != g)], rate)) for g in rows_by_group
+        }
+        refused = [
+            not r.answered or c < thresholds[r.group] for r, c in zip(replays, raw, strict=True)
+        ]
         point: dict[str, object] = {"target": rate}
         for family in ("squad", "briefing", "policy"):
             rows = [
-                (r, c)
-                for r, c, f in zip(replays, raw, families, strict=True)
-                if f == family and not r.off_topic
+                (r, no)
+                for r, no in zip(replays, refused, strict=True)
+                if family_of(r.group) == family and not r.off_topic
             ]
-            pos = [(r, c) for r, c in rows if r.answerable]
-            neg = [(r, c) for r, c in rows if not r.answerable]
+            pos = [(r, no) for r, no in rows if r.answerable]
+            neg = [no for r, no in rows if not r.answerable]
             point[family] = {
-                "abstention": round(
-                    float(np.mean([not r.answered or c < threshold for r, c in neg])), 4
-                ),
-                "false_abstention": round(
-                    float(np.mean([not r.answered or c < threshold for r, c in pos])), 4
-                ),
+                "abstention": round(float(np.mean(neg)), 4),
+                "false_abstention": round(float(np.mean([no for _, no in pos])), 4),
                 "answer_accuracy": round(
-                    float(np.mean([r.correct and c >= threshold for r, c in pos])), 4
+                    float(np.mean([r.correct and not no for r, no in pos])), 4
                 ),
             }
         curve.append(point)
@@ -269,7 +270,8 @@ def main() -> None:
     if args.reader_pairs:
         with gzip.open(args.reader_pairs, "wt") as out:
             out.writelines(json.dumps(row) + "\n" for row in reader_pairs(examples))
-    ranked = _held_out_scores_cached(examples, args.scores_cache)
+    nested = _held_out_scores_cached(examples, args.scores_cache, args.target)
+    ranked = nested.scores
     rows_by_group = replay(examples, ranked, args.target)
     report = held_out_report(examples, ranked, rows_by_group)
     x, y, w, groups, answered = confidence_model.rows(examples, ranked, rows_by_group)
@@ -287,7 +289,10 @@ def main() -> None:
     report["confidence_refusal_curve"] = confidence_refusal_curve(raw, rows_by_group)
     iso = confidence_model.calibration(raw, y, w)
     grid = np.linspace(0.0, 1.0, 51)
-    final, final_ranker = fit(examples), fit_ranker(examples)
+    balance = protocol.choose(
+        examples, FAMILY_BALANCES, fit, fit_ranker, candidate_features, args.target
+    )
+    final, final_ranker = fit(examples, balance), fit_ranker(examples)
     args.out.mkdir(parents=True, exist_ok=True)
     final.save_model(str(args.out / "decision.txt"))
     final_ranker.save_model(str(args.out / "ranker.txt"))
@@ -303,14 +308,20 @@ def main() -> None:
         "features": list(FEATURES),
         "params": PARAMS,
         "rounds": ROUNDS,
+        "family_balance": balance,
         "trained_on": {str(f.relative_to(Path.cwd())): file_digest(f) for f in files},
         "questions": len(examples),
         "candidates": int(sum(len(e.labels) for e in examples)),
         "operating_points": operating_points(examples, ranked),
         "calibration": {"x": grid.round(4).tolist(), "y": iso.predict(grid).round(4).tolist()},
         "cross_validation": {
-            "method": "leave one group out: each SQuAD article, the briefing, each policy "
-            "document and each chapter of the Policy Manual",
+            "method": f"nested cross-validation by document: {protocol.OUTER_FOLDS} outer "
+            f"folds of groups (each SQuAD article, the briefing, each policy document and "
+            f"each chapter of the Policy Manual, with every question asked of it), the "
+            f"question sets' weighting chosen among {list(FAMILY_BALANCES)} by "
+            f"{protocol.INNER_FOLDS} inner folds of the rest; each group's threshold from "
+            f"the other groups' scores; the confidence model held out by group",
+            "family_balance_chosen": nested.chosen,
             "target_false_abstention": args.target,
             **report,
         },

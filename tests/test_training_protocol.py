@@ -1,0 +1,109 @@
+"""The training protocol holds documents out honestly: no held-out score, and no choice of the
+weighting behind it, comes from a model that saw the held-out group's questions.
+
+The models are stand-ins that remember what they were trained on: this is about which rows
+reach which fit, not about LightGBM."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts" / "training"))
+import protocol
+from decision_replay import Replay
+
+
+@dataclass
+class FakeExample:
+    group: str
+    source: str
+    off_topic: bool = False
+    labels: np.ndarray = field(default_factory=lambda: np.zeros(2))
+
+
+@dataclass
+class Remembering:
+    """A model that scores every candidate with the id of its training set."""
+
+    number: int
+    groups: frozenset[str]
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return np.full(len(x), float(self.number))
+
+
+def _examples() -> list[Any]:
+    groups = {"squad": [f"article-{i}" for i in range(12)], "briefing": ["briefing"]}
+    groups["policy"] = ["policy:a", "policy:b", "policy:c"]
+    return [
+        FakeExample(group, source)
+        for source, names in groups.items()
+        for group in names
+        for _ in range(3 if source == "squad" else 5)
+    ]
+
+
+def test_deal_puts_every_group_in_one_fold_of_about_equal_size() -> None:
+    sizes = {f"g{i}": 10 + i for i in range(25)}
+    folds = protocol.deal(sorted(sizes), sizes, 10)
+    dealt = [g for fold in folds for g in fold]
+    assert sorted(dealt) == sorted(sizes)
+    totals = [sum(sizes[g] for g in fold) for fold in folds]
+    assert max(totals) - min(totals) <= max(sizes.values())
+    assert folds == protocol.deal(sorted(sizes, reverse=True), sizes, 10)
+
+
+def test_no_held_out_score_comes_from_a_model_that_saw_its_group(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fitted: list[Remembering] = []
+    judged_on: list[set[str]] = []
+
+    def fit(examples: list[Any], balance: float) -> Any:
+        fitted.append(Remembering(len(fitted), frozenset(e.group for e in examples)))
+        return fitted[-1]
+
+    def fake_replay(examples: list[Any], scores: list[np.ndarray], target: float) -> Any:
+        # The inner objective sees only the rows of the outer fold's training groups.
+        judged_on.append({e.group for e in examples})
+        rows = [
+            Replay(True, True, bool(s[0] % 2), True, 1, 10, 0.5, False, source=e.source)
+            for e, s in zip(examples, scores, strict=True)
+        ]
+        return {"all": rows}
+
+    monkeypatch.setattr(protocol, "replay", fake_replay)
+    examples = _examples()
+    result = protocol.nested_scores(
+        examples, (0.0, 0.5), fit, lambda ex: fit(ex, 0.0), lambda e: np.zeros((2, 1)), 0.03
+    )
+    for e, scores in zip(examples, result.scores, strict=True):
+        model = fitted[int(scores[0])]
+        assert e.group not in model.groups
+    outer = protocol.deal(sorted({e.group for e in examples}), _sizes(examples), 10)
+    assert len(judged_on) == len(outer) * 2  # each candidate judged once per outer fold
+    for fold, seen in zip(outer, judged_on[::2], strict=True):
+        assert not seen & set(fold)
+    assert set(result.chosen) == {e.group for e in examples}
+
+
+def test_the_inner_objective_weighs_question_sets_alike() -> None:
+    def row(right: bool, source: str) -> Replay:
+        return Replay(True, True, right, right, 1, 10, 0.5, False, source=source)
+
+    many_wrong = [row(False, "squad")] * 90
+    few_right = [row(True, "briefing")] * 10
+    assert protocol.handled_right({"a": many_wrong, "b": few_right}) == pytest.approx(0.5)
+
+
+def _sizes(examples: list[Any]) -> dict[str, int]:
+    sizes: dict[str, int] = {}
+    for e in examples:
+        sizes[e.group] = sizes.get(e.group, 0) + 1
+    return sizes
