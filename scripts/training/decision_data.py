@@ -49,6 +49,10 @@ SETS = (
 )
 # Groups of cross-validation that are not one SQuAD article each.
 OWN_GROUPS = ("briefing",)
+# One group in this many (by a hash of its name, so by no figure) is for development: hand
+# tunables are chosen on its held-out answers (scripts/training/tune_development.py) and no
+# reported figure includes it. The briefing's one group is always reported.
+DEVELOPMENT_EVERY = 5
 POLICY_PREFIX = "policy:"
 
 
@@ -93,6 +97,13 @@ def collect(embedder: Embedder, work_dir: Path) -> list[Example]:
             asked = asked[::OFF_TOPIC_EVERY]
         examples += _gather(embedder, indexes[other], asked, name, off_topic=True, asked_of=other)
     return examples
+
+
+def is_development(group: str) -> bool:
+    """Whether a cross-validation group is kept for choosing tunables, out of every report."""
+    if group in OWN_GROUPS:
+        return False
+    return int(hashlib.sha256(group.encode()).hexdigest(), 16) % DEVELOPMENT_EVERY == 0
 
 
 def policy_group(index: LoadedIndex, case: Case, found: Gathered) -> str:

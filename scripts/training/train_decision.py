@@ -38,7 +38,16 @@ import protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import confidence_model
-from decision_data import POLICY_PREFIX, SETS, Example, collect, file_digest, reader_pairs
+from decision_data import (
+    DEVELOPMENT_EVERY,
+    POLICY_PREFIX,
+    SETS,
+    Example,
+    collect,
+    file_digest,
+    is_development,
+    reader_pairs,
+)
 from decision_replay import (
     CURVE_RATES,
     Replay,
@@ -162,11 +171,18 @@ def _held_out_scores_cached(
     return result
 
 
+def reported(rows_by_group: dict[str, list[Replay]]) -> dict[str, list[Replay]]:
+    """The groups a report may show: all but the development ones."""
+    return {g: rows for g, rows in rows_by_group.items() if not is_development(g)}
+
+
 def held_out_report(
-    examples: list[Example], ranked: list[np.ndarray], rows_by_group: dict[str, list[Replay]]
+    examples: list[Example], ranked: list[np.ndarray], all_groups: dict[str, list[Replay]]
 ) -> dict[str, object]:
     """The cross-validated figures per question set, per policy document and format, the
-    refusal curves, and off-topic refusals."""
+    refusal curves, and off-topic refusals — over the reported groups (the development ones
+    apart, under ``development``)."""
+    rows_by_group = reported(all_groups)
 
     def on_topic(family: str) -> list[Replay]:
         return [
@@ -194,14 +210,20 @@ def held_out_report(
         "off_topic_abstention": figures(off_topic)["abstention"],
         # How far the operating point alone can move refusals (held out).
         "squad_refusal_curve": [
-            {"target": rate, **refusals(replay(examples, ranked, rate))} for rate in CURVE_RATES
+            {"target": rate, **refusals(reported(replay(examples, ranked, rate)))}
+            for rate in CURVE_RATES
         ],
         "policy_refusal_curve": [
-            {"target": rate, **refusals(replay(examples, ranked, rate), "policy")}
+            {"target": rate, **refusals(reported(replay(examples, ranked, rate)), "policy")}
             for rate in CURVE_RATES
         ],
         "per_group": {
             g: figures([r for r in rows if not r.off_topic]) for g, rows in rows_by_group.items()
+        },
+        "development": {
+            g: figures([r for r in rows if not r.off_topic])
+            for g, rows in all_groups.items()
+            if g not in rows_by_group
         },
     }
 
@@ -214,6 +236,7 @@ def confidence_refusal_curve(
     each group refused at a threshold taken from the other groups' answerable questions."""
     replays = [r for rows in rows_by_group.values() for r in rows]
     groups = np.array([r.group for r in replays])
+    shown = reported(rows_by_group)
     answerable = np.array([r.answerable and not r.off_topic for r in replays])
     curve = []
     for rate in CURVE_RATES:
@@ -228,7 +251,7 @@ def confidence_refusal_curve(
             rows = [
                 (r, no)
                 for r, no in zip(replays, refused, strict=True)
-                if family_of(r.group) == family and not r.off_topic
+                if family_of(r.group) == family and not r.off_topic and r.group in shown
             ]
             pos = [(r, no) for r, no in rows if r.answerable]
             neg = [no for r, no in rows if not r.answerable]
@@ -320,7 +343,9 @@ def main() -> None:
             f"each chapter of the Policy Manual, with every question asked of it), the "
             f"question sets' weighting chosen among {list(FAMILY_BALANCES)} by "
             f"{protocol.INNER_FOLDS} inner folds of the rest; each group's threshold from "
-            f"the other groups' scores; the confidence model held out by group",
+            f"the other groups' scores; the confidence model held out by group; one "
+            f"group in {DEVELOPMENT_EVERY} (by name hash) kept for choosing hand tunables "
+            f"and out of every figure here but 'development'",
             "family_balance_chosen": nested.chosen,
             "target_false_abstention": args.target,
             **report,

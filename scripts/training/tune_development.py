@@ -1,0 +1,92 @@
+"""Choose the answer-shaping tunables on the development groups alone.
+
+    .venv/bin/python scripts/training/tune_development.py --scores-cache var/scores.pkl
+
+The development groups (``decision_data.is_development``: one group in five by a hash of its
+name) are in no reported figure. This replays their held-out answers (the nested scores that
+``train_decision.py --scores-cache`` kept) at each value of a tunable that shapes the answer
+after the model — how close a runner-up must be to join the answer, how much of a sentence a
+part-quote keeps — one tunable at a time, the others as shipped, and prints each value's share
+of questions handled right (answered right, or refused when nothing answers), accuracy and
+answer length. The value in ``service/answering/tunables.py`` should be the best printed here;
+a change to it is then measured on the reported groups by ``train_decision.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import train_decision
+from decision_data import Example, collect, is_development
+from decision_replay import figures, replay
+from protocol import handled_right
+
+from service.answering import composition
+from service.settings import Settings
+from service.state import load_embedder
+
+# The values tried: the shipped one and its neighbours on either side.
+CANDIDATES: dict[str, tuple[float, ...]] = {
+    "SECOND_SENTENCE_MARGIN": (0.2, 0.3, 0.4, 0.5, 0.6),
+    "MIN_EXCERPT_CHARS": (60, 80, 100, 120),
+}
+
+
+def sweep(
+    examples: list[Example], scores: list[np.ndarray], target: float
+) -> dict[str, list[dict[str, float]]]:
+    """Each tunable's values, judged on the development groups' held-out answers."""
+    table: dict[str, list[dict[str, float]]] = {}
+    for name, values in CANDIDATES.items():
+        shipped = getattr(composition, name)
+        table[name] = []
+        for value in values:
+            setattr(composition, name, type(shipped)(value))
+            try:
+                rows = {
+                    g: r for g, r in replay(examples, scores, target).items() if is_development(g)
+                }
+            finally:
+                setattr(composition, name, shipped)
+            on_topic = [r for rs in rows.values() for r in rs if not r.off_topic]
+            shown = figures(on_topic)
+            table[name].append(
+                {
+                    "value": value,
+                    "handled_right": round(handled_right(rows), 4),
+                    "answer_accuracy": shown["answer_accuracy"],
+                    "mean_answer_chars": shown["mean_answer_chars"],
+                }
+            )
+            print(f"  {name} = {value}: {table[name][-1]}", file=sys.stderr)
+    return table
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--work", type=Path, default=Path("var/train-indexes"))
+    parser.add_argument("--scores-cache", type=Path, required=True)
+    parser.add_argument("--target", type=float, default=0.03)
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    if not args.scores_cache.is_file():
+        parser.error(f"{args.scores_cache}: run train_decision.py --scores-cache first")
+    examples = collect(load_embedder(Settings()), args.work)
+    development = sorted({e.group for e in examples if is_development(e.group)})
+    print(f"development groups: {', '.join(development)}", file=sys.stderr)
+    nested = train_decision._held_out_scores_cached(examples, args.scores_cache, args.target)
+    for name, rows in sweep(examples, nested.scores, args.target).items():
+        best = max(rows, key=lambda r: r["handled_right"])
+        print(f"{name}: best {best['value']} (shipped {getattr(composition, name)})")
+        for row in rows:
+            print(f"  {row}")
+
+
+if __name__ == "__main__":
+    main()
