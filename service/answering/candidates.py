@@ -23,6 +23,7 @@ from .constraints import (
     context_ids,
     names_by_sentence,
     names_in_context,
+    ordinals_in_terms,
 )
 from .matching import overlap_share, stem_families, weighted_stems
 from .placement import placement_columns
@@ -132,6 +133,8 @@ def gather_candidates(
         ]
     )
     names = names_by_sentence(index, [list(n) for n in facts.names], ids)
+    searched = dict.fromkeys(index.passages[h.passage_id].document_id for h in hits)
+    terms = ordinals_in_terms(facts.question, [index.documents[d].text for d in searched])
     constrained = constraint_share(index, facts.asked_years, ids, names)
     overview = np.array([s in opening for s in ids])
     best_hit = hits[0].score
@@ -171,7 +174,7 @@ def gather_candidates(
         "constraint_share": constrained,
         "constraint_mismatch": np.array(
             [
-                constraint_mismatch(facts.question, t, _context_text(index, ctx))
+                constraint_mismatch(facts.question, t, _context_text(index, ctx), terms)
                 for t, ctx in zip(texts, contexts, strict=True)
             ]
         ),
