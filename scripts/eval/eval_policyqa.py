@@ -168,6 +168,13 @@ def main() -> None:
     parser.add_argument("--dev", type=Path, default=DEV)
     parser.add_argument("--work", type=Path, default=ROOT / "var" / "policyqa")
     parser.add_argument("--model-cache", type=Path, default=ROOT / "var" / "models" / "onnx-export")
+    parser.add_argument(
+        "--target",
+        type=float,
+        default=0.03,
+        help="the decision's operating point (BRIEFING_QA_TARGET_FALSE_ABSTENTION; 0: answer "
+        "whenever no hand rule refuses, to replay other thresholds from the rows' probabilities)",
+    )
     parser.add_argument("--limit", type=int, help="every n-th question only (a quick look)")
     parser.add_argument("--json", type=Path, help="write the figures and every row here")
     args = parser.parse_args()
@@ -179,7 +186,7 @@ def main() -> None:
     embedder = Embedder("onnx", args.model_cache)
     build_index(args.work / "corpus", args.work / "index", embedder)
     index = load_index(args.work / "index")
-    answerer = Answerer(embedder, lambda: index, DecisionModel())
+    answerer = Answerer(embedder, lambda: index, DecisionModel(target_false_abstention=args.target))
     peer = LangChainPeer(texts, list({q.question for q in questions}), Embeddings())
     started = time.perf_counter()
     rows = []
@@ -193,6 +200,9 @@ def main() -> None:
                 "yes_no": q.yes_no,
                 "answered": answer.answered,
                 "answer": answer.answer,
+                "probability": answer.signals.get("probability", 0.0),
+                "confidence": answer.confidence,
+                "refusal": answer.refusal.code if answer.refusal else None,
                 "chars": len(answer.answer) if answer.answered else 0,
                 "right": answer.answered
                 and len(answer.answer) <= MAX_CHARS
