@@ -26,7 +26,7 @@ from .constraints import (
     ordinals_in_terms,
 )
 from .matching import overlap_share, stem_families, weighted_stems
-from .placement import placement_columns
+from .placement import named_section_opening, placement_columns
 from .question import QuestionFacts, is_negation, opens_by_referring
 from .tunables import (
     ANSWER_TYPE_WEIGHT,
@@ -108,7 +108,10 @@ def gather_candidates(
 ) -> Candidates:
     """The sentences that could answer, with one row of :data:`FEATURES` each."""
     passage_score, passage_rank, passage_hit = _sentences_of_top_passages(index, hits)
-    opening = overview_sentences(index, facts, hits) if facts.overview else []
+    if facts.overview:
+        opening = overview_sentences(index, facts, hits)
+    else:
+        opening = named_section_opening(index, facts, hits)
     if opening:
         for sid in opening:
             passage_score.setdefault(sid, hits[0].score)
