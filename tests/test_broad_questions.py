@@ -4,8 +4,6 @@ question that asks for what a section is named is answered by that section."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from index import Embedder, build_index, load_index
