@@ -72,6 +72,7 @@ def test_ask_contract_fields(client: TestClient) -> None:
         "start",
         "end",
         "page",
+        "pages",
         "score",
         "highlights",
         "url",

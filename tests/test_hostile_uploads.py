@@ -46,20 +46,44 @@ HOSTILE: list[tuple[str, Callable[[Path], Path]]] = [
 ]
 
 
+# The uploads take tens of seconds and one question well under one: fewer answers than this
+# means the asker stalled, and the test would say nothing of questions asked meanwhile.
+MIN_QUESTIONS_ASKED = 10
+
+
 class Asker(threading.Thread):
-    """Asks a question over and over until stopped; keeps every status code."""
+    """Asks a question over and over until stopped; keeps every status code, and the error
+    that ended it early (a thread's exception is otherwise lost, and the test would pass on
+    the answers it got before dying)."""
 
     def __init__(self, base: str) -> None:
         super().__init__(daemon=True)
         self.base = base
         self.statuses: list[int] = []
         self.stopping = threading.Event()
+        self.error: BaseException | None = None
 
     def run(self) -> None:
-        with httpx.Client(base_url=self.base, timeout=30) as client:
-            while not self.stopping.is_set():
-                response = client.post("/ask", json={"question": "Who closed the newspaper?"})
-                self.statuses.append(response.status_code)
+        try:
+            with httpx.Client(base_url=self.base, timeout=30) as client:
+                while not self.stopping.is_set():
+                    response = client.post("/ask", json={"question": "Who closed the newspaper?"})
+                    self.statuses.append(response.status_code)
+        except BaseException as error:  # kept for the test thread to raise
+            self.error = error
+
+    def stop(self) -> list[int]:
+        """Stop asking and return the status codes; raises what ended the asker early, and
+        fails when it stopped before it was told to or asked too few questions."""
+        still_asking = self.is_alive()
+        self.stopping.set()
+        self.join(30)
+        if self.error is not None:
+            raise AssertionError(f"the asker died: {self.error!r}") from self.error
+        assert still_asking, "the asker stopped before it was told to"
+        assert not self.is_alive(), "the asker did not stop within 30 s"
+        assert len(self.statuses) >= MIN_QUESTIONS_ASKED, len(self.statuses)
+        return self.statuses
 
 
 @pytest.fixture()
@@ -134,11 +158,10 @@ def test_hostile_uploads_fail_alone_and_good_file_is_answered(server: str, tmp_p
                 break
             time.sleep(0.5)
         listed = _documents(client)
-    asker.stopping.set()
-    asker.join(30)
+    statuses = asker.stop()
     print(f"\nhostile files ended after (s): { {ids[k]: round(v, 1) for k, v in ended.items()} }")
     print(f"good file answered {answered_after} s after its upload")
-    print(f"{len(asker.statuses)} questions asked meanwhile")
+    print(f"{len(statuses)} questions asked meanwhile")
     assert len(ended) == len(ids) and max(ended.values()) <= 60, ended
     assert answered_after is not None and answered_after <= 30
     reasons = {ids[k]: listed[k].get("error") or "" for k in ids}
@@ -150,4 +173,4 @@ def test_hostile_uploads_fail_alone_and_good_file_is_answered(server: str, tmp_p
     odd = next(k for k, name in ids.items() if name.startswith("quay"))
     assert listed[odd]["status"] == "indexed"
     assert "\u202e" not in listed[odd]["filename"] and "\u0007" not in listed[odd]["filename"]
-    assert asker.statuses and all(s == 200 for s in asker.statuses), set(asker.statuses)
+    assert all(s == 200 for s in statuses), set(statuses)

@@ -12,16 +12,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from ..model import CODE, FOOTNOTE, HEADING, LIST_ITEM, PARAGRAPH, ParsedDocument, TextBuilder
-from .pdf_headings import HeadingFinder, OutlineEntry, Style
+from .pdf_headings import PARAGRAPH_GAP, HeadingFinder, OutlineEntry, Style
 from .pdf_layout import PageLines, in_reading_order
 from .pdf_lines import PdfLine
 from .pdf_words import code_text, joined, joined_with_pages, whole_words
 
 # Smaller than the body text by this factor, at the foot of a page, a line is a footnote.
 FOOTNOTE_SIZE = 0.9
-# A gap between two lines wider than the document's usual line gap times this starts a new
-# paragraph (LaTeX: 6 pt between lines of a paragraph, 11 pt between paragraphs).
-PARAGRAPH_GAP = 1.5
 # A bold or code-font line shorter than this share of the text width, with the next line set
 # further in, is a term of a definition list ("required" then its description).
 TERM_WIDTH = 0.45

@@ -24,6 +24,9 @@ HEADING_SIZE = 1.15
 # A heading told by its shape alone is at most this long (plain text's reader uses the same).
 SHAPE_MAX_CHARS = 70
 SHAPE_MAX_WORDS = 9
+# A gap between two lines wider than the document's usual line gap times this starts a new
+# paragraph (LaTeX: 6 pt between lines of a paragraph, 11 pt between paragraphs).
+PARAGRAPH_GAP = 1.5
 _TERMINAL = (".", "!", "?", ":", ";", ",", '"', "'", "\u201d", "\u2019", ")", "-")
 _ENDS = (".", "!", "?")
 
@@ -103,6 +106,10 @@ class HeadingFinder:
             if wrapped is not None:
                 line, used = wrapped
                 found: tuple[int, str] | None = self._heading(line, expected, False, [])
+            elif self.plain and self._opening_title(page_index, line, following):
+                # Level 2, not 1: the view shows level 1 as the page's title, and a PDF's
+                # metadata title (often a tool's default) would hide this one.
+                found = (2, "")
             elif self.plain:
                 found = self._shaped(line, following)
             elif front:  # the title page: its title, and the rest is text
@@ -142,6 +149,23 @@ class HeadingFinder:
             if _in_outline(joined, expected) is not None:
                 return joined, n
         return None
+
+    def _opening_title(self, page_index: int, line: PdfLine, following: PdfLine | None) -> bool:
+        """The document's first line, short and standing alone above its text (a paragraph's
+        gap below it, or nothing else on its page), is its title in a PDF set in one size — a
+        full stop at its end does not make it a sentence of the text (issue #33: "Karasu lake
+        notes, page one." was quoted as part of an answer). Only the first line of the first
+        page can be one, and only without bookmarks to say otherwise."""
+        if page_index != 0 or self.previous is not None or self.first_title or self.has_outline:
+            return False
+        text = line.text
+        if len(text) > SHAPE_MAX_CHARS or len(text.split()) > SHAPE_MAX_WORDS or line.mono:
+            return False
+        gap = following.top - line.bottom if following is not None else None
+        if gap is not None and gap <= self.style.line_gap * PARAGRAPH_GAP:
+            return False
+        self.first_title = text
+        return True
 
     def _shaped(self, line: PdfLine, following: PdfLine | None) -> tuple[int, str] | None:
         """A short unpunctuated line after a finished sentence, followed by a line that starts

@@ -1,7 +1,7 @@
 """The answering path: question → standalone query → candidates → fitted decision → answer."""
 
 from .answerer import Answer, Answerer, Gathered
-from .citations import Citation, RelatedSection
+from .citations import Citation, RelatedSection, pages_spanned
 from .conversation import Turn, fold_history
 from .decision import DecisionModel
 from .refusals import Reason, Refusal, refusal_for
@@ -20,5 +20,6 @@ __all__ = [
     "Turn",
     "WaitedTooLong",
     "fold_history",
+    "pages_spanned",
     "refusal_for",
 ]

@@ -23,9 +23,10 @@ from .constraints import (
     context_ids,
     names_by_sentence,
     names_in_context,
+    ordinals_in_terms,
 )
 from .matching import overlap_share, stem_families, weighted_stems
-from .placement import placement_columns
+from .placement import named_section_opening, placement_columns
 from .question import QuestionFacts, is_negation, opens_by_referring
 from .tunables import (
     ANSWER_TYPE_WEIGHT,
@@ -107,7 +108,10 @@ def gather_candidates(
 ) -> Candidates:
     """The sentences that could answer, with one row of :data:`FEATURES` each."""
     passage_score, passage_rank, passage_hit = _sentences_of_top_passages(index, hits)
-    opening = overview_sentences(index, facts, hits) if facts.overview else []
+    if facts.overview:
+        opening = overview_sentences(index, facts, hits)
+    else:
+        opening = named_section_opening(index, facts, hits)
     if opening:
         for sid in opening:
             passage_score.setdefault(sid, hits[0].score)
@@ -132,6 +136,8 @@ def gather_candidates(
         ]
     )
     names = names_by_sentence(index, [list(n) for n in facts.names], ids)
+    searched = dict.fromkeys(index.passages[h.passage_id].document_id for h in hits)
+    terms = ordinals_in_terms(facts.question, [index.documents[d].text for d in searched])
     constrained = constraint_share(index, facts.asked_years, ids, names)
     overview = np.array([s in opening for s in ids])
     best_hit = hits[0].score
@@ -171,7 +177,7 @@ def gather_candidates(
         "constraint_share": constrained,
         "constraint_mismatch": np.array(
             [
-                constraint_mismatch(facts.question, t, _context_text(index, ctx))
+                constraint_mismatch(facts.question, t, _context_text(index, ctx), terms)
                 for t, ctx in zip(texts, contexts, strict=True)
             ]
         ),

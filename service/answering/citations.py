@@ -3,16 +3,20 @@ quoted sentences inside them. Links are plain paths built here once (the web lay
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from index import Hit, LoadedIndex
+from index import Document, Hit, LoadedIndex
 
 from .tunables import RELATED_MIN_DENSE, RELATED_SECTIONS
 
 
 @dataclass
 class Citation:
-    """A cited passage; ``highlights`` are offsets of the quoted sentences inside ``text``."""
+    """A cited passage; ``highlights`` are offsets of the quoted sentences inside ``text``.
+
+    ``page`` is the page of the first quoted sentence (where a reader turns to), ``pages``
+    every page the passage spans (empty for a document without pages), so a passage that runs
+    on to the next page says so."""
 
     n: int
     document_id: str
@@ -25,6 +29,7 @@ class Citation:
     score: float
     highlights: list[tuple[int, int]]
     url: str
+    pages: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -141,6 +146,7 @@ def _citation(index: LoadedIndex, hit: Hit, n: int, chosen: list[int]) -> Citati
     # The page a reader should turn to is the quoted sentence's, where the passage spans two.
     quoted = [index.sentences[sid].start for sid in chosen if sid in offsets]
     page = document.page_at(quoted[0]) if quoted and document.page_starts else passage.page
+    pages = pages_spanned(document, passage.start, passage.end)
     url = f"/documents/{document.id}?start={passage.start}&end={passage.end}"
     if spans:
         url += "&hl=" + ",".join(spans)
@@ -156,4 +162,14 @@ def _citation(index: LoadedIndex, hit: Hit, n: int, chosen: list[int]) -> Citati
         score=round(hit.score, 4),
         highlights=highlights,
         url=url + "#cited",
+        pages=pages,
     )
+
+
+def pages_spanned(document: Document, start: int, end: int) -> list[int]:
+    """The pages from the one ``start`` is on to the one the last character before ``end``
+    is on (empty for a document without pages)."""
+    first, last = document.page_at(start), document.page_at(max(start, end - 1))
+    if first is None or last is None:
+        return []
+    return list(range(first, last + 1))

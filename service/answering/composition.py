@@ -9,14 +9,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from index import LoadedIndex
+from index.model import LIST_ITEM
 
 from .answer_types import has_answer_type
 from .candidates import Candidates
 from .constraints import same_section
-from .excerpts import Focus, excerpt
+from .excerpts import ELLIPSIS, Focus, excerpt
 from .question import QuestionFacts, opens_by_referring
 from .tunables import (
     FRAGMENT_CHARS,
+    LEAD_IN_ENDS,
     MARKER_CHARS,
     MAX_ANSWER_CHARS,
     MIN_EXCERPT_CHARS,
@@ -45,8 +47,16 @@ def compose(
     ids = candidates.sentence_ids
     best = ids[int(order[0])]
     chosen = [best]
-    second = _second_sentence(index, candidates, order, probabilities, facts)
-    if second is not None:
+    gist = bool(candidates.column("overview_lead")[int(order[0])])
+    items, items_left_out = _items_led_in(index, best)
+    if not items and gist:
+        items = _rest_of_opening(index, candidates, order)
+    second = None
+    if not items and not gist:
+        second = _second_sentence(index, candidates, order, probabilities, facts)
+    if items:  # a lead-in with what it announces, or a gist read on, as far as room allows
+        chosen.extend(items)
+    elif second is not None:
         chosen.append(second)
         # Neighbours read in the document's order; a sentence from elsewhere comes after the
         # likeliest one, so citation [1] is the best answer's passage.
@@ -57,7 +67,10 @@ def compose(
             chosen.append(third)
     runners_up = [ids[int(i)] for i in order[1:] if ids[int(i)] not in chosen]
     focus = Focus(candidates.query_stems, facts.expected, facts.question)
-    return Composition(chosen, _fit(index, chosen, best, focus), runners_up)
+    quotes = _fit(index, chosen, best, focus)
+    if items_left_out and not quotes[chosen[-1]].endswith(ELLIPSIS):
+        quotes[chosen[-1]] += " " + ELLIPSIS  # the list goes on past what is quoted
+    return Composition(chosen, quotes, runners_up)
 
 
 def _fit(index: LoadedIndex, chosen: list[int], best: int, focus: Focus) -> dict[int, str]:
@@ -79,6 +92,58 @@ def _fit(index: LoadedIndex, chosen: list[int], best: int, focus: Focus) -> dict
     used = sum(len(q) for q in quotes.values())
     quotes[best] = excerpt(texts[best], room - used, focus)
     return quotes
+
+
+def _items_led_in(index: LoadedIndex, best: int) -> tuple[list[int], bool]:
+    """The sentences a lead-in announces ("… only under the following circumstances:"): those
+    after it in its section, in order, while they fit the answer's length; the first one that
+    does not fit whole is quoted in part when MIN_EXCERPT_CHARS are left (issue #33: a broad
+    question answered with its list, not with the sentence that introduces it). A colon at
+    the end announces what follows (LEAD_IN_ENDS: the colon and the full-width one).
+
+    Returns:
+        The items, and whether items that did not fit were left out whole (the answer then
+        ends in "…", as a sentence cut does)."""
+    if not index.sentences[best].text.rstrip().endswith(LEAD_IN_ENDS):
+        return [], False
+    # Room for the ellipsis that says the list goes on.
+    budget = MAX_ANSWER_CHARS - MARKER_CHARS - len(index.sentences[best].text) - 2
+    items: list[int] = []
+    candidate = best + 1
+    # A list announced is its items: the paragraph after the list is not one of them.
+    kind = index.sentences[candidate].kind if candidate < len(index.sentences) else ""
+    while (
+        candidate < len(index.sentences)
+        and same_section(index, best, candidate)
+        and (kind != LIST_ITEM or index.sentences[candidate].kind == LIST_ITEM)
+    ):
+        length = len(index.sentences[candidate].text) + MARKER_CHARS
+        if length > budget:
+            if budget - MARKER_CHARS >= MIN_EXCERPT_CHARS:
+                items.append(candidate)  # cut by _fit, "…" where it stops
+                return items, False
+            return items, bool(items)
+        items.append(candidate)
+        budget -= length
+        candidate += 1
+    return items, False
+
+
+def _rest_of_opening(index: LoadedIndex, candidates: Candidates, order: np.ndarray) -> list[int]:
+    """For a gist (the opening of a document or of the section the question names): the
+    opening's next sentences, in order, while they fit whole — the gist reads on, and a
+    runner-up from elsewhere is no part of it."""
+    lead = candidates.column("overview_lead")
+    best = candidates.sentence_ids[int(order[0])]
+    rest = sorted(candidates.sentence_ids[int(i)] for i in order[1:] if lead[int(i)] > 0)
+    budget = MAX_ANSWER_CHARS - MARKER_CHARS - len(index.sentences[best].text)
+    run: list[int] = []
+    for sentence_id in (s for s in rest if s > best):
+        budget -= len(index.sentences[sentence_id].text) + MARKER_CHARS
+        if budget < 0:
+            break
+        run.append(sentence_id)
+    return run
 
 
 def _second_sentence(

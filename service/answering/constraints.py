@@ -29,11 +29,14 @@ def years(text: str) -> frozenset[str]:
     return frozenset(_YEAR.findall(text))
 
 
-def constraint_mismatch(question: str, answer: str, context: str) -> bool:
-    """True when a year or number asked about is absent, or the answer names another year."""
+def constraint_mismatch(
+    question: str, answer: str, context: str, terms: Set[str] = frozenset()
+) -> bool:
+    """True when a year or number asked about is absent, or the answer names another year.
+    ``terms``: ordinals of the question that name no position (:func:`ordinals_in_terms`)."""
     asked_years = years(question)
     numbers = {n for n in _NUMBER.findall(question) if n not in asked_years}
-    asked_ordinals = set(_ORDINAL.findall(question.lower()))
+    asked_ordinals = set(_ORDINAL.findall(question.lower())) - terms
     if not (asked_years or numbers or asked_ordinals):
         return False  # most questions pin nothing down: no text to search
     answer_years = years(answer)
@@ -46,6 +49,30 @@ def constraint_mismatch(question: str, answer: str, context: str) -> bool:
         return True
     # "the seventh round" is not answered by a sentence about the sixth.
     return bool(asked_ordinals - set(_ORDINAL.findall(haystack.lower())))
+
+
+def ordinals_in_terms(question: str, texts: list[str]) -> frozenset[str]:
+    """The question's ordinals that are part of a term, not a position: an ordinal pins down
+    one of several ("the seventh round", where the text has a sixth) only when ``texts`` (the
+    documents searched) set another ordinal before the same word; one they never vary is a
+    term ("third party": issue #33, where it refused a sixth of PolicyQA's third-party
+    questions for lacking the word "third")."""
+    asked = _ordinal_pairs(question)
+    if not asked:
+        return frozenset()
+    varied = frozenset().union(*(_ordinal_pairs(text) for text in texts))
+    return frozenset(
+        ordinal for ordinal, word in asked if not any(o != ordinal and w == word for o, w in varied)
+    )
+
+
+_ORDINAL_PAIR = re.compile(_ORDINAL.pattern + r"[\s-]+(\w+)")
+
+
+@functools.lru_cache(maxsize=256)
+def _ordinal_pairs(text: str) -> frozenset[tuple[str, str]]:
+    """(ordinal, stem of the word after it) in ``text`` (memoised: a document is read once)."""
+    return frozenset((o, stem(w)) for o, w in _ORDINAL_PAIR.findall(text.lower()))
 
 
 _NAME_RUN = re.compile(r"(?:[A-Z][\w'\u2019-]*(?:\s+(?:of|the|for|and|on|de)\s+|\s+)?)+")

@@ -1,6 +1,7 @@
 """Where a candidate sentence sits (issue #24): how much of the question its heading path
 holds, whether its section is the one the question names or the one the conversation is in,
-and its block's kind — features the decision model reads.
+and its block's kind — features the decision model reads; and the section a broad question
+asks for by its title.
 
 Measured and left out: how structured the candidate's document is, as its count of sections
 (held out, SQuAD 0.788 -> 0.793 but the briefing 0.871 -> 0.837: a count sets each corpus apart
@@ -12,8 +13,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from index import LoadedIndex
+from index import Hit, LoadedIndex
 from index.structure import number_match
+from index.text import content_terms, stem
 
 from .matching import overlap_share
 from .question import QuestionFacts
@@ -54,3 +56,32 @@ def placement_columns(
         "in_previous_section": np.array([k in previous for k in keys]),
         "block_kind": np.array([_KIND_CODES.get(index.sentences[s].kind, 0) for s in ids]),
     }
+
+
+def named_section_opening(index: LoadedIndex, facts: QuestionFacts, hits: list[Hit]) -> list[int]:
+    """The opening sentences of the section whose title says, word for word, what the
+    question asks ("What are my choices?" of a section "Your choices"), in the best passage's
+    document: a broad question is answered by the section named for it, as a question asking
+    for a section's gist is (issue #33: such questions were refused as "not clear"). Only an
+    exact match of their content words: a question that asks more than the title ("Do you
+    sell my data?" of "Your data") is left to the model."""
+    asked = {stem(t) for t in content_terms(facts.question)}
+    if not asked or not hits:
+        return []
+    document = index.documents[index.passages[hits[0].passage_id].document_id]
+    wanted = next(
+        (
+            s.title
+            for s in document.sections
+            if s.title and s.end > s.start and {stem(t) for t in content_terms(s.title)} == asked
+        ),
+        None,
+    )
+    if wanted is None:
+        return []
+    opening = [
+        sid
+        for sid, sentence in enumerate(index.sentences)
+        if sentence.document_id == document.id and sentence.section == wanted
+    ]
+    return opening[:3]

@@ -23,7 +23,7 @@ from mcp.server.fastmcp import Context, FastMCP
 from index import search as search_passages
 from index.acronyms import expand_acronyms
 
-from ..answering import Turn
+from ..answering import Turn, pages_spanned
 from ..settings import Settings
 from ..state import AppState, IndexHolder, load_embedder
 from .callers import OPEN, Caller, bearer_caller, client_address
@@ -122,6 +122,7 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
                     "start": passage.start,
                     "end": passage.end,
                     "page": passage.page,
+                    "pages": pages_spanned(document, passage.start, passage.end),
                     "score": round(hit.score, 4),
                     "url": url,
                 }
