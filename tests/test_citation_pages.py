@@ -3,8 +3,8 @@ page a passage spans, a title line never quoted, and the page break marked in th
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -12,9 +12,8 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from index import Embedder
-from service.settings import Settings
-from service.state import AppState, IndexHolder
-from service.web.app import create_app
+from service.state import AppState
+from tests.corpus_client import answered, client_over
 
 TITLE = "Karasu lake notes, page one."
 ANSWER = "The Karasu lake covers 912 square kilometres of steppe."
@@ -42,34 +41,17 @@ def _two_pages(path: Path) -> None:
 @pytest.fixture(scope="module")
 def client(
     tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, app_state: AppState
-) -> Any:
-    root = tmp_path_factory.mktemp("pages")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    _two_pages(corpus / "karasu.pdf")
-    settings = Settings(
-        corpus_dir=corpus,
-        index_dir=root / "index",
-        model_cache_dir=app_state.settings.model_cache_dir,
-        reload_check_seconds=0,
-    )
-    holder = IndexHolder(settings, embedder)
-    holder.load()
-    state = AppState(settings, embedder, holder)
-    with TestClient(create_app(settings, state=state)) as test_client:
-        yield test_client
+) -> Iterator[TestClient]:
+    def write(folder: Path) -> None:
+        _two_pages(folder / "karasu.pdf")
 
-
-def _ask(client: TestClient, question: str) -> dict[str, Any]:
-    body: dict[str, Any] = client.post("/ask", json={"question": question}).json()
-    assert body["answered"], body
-    return body
+    yield from client_over(tmp_path_factory, embedder, app_state, write)
 
 
 def test_citation_page_is_the_quoted_sentences_and_the_title_is_not_quoted(
     client: TestClient,
 ) -> None:
-    body = _ask(client, "How large is Karasu lake?")
+    body = answered(client, "How large is Karasu lake?")
     assert body["answer"] == f"{ANSWER} [1]"
     first = body["citations"][0]
     assert first["page"] == 2
@@ -84,7 +66,7 @@ def test_title_line_of_a_one_size_pdf_is_a_heading_not_text(client: TestClient) 
 
 
 def test_document_view_marks_the_page_break_inside_a_paragraph(client: TestClient) -> None:
-    url = _ask(client, "How large is Karasu lake?")["citations"][0]["url"]
+    url = answered(client, "How large is Karasu lake?")["citations"][0]["url"]
     page = client.get(url).text
     paragraph = next(p for p in page.split("<p ") if "The survey team" in p)
     assert 'class="page-marker page-break" id="page-2"' in paragraph

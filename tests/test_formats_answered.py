@@ -3,8 +3,8 @@ read by OCR), answered through the API and cited with their section and page."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import docx
 import pypdfium2 as pdfium
@@ -15,9 +15,8 @@ from reportlab.lib.utils import ImageReader
 from reportlab.pdfgen import canvas
 
 from index import Embedder
-from service.settings import Settings
-from service.state import AppState, IndexHolder
-from service.web.app import create_app
+from service.state import AppState
+from tests.corpus_client import answered, client_over
 
 SCAN_PAGES = [
     (
@@ -90,34 +89,17 @@ def _scanned_pdf(path: Path) -> None:
 @pytest.fixture(scope="module")
 def client(
     tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, app_state: AppState
-) -> Any:
-    root = tmp_path_factory.mktemp("formats")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    _word_file(corpus / "review.docx")
-    _scanned_pdf(corpus / "scan.pdf")
-    settings = Settings(
-        corpus_dir=corpus,
-        index_dir=root / "index",
-        model_cache_dir=app_state.settings.model_cache_dir,
-        reload_check_seconds=0,
-    )
-    holder = IndexHolder(settings, embedder)
-    holder.load()
-    state = AppState(settings, embedder, holder)
-    with TestClient(create_app(settings, state=state)) as test_client:
-        yield test_client
+) -> Iterator[TestClient]:
+    def write(folder: Path) -> None:
+        _word_file(folder / "review.docx")
+        _scanned_pdf(folder / "scan.pdf")
 
-
-def _ask(client: TestClient, question: str) -> dict[str, Any]:
-    body: dict[str, Any] = client.post("/ask", json={"question": question}).json()
-    assert body["answered"], body
-    return body
+    yield from client_over(tmp_path_factory, embedder, app_state, write)
 
 
 @pytest.mark.slow
 def test_word_table_row_is_answered_and_cited_with_its_section(client: TestClient) -> None:
-    body = _ask(client, "How many containers did the port of Testhaven handle in 2019?")
+    body = answered(client, "How many containers did the port of Testhaven handle in 2019?")
     assert "1.2 million" in body["answer"]
     first = body["citations"][0]
     assert first["document_id"] == "review" and first["section"] == "Cargo"
@@ -126,14 +108,14 @@ def test_word_table_row_is_answered_and_cited_with_its_section(client: TestClien
 
 @pytest.mark.slow
 def test_word_list_item_is_answered_under_its_heading(client: TestClient) -> None:
-    body = _ask(client, "How many tugs do night arrivals need in the harbour?")
+    body = answered(client, "How many tugs do night arrivals need in the harbour?")
     assert "two tugs" in body["answer"]
     assert body["citations"][0]["section"] == "Safety"
 
 
 @pytest.mark.slow
 def test_scanned_pdf_is_read_by_ocr_and_cited_with_section_and_page(client: TestClient) -> None:
-    body = _ask(client, "How much money did the river authority receive in 2020?")
+    body = answered(client, "How much money did the river authority receive in 2020?")
     assert "45 million euros" in body["answer"]
     first = body["citations"][0]
     assert first["document_id"] == "scan"

@@ -80,9 +80,8 @@ def test_no_held_out_score_comes_from_a_model_that_saw_its_group(
 
     monkeypatch.setattr(protocol, "replay", fake_replay)
     examples = _examples()
-    result = protocol.nested_scores(
-        examples, (0.0, 0.5), fit, lambda ex: fit(ex, 0.0), lambda e: np.zeros((2, 1)), 0.03
-    )
+    trainer = protocol.Trainer(fit, lambda ex: fit(ex, 0.0), lambda e: np.zeros((2, 1)))
+    result = protocol.nested_scores(examples, (0.0, 0.5), trainer, 0.03)
     for e, scores in zip(examples, result.scores, strict=True):
         model = fitted[int(scores[0])]
         assert e.group not in model.groups

@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
 import numpy as np
 from tqdm import tqdm
@@ -131,7 +131,8 @@ def _asked_of(corpus: str, index: LoadedIndex, found: Gathered) -> str:
         return corpus
     if not found.hits:
         return "squad:unplaced"
-    return index.passages[found.hits[0].passage_id].document_id
+    document = index.documents[index.passages[found.hits[0].passage_id].document_id]
+    return PurePath(document.path).stem  # the questions name an article by its file's name
 
 
 def _where_answered(index: LoadedIndex, case: Case) -> int | None:

@@ -34,6 +34,16 @@ FitRanker = Callable[[list[Example]], lightgbm.Booster]
 
 
 @dataclass(frozen=True)
+class Trainer:
+    """How to fit the decision model (given the tunable's value) and the ranker, and the
+    candidates' features they read."""
+
+    fit: Fit
+    fit_ranker: FitRanker
+    features: Callable[[Example], np.ndarray]
+
+
+@dataclass(frozen=True)
 class NestedResult:
     """Each question's held-out scores (ranker's choice first), and the tunable chosen for the
     outer fold it was scored in."""
@@ -68,12 +78,7 @@ def handled_right(rows_by_group: dict[str, list[Replay]]) -> float:
 
 
 def nested_scores(
-    examples: list[Example],
-    candidates: Sequence[float],
-    fit: Fit,
-    fit_ranker: FitRanker,
-    features: Callable[[Example], np.ndarray],
-    target: float,
+    examples: list[Example], candidates: Sequence[float], trainer: Trainer, target: float
 ) -> NestedResult:
     """Held-out scores for every question under nested cross-validation over ``candidates``
     (values of the tunable ``fit`` takes)."""
@@ -83,38 +88,33 @@ def nested_scores(
     for number, outer in enumerate(deal(sorted(sizes), sizes, OUTER_FOLDS)):
         held = set(outer)
         rest = [e for e in examples if e.group not in held]
-        value = choose(rest, candidates, fit, fit_ranker, features, target)
-        model, ranker = fit(rest, value), fit_ranker(rest)
+        value = choose(rest, candidates, trainer, target)
+        model, ranker = trainer.fit(rest, value), trainer.fit_ranker(rest)
         for i, e in enumerate(examples):
             if e.group in held:
-                scores[i] = _scored(model, ranker, features(e))
+                scores[i] = _scored(model, ranker, trainer.features(e))
         chosen.update(dict.fromkeys(outer, value))
         print(f"  outer fold {number + 1}: {len(outer)} groups, chose {value}", file=sys.stderr)
     return NestedResult(scores, chosen)
 
 
 def choose(
-    examples: list[Example],
-    candidates: Sequence[float],
-    fit: Fit,
-    fit_ranker: FitRanker,
-    features: Callable[[Example], np.ndarray],
-    target: float,
+    examples: list[Example], candidates: Sequence[float], trainer: Trainer, target: float
 ) -> float:
     """The candidate whose inner held-out answers are handled right most often (the first
     of equals)."""
     sizes = _sizes(examples)
     inner = deal(sorted(sizes), sizes, INNER_FOLDS)
-    rankers = [fit_ranker([e for e in examples if e.group not in set(f)]) for f in inner]
+    rankers = [trainer.fit_ranker([e for e in examples if e.group not in set(f)]) for f in inner]
     judged: list[float] = []
     for value in candidates:
         scores: list[np.ndarray] = [np.zeros(0)] * len(examples)
         for fold, ranker in zip(inner, rankers, strict=True):
             held = set(fold)
-            model = fit([e for e in examples if e.group not in held], value)
+            model = trainer.fit([e for e in examples if e.group not in held], value)
             for i, e in enumerate(examples):
                 if e.group in held:
-                    scores[i] = _scored(model, ranker, features(e))
+                    scores[i] = _scored(model, ranker, trainer.features(e))
         judged.append(handled_right(replay(examples, scores, target)))
     return candidates[int(np.argmax(judged))]
 

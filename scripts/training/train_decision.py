@@ -130,12 +130,13 @@ def fit_ranker(examples: list[Example]) -> lightgbm.Booster:
     return lightgbm.train(RANK_PARAMS, data, ROUNDS)
 
 
+TRAINER = protocol.Trainer(fit, fit_ranker, candidate_features)
+
+
 def held_out_scores(examples: list[Example], target: float) -> protocol.NestedResult:
     """Each question's candidate probabilities with the ranker's choice first (as the service
     computes them), from models that never saw its document, under nested cross-validation."""
-    return protocol.nested_scores(
-        examples, FAMILY_BALANCES, fit, fit_ranker, candidate_features, target
-    )
+    return protocol.nested_scores(examples, FAMILY_BALANCES, TRAINER, target)
 
 
 def _held_out_scores_cached(
@@ -312,9 +313,7 @@ def main() -> None:
     report["confidence_refusal_curve"] = confidence_refusal_curve(raw, rows_by_group)
     iso = confidence_model.calibration(raw, y, w)
     grid = np.linspace(0.0, 1.0, 51)
-    balance = protocol.choose(
-        examples, FAMILY_BALANCES, fit, fit_ranker, candidate_features, args.target
-    )
+    balance = protocol.choose(examples, FAMILY_BALANCES, TRAINER, args.target)
     final, final_ranker = fit(examples, balance), fit_ranker(examples)
     args.out.mkdir(parents=True, exist_ok=True)
     final.save_model(str(args.out / "decision.txt"))
