@@ -25,6 +25,8 @@ class Citation:
     score: float
     highlights: list[tuple[int, int]]
     url: str
+    # The document's language (ISO 639-1), once the second build phase has detected it.
+    language: str | None = None
 
 
 @dataclass
