@@ -124,3 +124,10 @@ def test_mcp_ask_takes_and_reports_the_language(app_state: AppState) -> None:
     )
     assert given.structuredContent["language"] == "de"
     assert unknown.isError and "ISO 639-1" in unknown.content[0].text
+
+
+def test_library_page_tells_whether_other_languages_are_ready(client: TestClient) -> None:
+    english = client.get("/library").text
+    german = client.get("/library", headers={"Accept-Language": "de"}).text
+    assert "Questions in other languages: ready." in english
+    assert "Fragen in anderen Sprachen: bereit." in german
