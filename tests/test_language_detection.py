@@ -13,6 +13,7 @@ import pytest
 from index.encoder.multilingual import MultilingualEncoder
 from index.languages import detect_language
 from index.stemming import language_tokens, words
+from index.text import split_sentences
 
 XQUAD = Path(__file__).parent / "data" / "xquad"
 QUESTIONS = [json.loads(line) for line in (XQUAD / "questions.jsonl").read_text().splitlines()]
@@ -93,3 +94,26 @@ def test_multilingual_encoder_vectors_are_normalised_and_sided(
     as_passage, as_query = encoder.encode([text])[0], encoder.encode_queries([text])[0]
     assert np.linalg.norm(as_passage) == pytest.approx(1.0, abs=1e-3)
     assert not np.allclose(as_passage, as_query)  # e5's "passage: " and "query: " prefixes
+
+
+def test_split_sentences_at_the_marks_of_other_scripts() -> None:
+    text = "地铁于2008年开通。票价两元\uff01最低吗\uff1f यह पहला वाक्य है। यह दूसरा है।"
+    pieces = [text[a:b] for a, b in split_sentences(text)]
+    assert pieces == [
+        "地铁于2008年开通。",
+        "票价两元\uff01",
+        "最低吗\uff1f",
+        "यह पहला वाक्य है।",
+        "यह दूसरा है।",
+    ]
+
+
+def test_split_sentences_leaves_english_as_it_was() -> None:
+    text = "Mr. Smith arrived in 2014. He left! Did he? Yes."
+    pieces = [text[a:b] for a, b in split_sentences(text)]
+    assert pieces == ["Mr. Smith arrived in 2014.", "He left!", "Did he?", "Yes."]
+
+
+def test_split_sentences_of_a_script_without_capitals() -> None:
+    text = "هذه الجملة الأولى. وهذه الثانية."
+    assert [text[a:b] for a, b in split_sentences(text)] == ["هذه الجملة الأولى.", "وهذه الثانية."]
