@@ -127,3 +127,14 @@ def test_second_phase_is_made_once(
     root, index, _ = built
     report = build_multilingual(index, root / "index", encoder)
     assert report.embedded == 0 and report.languages is None
+
+
+def test_second_phase_reports_documents_by_language(
+    tmp_path: Path, multilingual_world: Path, encoder: MultilingualEncoder
+) -> None:
+    shutil.copytree(multilingual_world / "index", tmp_path / "index")
+    index = load_index(tmp_path / "index")
+    shutil.rmtree(index.path / "multilingual")
+    report = build_multilingual(index, tmp_path / "index", encoder)
+    assert report.languages == {"en": 1, "de": 1, "zh": 1}
+    assert report.embedded == 0  # every vector came from the cache

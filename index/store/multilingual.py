@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,7 +120,7 @@ def build_multilingual(
     if is_ready(index.path):
         return report
     languages = {key: document_language(d.text) for key, d in index.documents.items()}
-    report.languages = {code: list(languages.values()).count(code) for code in set(languages)}
+    report.languages = dict(Counter(languages.values()))
     texts = [p.search_text for p in index.passages] + [s.text for s in index.sentences]
     cache = EmbeddingCache(index_dir / "embeddings.sqlite", encoder.model_key)
     try:
