@@ -69,11 +69,21 @@ _ABBREVIATIONS = {
     "oct", "nov", "dec", "gen", "col", "sen", "rep", "gov", "u.s", "u.k", "inc", "ltd", "co",
 }  # fmt: skip
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace,
-# then something that can open a sentence.
+# then something that can open a sentence: a capital, a digit, or a letter of a script that
+# has no capitals or whose capitals we do not list (Greek, Cyrillic, Hebrew, Arabic,
+# Devanagari; issue #32).
+_OPENERS = "A-Z0-9\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u097f"
 _BOUNDARY = re.compile(
-    r"[.!?][\"'\u2019\u201d)\]]*(\s+)(?=[\"'\u2018\u201c(\[]?[A-Z0-9\u0400-\u04ff])"
+    r"[.!?][\"'\u2019\u201d)\]]*(\s+)(?=[\"'\u2018\u201c(\[]?[" + _OPENERS + "])"
 )
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?][\"'\u2019\u201d)\]]*$")
+# Scripts that end sentences with marks of their own (issue #32): the Chinese and Japanese
+# full stop, exclamation and question marks (no space after them), Devanagari's danda, the
+# Arabic question mark. English text has none of them, so English documents are cut exactly
+# as before.
+_OWN_BOUNDARY = re.compile(
+    "[\u3002\uff01\uff1f\u0964\u061f][\"'\u2019\u201d\u300d\u300f)\uff09\\]]*(\\s*)(?=\\S)"
+)
 
 
 def _is_abbreviation(text: str, dot_at: int) -> bool:
@@ -99,9 +109,9 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     region = text[start:end]
     spans: list[tuple[int, int]] = []
     cursor = 0
-    for match in _BOUNDARY.finditer(region):
-        if _is_abbreviation(region, match.start()):
-            continue
+    boundaries = [m for m in _BOUNDARY.finditer(region) if not _is_abbreviation(region, m.start())]
+    boundaries += _OWN_BOUNDARY.finditer(region)
+    for match in sorted(boundaries, key=lambda m: m.start()):
         spans.append((cursor, match.start(1)))
         cursor = match.end(1)
     spans.append((cursor, len(region)))

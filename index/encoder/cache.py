@@ -7,10 +7,24 @@ import hashlib
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
-from .embedder import Embedder, ProgressCallback
+from .embedder import ProgressCallback
+
+
+class Encoder(Protocol):
+    """What the cache embeds with: the English embedder or the multilingual encoder."""
+
+    dimension: int
+
+    def encode(
+        self,
+        texts: Sequence[str],
+        batch_size: int | None = None,
+        progress: ProgressCallback | None = None,
+    ) -> np.ndarray: ...
 
 
 class EmbeddingCache:
@@ -66,7 +80,7 @@ class EmbeddingCache:
 
 
 def embed_with_cache(
-    embedder: Embedder,
+    embedder: Encoder,
     cache: EmbeddingCache,
     texts: Sequence[str],
     progress: ProgressCallback | None = None,

@@ -14,42 +14,25 @@ The answerer is extractive: it never writes a sentence of its own. Top to bottom
 from __future__ import annotations
 
 import dataclasses
-import threading
 import time
-from collections import OrderedDict
-from collections.abc import Callable, Collection, Hashable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 
 from index import Embedder, Hit, LoadedIndex, SearchWeights, search
+from index.languages import ENGLISH, detect_language
 
+from .answers import Answer
 from .candidates import Candidates, gather_candidates
 from .citations import Citation, RelatedSection, cite, related_sections
 from .composition import compose
 from .conversation import Turn, quoted_sentence_ids
+from .crosslingual import Crosslingual, answer_across, not_ready, with_languages
 from .decision import DecisionModel
 from .focus import focus
+from .memo import LruCache, cache_key
 from .question import QuestionFacts, read_question
-from .refusals import Reason, Refusal, refusal_for
+from .refusals import Reason, refusal_for
 from .tunables import HITS_RETRIEVED
-
-
-@dataclass
-class Answer:
-    """The answerer's result; the API serialises it as the /ask response."""
-
-    question: str
-    standalone_question: str
-    answered: bool
-    answer: str
-    citations: list[Citation]
-    index_version: str
-    took_ms: float
-    related: list[RelatedSection] = field(default_factory=list)
-    confidence: float = 0.0
-    signals: dict[str, float] = field(default_factory=dict)
-    # For a refusal, why, as data: ``answer`` is its English sentence; the web layer renders
-    # it in the reader's language.
-    refusal: Refusal | None = None
 
 
 @dataclass
@@ -72,6 +55,8 @@ class Answerer:
         weights: retrieval fusion weights.
         cache_size: answers remembered for repeated questions (0: none); keyed by index
             version, so a new version never serves an old answer.
+        crosslingual: the route for questions in other languages and documents not in
+            English (None: every question takes the English route, as before issue #32).
 
     ``ask`` may be called from several threads at once; a server lets questions take turns
     (:class:`service.answering.turns.AnswerQueue`), because answering is CPU-bound.
@@ -84,12 +69,14 @@ class Answerer:
         decision: DecisionModel,
         weights: SearchWeights | None = None,
         cache_size: int = 512,
+        crosslingual: Crosslingual | None = None,
     ) -> None:
         self.embedder = embedder
         self.index_source = index_source
         self.decision = decision
         self.weights = weights or SearchWeights()
-        self._cache = _LruCache(cache_size)
+        self.crosslingual = crosslingual
+        self._cache: LruCache[Answer] = LruCache(cache_size)
 
     def ask(
         self,
@@ -99,6 +86,7 @@ class Answerer:
         mode: str = "hybrid",
         documents: Sequence[str] | None = None,
         corpus: Collection[str] | None = None,
+        language: str | None = None,
     ) -> Answer:
         """Answer ``question`` in the context of ``history``.
 
@@ -111,16 +99,29 @@ class Answerer:
             corpus: the documents the question is asked of, as if the index held nothing
                 else — what its asker may read (None: the whole index). Every statistic the
                 answer reads is theirs; ``documents`` only narrows where it may come from.
+            language: the question's language, ISO 639-1 (None: detected).
         """
         started = time.perf_counter()
         index = self.index_source()
-        key = _cache_key(index.version, question, history, top_k, mode, documents, corpus)
+        key = cache_key(index.version, question, history, top_k, mode, documents, corpus, language)
         cached = self._cache.get(key)
         if cached is not None:
             return dataclasses.replace(cached, took_ms=_elapsed_ms(started))
         scope = tuple(sorted(documents)) if documents is not None else None
         view = index.within(corpus)
-        answer = self._answer(view, question, history, top_k, mode, started, scope)
+        asked_in = language or detect_language(question).code
+        across = self.crosslingual
+        second = across.second(index) if across is not None else None
+        if across is None or (second is None and asked_in == ENGLISH):
+            answer = self._answer(view, question, history, top_k, mode, started, scope)
+        elif second is None:  # the second phase is still being made: say so, never "no"
+            answer = not_ready(view, question, _elapsed_ms(started))
+        elif across.takes(second, view, asked_in):
+            verdict = across.decide(view, second, question, asked_in, scope)
+            answer = answer_across(view, question, verdict, top_k, scope, _elapsed_ms(started))
+        else:
+            answer = self._answer(view, question, history, top_k, mode, started, scope)
+        answer = with_languages(answer, asked_in, second)
         self._cache.put(key, answer)
         return answer
 
@@ -132,13 +133,14 @@ class Answerer:
         mode: str = "hybrid",
         documents: Sequence[str] | None = None,
         corpus: Collection[str] | None = None,
+        language: str | None = None,
     ) -> Answer | None:
         """The remembered answer to the same question on the served version, if any (cheap:
         no model runs)."""
         started = time.perf_counter()
         version = self.index_source().version
         cached = self._cache.get(
-            _cache_key(version, question, history, top_k, mode, documents, corpus)
+            cache_key(version, question, history, top_k, mode, documents, corpus, language)
         )
         return dataclasses.replace(cached, took_ms=_elapsed_ms(started)) if cached else None
 
@@ -236,47 +238,6 @@ class Answerer:
             signals=signals or {},
             refusal=refusal,
         )
-
-
-def _cache_key(
-    version: str,
-    question: str,
-    history: Sequence[Turn],
-    top_k: int,
-    mode: str,
-    documents: Sequence[str] | None,
-    corpus: Collection[str] | None,
-) -> Hashable:
-    """Answers are remembered per index version, question and the documents it was asked of:
-    one asker's answer never serves another who may read other documents."""
-    scope = tuple(sorted(documents)) if documents is not None else None
-    seen = frozenset(corpus) if corpus is not None else None
-    return (version, question, tuple(history), top_k, mode, scope, seen)
-
-
-class _LruCache:
-    """A small thread-safe least-recently-used map."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[Hashable, Answer] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Answer | None:
-        with self._lock:
-            value = self._items.get(key)
-            if value is not None:
-                self._items.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: Answer) -> None:
-        if self.size <= 0:
-            return
-        with self._lock:
-            self._items[key] = value
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
 
 
 def _elapsed_ms(started: float) -> float:

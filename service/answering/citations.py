@@ -30,6 +30,8 @@ class Citation:
     highlights: list[tuple[int, int]]
     url: str
     pages: list[int] = field(default_factory=list)
+    # The document's language (ISO 639-1), once the second build phase has detected it.
+    language: str | None = None
 
 
 @dataclass

@@ -40,6 +40,13 @@ REASONS: dict[str, str] = {
     "not_about": N_("the closest passage is not about %(name)s"),
     "not_clear": N_("no passage states it clearly enough to quote"),
 }
+# Refusals that are no verdict on the documents, said whole (issue #32: the vectors that
+# answer other languages are made after the English index serves).
+WHOLE: dict[str, str] = {
+    "multilingual_not_ready": N_(
+        "Answers in other languages are still being prepared; please ask again in a few minutes."
+    ),
+}
 # What was searched: the one document (by its title) or several.
 ONE_DOCUMENT = N_("\u201c%(title)s\u201d does not answer this")
 SEVERAL_DOCUMENTS = N_("These documents do not answer this")
@@ -56,7 +63,7 @@ class Reason:
     """Why the best candidate does not answer.
 
     Attributes:
-        code: a key of :data:`REASONS`.
+        code: a key of :data:`REASONS` or :data:`WHOLE`.
         params: the values its wording needs (``name``: a name from the question).
     """
 
@@ -84,6 +91,8 @@ class Refusal:
 
     def sentence(self, gettext: Callable[[str], str] = _same) -> str:
         """The refusal in the language of ``gettext`` (default: the English source)."""
+        if self.reason.code in WHOLE:
+            return gettext(WHOLE[self.reason.code])
         if self.title is not None:
             subject = gettext(ONE_DOCUMENT) % {"title": self.title}
         else:

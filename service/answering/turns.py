@@ -68,20 +68,23 @@ class AnswerQueue:
         top_k: int = 3,
         documents: Sequence[str] | None = None,
         corpus: Collection[str] | None = None,
+        language: str | None = None,
     ) -> Answer:
-        """Answer when the questions that came first have been answered (``documents`` and
-        ``corpus`` as :meth:`Answerer.ask` takes them).
+        """Answer when the questions that came first have been answered (``documents``,
+        ``corpus`` and ``language`` as :meth:`Answerer.ask` takes them).
 
         Raises:
             WaitedTooLong: the question waited ``max_wait`` seconds and was not started.
         """
-        cached = self.answerer.cached(question, history, top_k, "hybrid", documents, corpus)
+        cached = self.answerer.cached(
+            question, history, top_k, "hybrid", documents, corpus, language
+        )
         if cached is not None:
             return cached
         arrived = time.monotonic()
         with self._lock:
             self._waiting += 1
-        job = self._pool.submit(self._answer, question, history, top_k, documents, corpus)
+        job = self._pool.submit(self._answer, question, history, top_k, documents, corpus, language)
         waiting = asyncio.wrap_future(job)
         try:
             # asyncio.wait, not wait_for: it neither cancels the job nor adds a task per request.
@@ -117,11 +120,14 @@ class AnswerQueue:
         top_k: int,
         documents: Sequence[str] | None,
         corpus: Collection[str] | None,
+        language: str | None = None,
     ) -> Answer:
         self._left_queue()
         started = time.monotonic()
         try:
-            return self.answerer.ask(question, history, top_k, "hybrid", documents, corpus)
+            return self.answerer.ask(
+                question, history, top_k, "hybrid", documents, corpus, language
+            )
         finally:
             took = time.monotonic() - started
             with self._lock:

@@ -10,7 +10,9 @@ from typing import Any
 
 import typer
 
-from index import BuildInProgress, BuildReport, build_index, resolve_device
+from index import BuildInProgress, BuildReport, build_index, load_index, resolve_device
+from index.encoder.multilingual import MultilingualEncoder
+from index.store.multilingual import build_multilingual
 
 from ..settings import Settings
 
@@ -59,6 +61,34 @@ def build_with_progress(
     finally:
         if bar is not None:
             bar.close()
+
+
+def multilingual_with_progress(settings: Settings, quiet: bool = False) -> None:
+    """The second phase (issue #32) of the version just published, with its progress bar: the
+    multilingual vectors of passages and sentences, each document's language."""
+    from tqdm import tqdm
+
+    index = load_index(settings.index_dir)
+    bar: tqdm[Any] | None = None
+
+    def on_stage(_stage: str, done: int, total: int) -> None:
+        nonlocal bar
+        if quiet or not total:
+            return
+        if bar is None:
+            bar = tqdm(total=total, desc="Multilingual vectors", unit="text", file=sys.stderr)
+        bar.update(done - bar.n)
+
+    try:
+        report = build_multilingual(index, settings.index_dir, MultilingualEncoder(), on_stage)
+    finally:
+        if bar is not None:
+            bar.close()
+    languages = ", ".join(f"{c}: {n}" for c, n in sorted((report.languages or {}).items()))
+    typer.echo(
+        f"Multilingual phase: {report.embedded} texts embedded, {report.reused} reused"
+        + (f"; documents by language: {languages}" if languages else " (already there)")
+    )
 
 
 @contextlib.contextmanager

@@ -23,7 +23,7 @@ from ..library import DatabaseUnavailable, Library, database_url
 from ..settings import Settings
 from ..web.metrics import share_metrics_between_workers
 from .accounts import register as register_access_commands
-from .build import build_with_progress, print_report
+from .build import build_with_progress, multilingual_with_progress, print_report
 from .inspect import inspect_command
 
 app = typer.Typer(
@@ -79,6 +79,8 @@ def build_index_command(
     except (FileNotFoundError, ValueError, NothingToIndex) as exc:
         _fail(str(exc), 2)
     print_report(report)
+    if settings.multilingual:  # the English index serves already; this phase comes after
+        multilingual_with_progress(settings, quiet)
 
 
 @app.command()

@@ -28,9 +28,10 @@ from .schemas import (
     AskResponse,
     ErrorResponse,
     HealthResponse,
+    MultilingualProgress,
     ReindexResponse,
 )
-from .text_input import InputProblem, validate_ask, validate_scope
+from .text_input import InputProblem, validate_ask, validate_language, validate_scope
 
 router = APIRouter()
 _JSON = "application/json"
@@ -72,6 +73,7 @@ async def ask(
     says itself (a refusal, an error) is in the ``Accept-Language`` language."""
     try:
         question, history, top_k = validate_ask(body, state.settings)
+        language = validate_language(body.language)
         # An id the caller may not read is refused exactly as an id that does not exist.
         scope = validate_scope(body.documents, readable.documents)
     except InputProblem as problem:
@@ -83,7 +85,9 @@ async def ask(
             words,
         )
     try:
-        answer = await ask_within(state, caller, readable, question, history, top_k, scope)
+        answer = await ask_within(
+            state, caller, readable, question, history, top_k, scope, language
+        )
     except WaitedTooLong as busy:
         raise HTTPException(
             503, busy_phrase(busy), {"Retry-After": str(busy.retry_after)}
@@ -118,6 +122,7 @@ def answer_body(answer: Answer, words: Words | None = None) -> dict[str, Any]:
         "related": [vars(r) for r in answer.related],
         "confidence": answer.confidence,
         "refusal": {"code": refusal.code, "params": refusal.params} if refusal else None,
+        "language": answer.language,
         "index_version": answer.index_version,
         "took_ms": answer.took_ms,
     }
@@ -140,9 +145,10 @@ async def metrics(request: Request, state: State) -> Response:
 
 
 @router.get("/health", response_model=HealthResponse, tags=["operations"])
-async def health(readable: ReadableDep) -> HealthResponse:
+async def health(readable: ReadableDep, state: State) -> HealthResponse:
     """Report the index version being served and its size (what the caller may read)."""
     index = readable.index
+    phase = state.second_phase
     return HealthResponse(
         status="ok",
         index_version=index.version,
@@ -151,6 +157,7 @@ async def health(readable: ReadableDep) -> HealthResponse:
         sentences=readable.sentences,
         model=str(index.manifest.get("model", "")),
         built_at=str(index.manifest.get("created_at", "")),
+        multilingual=None if phase is None else MultilingualProgress(**phase.progress_of(index)),
     )
 
 

@@ -72,5 +72,9 @@ async def library_page(
         "signed_in": signed_in,
         "collections": collections,
         "max_mb": state.settings.max_upload_bytes // (1024 * 1024),
+        # The second, multilingual build phase (issue #32): ready, or how far it has come.
+        "multilingual": (
+            state.second_phase.progress_of(readable.index) if state.second_phase else None
+        ),
     }
     return render(request, "library.html", context, caller, readable)

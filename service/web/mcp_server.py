@@ -29,7 +29,13 @@ from ..state import AppState, IndexHolder, load_embedder
 from .callers import OPEN, Caller, bearer_caller, client_address
 from .languages import Languages, Words
 from .reading import Readable, ask_within, readable_for
-from .text_input import clean_question, unknown_document, validate_history
+from .text_input import (
+    InputProblem,
+    clean_question,
+    unknown_document,
+    validate_history,
+    validate_language,
+)
 
 
 def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
@@ -61,6 +67,7 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
         ctx: Context[Any, Any, Any],
         history: list[dict[str, str]] | None = None,
         documents: list[str] | None = None,
+        language: str | None = None,
     ) -> dict[str, Any]:
         """Answer a question from the documents with quoted, cited sentences.
 
@@ -68,6 +75,7 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
             question: the question.
             history: earlier turns, oldest first: [{"question": ..., "answer": ...}].
             documents: document ids to answer from (all when omitted).
+            language: the question's language, ISO 639-1 (detected when omitted).
         """
         caller = _caller(app_state, ctx, "ask")
         words = _words(languages, ctx)
@@ -78,8 +86,19 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
             raise ValueError(words.say(unknown_document(unknown[0])))
         turns: list[Turn] = validate_history(history or [], app_state.settings)
         cleaned = clean_question(question, app_state.settings)
+        try:
+            asked_in = validate_language(language)
+        except InputProblem as problem:
+            raise ValueError(words.say(problem.message)) from None
         answer = await ask_within(
-            app_state, caller, readable, cleaned, turns, app_state.settings.top_k, documents or None
+            app_state,
+            caller,
+            readable,
+            cleaned,
+            turns,
+            app_state.settings.top_k,
+            documents or None,
+            asked_in,
         )
         refusal = answer.refusal
         return {
@@ -88,6 +107,7 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
             "refusal": {"code": refusal.code, "params": refusal.params} if refusal else None,
             "confidence": answer.confidence,
             "standalone_question": answer.standalone_question,
+            "language": answer.language,
             "citations": [{**vars(c), "url": base + c.url} for c in answer.citations],
         }
 

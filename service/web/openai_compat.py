@@ -28,7 +28,13 @@ from .language_choice import WordsDep
 from .languages import Words
 from .phrases import Phrase
 from .reading import ReadableDep, ask_within
-from .text_input import InputProblem, clean_question, unknown_document, validate_history
+from .text_input import (
+    InputProblem,
+    clean_question,
+    unknown_document,
+    validate_history,
+    validate_language,
+)
 
 router = APIRouter(prefix="/v1", tags=["openai-compatible"])
 MODEL_ID = "briefing-qa"
@@ -55,6 +61,8 @@ class ChatRequest(BaseModel):
     messages: list[ChatMessage] = Field(..., min_length=1)
     stream: bool = False
     documents: list[str] | None = None
+    # The question's language (ISO 639-1), as on /ask; detected when absent.
+    language: str | None = None
 
 
 def openai_error(
@@ -106,11 +114,19 @@ async def chat_completions(
         return openai_error(400, words.say(unknown_document(unknown[0])), "documents")
     try:
         question, history = conversation(body.messages, state, words)
+        language = validate_language(body.language)
     except InputProblem as problem:
         return openai_error(400, words.say(problem.message), problem.field)
     try:
         answer = await ask_within(
-            state, caller, readable, question, history, state.settings.top_k, body.documents
+            state,
+            caller,
+            readable,
+            question,
+            history,
+            state.settings.top_k,
+            body.documents,
+            language,
         )
     except WaitedTooLong as busy:
         retry = {"Retry-After": str(busy.retry_after)}
@@ -138,6 +154,7 @@ async def chat_completions(
             "citations": citations,
             "answered": answer.answered,
             "confidence": answer.confidence,
+            "language": answer.language,
         }
     )
 

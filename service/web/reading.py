@@ -110,6 +110,7 @@ async def ask_within(
     history: Sequence[Turn],
     top_k: int,
     requested: Sequence[str] | None,
+    language: str | None = None,
 ) -> Answer:
     """The answer from the readable documents (``requested`` of them, when given), asked of
     the readable documents as if the index held nothing else: every statistic the answer reads
@@ -123,10 +124,10 @@ async def ask_within(
         WaitedTooLong: the question waited too long for its turn.
     """
     corpus = readable.corpus()
-    answer = await state.turns.ask(question, history, top_k, requested, corpus)
+    answer = await state.turns.ask(question, history, top_k, requested, corpus, language)
     if corpus is None and not readable.by_role and answer.index_version != readable.version:
         corpus = sorted(readable_for(state, caller).documents)
-        answer = await state.turns.ask(question, history, top_k, requested, corpus)
+        answer = await state.turns.ask(question, history, top_k, requested, corpus, language)
     scope = requested if requested is not None else corpus
     return answer if scope is None else within_scope(answer, scope)
 

@@ -39,6 +39,10 @@ class AskRequest(BaseModel):
         max_length=200,
         description="Answer only from these document ids (GET /api/documents lists them).",
     )
+    language: str | None = Field(
+        None,
+        description="The question's language, ISO 639-1 (`de`, `zh`); detected when absent.",
+    )
 
 
 class RefusalReason(BaseModel):
@@ -47,7 +51,8 @@ class RefusalReason(BaseModel):
     code: str = Field(
         ...,
         description="nothing_close, not_mentioned, year_or_number, no_date, no_count, "
-        "no_percentage, no_figure, no_duration, not_about or not_clear (docs/api.md).",
+        "no_percentage, no_figure, no_duration, not_about, not_clear or "
+        "multilingual_not_ready (docs/api.md).",
     )
     params: dict[str, str] = Field(
         default_factory=dict,
@@ -77,8 +82,19 @@ class AskResponse(BaseModel):
     refusal: RefusalReason | None = Field(
         None, description="For a refusal, why, as a code and its values; null for an answer."
     )
+    language: str = Field(
+        "", description="The question's language (ISO 639-1), as given or as detected."
+    )
     index_version: str
     took_ms: float
+
+
+class MultilingualProgress(BaseModel):
+    """The second, multilingual build phase of the version served (issue #32)."""
+
+    ready: bool
+    done: int = Field(0, description="Texts embedded so far (while it runs).")
+    total: int = Field(0, description="Texts to embed (0 before it starts, or when cached).")
 
 
 class HealthResponse(BaseModel):
@@ -91,6 +107,9 @@ class HealthResponse(BaseModel):
     sentences: int
     model: str
     built_at: str
+    multilingual: MultilingualProgress | None = Field(
+        None, description="Questions in other languages: ready, or how far; null when off."
+    )
 
 
 class ReindexResponse(BaseModel):

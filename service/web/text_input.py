@@ -8,6 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from index.languages import known_languages
 from index.text import clean_user_text
 
 from ..answering import Turn
@@ -113,6 +114,22 @@ def validate_ask(body: AskRequest, settings: Settings) -> tuple[str, list[Turn],
             "top_k", Phrase("top_k must be at most %(limit)s", limit=settings.max_top_k)
         )
     return question, history, top_k
+
+
+def validate_language(language: str | None) -> str | None:
+    """A question's language as a caller names it (ISO 639-1, any case), or None."""
+    if language is None:
+        return None
+    code = language.strip().lower()
+    if code not in known_languages():
+        raise InputProblem(
+            "language",
+            Phrase(
+                "unknown language %(code)s: give an ISO 639-1 code such as de, fr or zh",
+                code=repr(language),
+            ),
+        )
+    return code
 
 
 def validate_scope(documents: list[str] | None, known: Collection[str]) -> list[str] | None:

@@ -1,0 +1,104 @@
+"""Words for BM25 in any language (issue #32): each text cut into words the Unicode way and
+stemmed with the Snowball stemmer of its language (PyStemmer; ~30 languages), with Chinese,
+Japanese and Korean, which do not separate words, cut into characters and character pairs.
+
+The unstemmed word is kept beside its stem, so what is written the same in every language —
+names, numbers, years — still matches across languages.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import unicodedata
+from collections.abc import Iterable
+from typing import Any
+
+# ISO 639-1 → Snowball's name for the language (PyStemmer's algorithms).
+SNOWBALL = {
+    "ar": "arabic",
+    "ca": "catalan",
+    "cs": "czech",
+    "da": "danish",
+    "de": "german",
+    "el": "greek",
+    "en": "english",
+    "es": "spanish",
+    "et": "estonian",
+    "eu": "basque",
+    "fa": "persian",
+    "fi": "finnish",
+    "fr": "french",
+    "ga": "irish",
+    "hi": "hindi",
+    "hu": "hungarian",
+    "hy": "armenian",
+    "id": "indonesian",
+    "it": "italian",
+    "lt": "lithuanian",
+    "ne": "nepali",
+    "nl": "dutch",
+    "no": "norwegian",
+    "pl": "polish",
+    "pt": "portuguese",
+    "ro": "romanian",
+    "ru": "russian",
+    "sr": "serbian",
+    "sv": "swedish",
+    "ta": "tamil",
+    "tr": "turkish",
+    "yi": "yiddish",
+}
+_WORD = re.compile(r"\w+")
+# Scripts written without spaces between words: Han, kana, Hangul syllables.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_UNSPACED = re.compile(f"[{_CJK}]")
+# Inside such a run, each character alone; other scripts (a Latin name, a number) whole.
+_PIECES = re.compile(f"[{_CJK}]|[^{_CJK}]+")
+
+
+@functools.cache
+def _stemmer(language: str) -> Any:
+    algorithm = SNOWBALL.get(language)
+    if algorithm is None:
+        return None
+    import Stemmer
+
+    return Stemmer.Stemmer(algorithm)
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``, case-folded; unspaced scripts as characters and their pairs."""
+    out: list[str] = []
+    for word in _WORD.findall(unicodedata.normalize("NFKC", text).casefold()):
+        if _UNSPACED.search(word):
+            out.extend(_unspaced(word))
+        else:
+            out.append(word)
+    return out
+
+
+def _unspaced(run: str) -> list[str]:
+    pieces = _PIECES.findall(run)
+    out = list(pieces)
+    out.extend(
+        a + b
+        for a, b in itertools.pairwise(pieces)
+        if _UNSPACED.fullmatch(a) and _UNSPACED.fullmatch(b)
+    )
+    return out
+
+
+def language_tokens(text: str, languages: Iterable[str]) -> list[str]:
+    """BM25 tokens of ``text``: each word, and its stem in each of ``languages`` (the
+    document's language; for a question, its own and the languages of the documents asked)."""
+    stemmers = [s for s in (_stemmer(code) for code in dict.fromkeys(languages)) if s]
+    tokens: list[str] = []
+    for word in words(text):
+        tokens.append(word)
+        for stemmer in stemmers:
+            stem = stemmer.stemWord(word)
+            if stem != word:
+                tokens.append(stem)
+    return tokens

@@ -1,0 +1,182 @@
+"""The second build phase (issue #32): what questions in other languages, and documents in
+them, are answered from — made after the English index serves, beside the version it belongs to.
+
+For each version, in ``versions/<name>/multilingual/`` (written whole in a staging folder, then
+renamed; a version without it is simply not ready yet)::
+
+    vectors.npz      passages' and sentences' multilingual-e5 vectors, 8-bit (one scale each)
+    languages.json   each document's detected language
+    terms.npz  terms.json   BM25 counts of the passages, stemmed in each document's language
+
+The English files of the version are never touched, so English answers cannot change.
+Vectors are cached by text like the English ones (``embeddings.sqlite``, another model key):
+a changed passage re-embeds only itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..encoder.cache import EmbeddingCache, embed_with_cache
+from ..encoder.multilingual import MultilingualEncoder
+from ..languages import detect_language
+from ..stemming import language_tokens
+from .loaded import LoadedIndex
+from .terms import Terms
+
+FOLDER = "multilingual"
+_VECTORS = "vectors.npz"
+_LANGUAGES = "languages.json"
+StageCallback = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class QuantisedVectors:
+    """Unit vectors kept in 8 bits: each row ``codes[i] * scales[i]`` (a quarter of float32's
+    memory; the recall it costs is measured in docs/performance.md)."""
+
+    codes: np.ndarray  # int8, (n, dimension)
+    scales: np.ndarray  # float32, (n,)
+
+    @classmethod
+    def of(cls, vectors: np.ndarray) -> QuantisedVectors:
+        """Quantise ``vectors`` symmetrically, one scale per row (its largest magnitude)."""
+        largest = np.abs(vectors).max(axis=1) if len(vectors) else np.zeros(0)
+        scales = (np.maximum(largest, 1e-12) / 127.0).astype(np.float32)
+        codes = np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8)
+        return cls(codes, scales)
+
+    def scores(self, query: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
+        """Inner products of ``query`` with the vectors (of ``rows`` only, when given)."""
+        codes = self.codes if rows is None else self.codes[rows]
+        scales = self.scales if rows is None else self.scales[rows]
+        return (codes.astype(np.float32) @ query.astype(np.float32)) * scales
+
+
+@dataclass(frozen=True)
+class MultilingualIndex:
+    """The second phase of one index version, in memory."""
+
+    languages: dict[str, str]  # document id → ISO 639-1 code
+    passages: QuantisedVectors
+    sentences: QuantisedVectors
+    terms: Terms
+
+    def document_languages(self, documents: Iterable[str]) -> set[str]:
+        """The languages of ``documents``."""
+        return {self.languages[d] for d in documents if d in self.languages}
+
+
+@dataclass
+class MultilingualReport:
+    """What the second phase did (for the CLI and the library's progress)."""
+
+    version: str
+    embedded: int = 0
+    reused: int = 0
+    languages: dict[str, int] | None = None
+    superseded: bool = False  # the version was pruned before its phase finished
+
+
+def is_ready(version_dir: Path) -> bool:
+    """Whether the second phase of the version in ``version_dir`` is complete."""
+    return (version_dir / FOLDER / _VECTORS).is_file()
+
+
+def document_language(text: str) -> str:
+    """A document's language, from its text."""
+    return detect_language(text).code
+
+
+def build_multilingual(
+    index: LoadedIndex,
+    index_dir: Path,
+    encoder: MultilingualEncoder,
+    on_stage: StageCallback | None = None,
+) -> MultilingualReport:
+    """Make the second phase of ``index`` (a whole loaded version of ``index_dir``).
+
+    Nothing is done when it is there already. Safe beside a build of a newer version: if the
+    version is pruned meanwhile, the report says ``superseded`` (the vectors computed so far
+    stay in the cache for the next version).
+
+    Args:
+        index: the version, as loaded.
+        index_dir: its index folder (the embedding cache is there).
+        encoder: the multilingual model.
+        on_stage: called with (stage, done, total) as the phase progresses.
+    """
+    stage = on_stage or (lambda _stage, _done, _total: None)
+    report = MultilingualReport(index.version)
+    if is_ready(index.path):
+        return report
+    languages = {key: document_language(d.text) for key, d in index.documents.items()}
+    report.languages = dict(Counter(languages.values()))
+    texts = [p.search_text for p in index.passages] + [s.text for s in index.sentences]
+    cache = EmbeddingCache(index_dir / "embeddings.sqlite", encoder.model_key)
+    try:
+        vectors, report.embedded = embed_with_cache(
+            encoder, cache, texts, progress=lambda d, t: stage("multilingual", d, t)
+        )
+    finally:
+        cache.close()
+    report.reused = len(set(texts)) - report.embedded
+    terms = Terms.of(
+        language_tokens(p.search_text, [languages[p.document_id]]) for p in index.passages
+    )
+    try:
+        _write(index.path, languages, vectors, len(index.passages), terms)
+    except FileNotFoundError:
+        report.superseded = True
+    return report
+
+
+def _write(
+    version_dir: Path,
+    languages: dict[str, str],
+    vectors: np.ndarray,
+    passage_count: int,
+    terms: Terms,
+) -> None:
+    staging = version_dir / f".{FOLDER}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir()
+    try:
+        passages = QuantisedVectors.of(vectors[:passage_count])
+        sentences = QuantisedVectors.of(vectors[passage_count:])
+        np.savez(
+            staging / _VECTORS,
+            passage_codes=passages.codes,
+            passage_scales=passages.scales,
+            sentence_codes=sentences.codes,
+            sentence_scales=sentences.scales,
+        )
+        (staging / _LANGUAGES).write_text(json.dumps(languages), encoding="utf-8")
+        terms.save(staging)
+        for path in staging.iterdir():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+        os.replace(staging, version_dir / FOLDER)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def load_multilingual(version_dir: Path) -> MultilingualIndex | None:
+    """The second phase of the version in ``version_dir``; None while it is not ready."""
+    if not is_ready(version_dir):
+        return None
+    folder = version_dir / FOLDER
+    with np.load(folder / _VECTORS) as arrays:
+        passages = QuantisedVectors(arrays["passage_codes"], arrays["passage_scales"])
+        sentences = QuantisedVectors(arrays["sentence_codes"], arrays["sentence_scales"])
+    languages = json.loads((folder / _LANGUAGES).read_text(encoding="utf-8"))
+    return MultilingualIndex(languages, passages, sentences, Terms.load(folder))

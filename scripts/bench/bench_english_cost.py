@@ -1,0 +1,160 @@
+"""What issue #32 costs English users, in one run on this machine (in process, no HTTP):
+
+    .venv/bin/python scripts/bench/bench_english_cost.py [--rounds 5]
+
+* build time of the repo corpus until it serves, multilingual off vs on (fresh folders and
+  caches; with it on, the second phase runs after and is timed apart);
+* p50 of the dev set's first-turn English questions, multilingual off vs on (its second
+  phase ready), the two answerers taking turns question by question, no answer cache;
+* vector memory per 100,000 passages: the English float32 vectors (passages, sentences,
+  words) as today, and the multilingual 8-bit ones added, from this index's own counts;
+* what 8 bits cost in recall: XQuAD's German questions against the English paragraphs
+  (var/xquad/en, made by scripts/training/crosslingual_data.py), dense e5 alone, float32 vs
+  8-bit vectors, paragraph R@1 and R@3.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from index import Embedder, EmbeddingCache, build_index, load_index
+from index.encoder.multilingual import MultilingualEncoder
+from index.store.multilingual import (
+    QuantisedVectors,
+    build_multilingual,
+    load_multilingual,
+)
+from service.answering import Answerer, DecisionModel
+from service.answering.crosslingual import Crosslingual, CrosslingualModel
+from service.state import one_blas_thread
+
+ROOT = Path(__file__).resolve().parents[2]
+
+DEV = ROOT / "tests" / "data" / "dev.jsonl"
+
+
+def timed_builds(embedder: Embedder, encoder: MultilingualEncoder, work: Path) -> Path:
+    """Build twice from scratch, off and on; print the times; returns the 'on' index folder."""
+    for name in ("off", "on"):
+        shutil.copytree(ROOT / "corpus", work / name / "corpus")
+        started = time.perf_counter()
+        build_index(work / name / "corpus", work / name / "index", embedder)
+        serving = time.perf_counter() - started
+        line = f"build, multilingual {name}: serves after {serving:.2f} s"
+        if name == "on":
+            started = time.perf_counter()
+            index = load_index(work / name / "index")
+            build_multilingual(index, work / name / "index", encoder)
+            line += f"; second phase after it {time.perf_counter() - started:.2f} s"
+        print(line)
+    return work / "on" / "index"
+
+
+def p50s(embedder: Embedder, encoder: MultilingualEncoder, index_dir: Path, rounds: int) -> None:
+    """The dev questions, off and on in turns."""
+    index = load_index(index_dir)
+    decision = DecisionModel()
+    off = Answerer(embedder, lambda: index, decision, cache_size=0)
+    across = Crosslingual(encoder, CrosslingualModel())
+    on = Answerer(embedder, lambda: index, decision, cache_size=0, crosslingual=across)
+    rows = [json.loads(line) for line in DEV.read_text().splitlines() if line.strip()]
+    questions = [r["question"] for r in rows if "question" in r]
+    for q in questions[:5]:  # warm both
+        off.ask(q)
+        on.ask(q)
+    times: dict[str, list[float]] = {"off": [], "on": []}
+    for _ in range(rounds):
+        for q in questions:
+            for name, answerer in (("off", off), ("on", on)):
+                started = time.perf_counter()
+                answerer.ask(q)
+                times[name].append((time.perf_counter() - started) * 1000)
+    p50 = {k: statistics.median(v) for k, v in times.items()}
+    print(
+        f"English p50 ({len(questions)} dev questions x {rounds}): off {p50['off']:.2f} ms, "
+        f"on {p50['on']:.2f} ms ({p50['on'] / p50['off']:.3f}x)"
+    )
+
+
+def memory(index_dir: Path) -> None:
+    """Vector bytes per 100,000 passages, with this index's sentences per passage. The word
+    vectors (one per distinct corpus word) grow with the vocabulary, not the passages, so they
+    are given apart, for this corpus."""
+    index = load_index(index_dir)
+    passages, sentences = len(index.passages), len(index.sentences)
+    dim, mib = 384, 2**20
+    per_passage = (passages + sentences) / passages  # vectors per passage, each set
+    english = 100_000 * per_passage * dim * 4
+    half = english / 2
+    second = 100_000 * per_passage * (dim + 4)  # int8 codes and a float32 scale
+    print(
+        f"vector memory per 100,000 passages ({sentences / passages:.1f} sentences each): "
+        f"English float32 (today) {english / mib:.0f} MiB; multilingual 8-bit "
+        f"{second / mib:.0f} MiB; both {(english + second) / mib:.0f} MiB "
+        f"({(english + second) / english:.2f}x today's); with English in float16 (not done) "
+        f"{(half + second) / mib:.0f} MiB ({(half + second) / english:.2f}x); the word vectors, "
+        f"float32, apart: {len(index.word_vectors) * dim * 4 / mib:.1f} MiB for this corpus"
+    )
+
+
+def quantisation_recall(encoder: MultilingualEncoder) -> None:
+    """Paragraph R@1/R@3 of German questions, float32 vs 8-bit e5 passage vectors."""
+    sys.path.insert(0, str(ROOT / "scripts" / "training"))
+    from crosslingual_data import WORK, gold_spans, holds, questions
+
+    index_dir = WORK / "en" / "index"
+    if not (index_dir / "CURRENT").is_file():
+        print("8-bit recall: skipped (run scripts/training/crosslingual_data.py first)")
+        return
+    index = load_index(index_dir)
+    cache = EmbeddingCache(index_dir / "embeddings.sqlite", encoder.model_key)
+    texts = [p.search_text for p in index.passages]
+    known = cache.get_many(texts)
+    floats = np.vstack([known[t] for t in texts])
+    eight = QuantisedVectors.of(floats)
+    gold = gold_spans("en")
+    asked = questions("de")
+    ids = list(asked)
+    vectors = encoder.encode_queries([asked[q] for q in ids])
+    found = {"float32": [0, 0], "8-bit": [0, 0]}
+    for qid, vector in zip(ids, vectors, strict=True):
+        for name, scores in (("float32", floats @ vector), ("8-bit", eight.scores(vector))):
+            top = np.argsort(-scores)[:3]
+            right = [holds(index.passages[p].text, gold[qid][1], "en") for p in top]
+            found[name][0] += right[0]
+            found[name][1] += any(right)
+    n = len(ids)
+    print(
+        "dense e5 alone, German questions, English passages: "
+        + "; ".join(f"{k} R@1 {v[0] / n:.3f} R@3 {v[1] / n:.3f}" for k, v in found.items())
+    )
+    assert load_multilingual(index.path) is not None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=5)
+    args = parser.parse_args()
+    one_blas_thread()
+    print(f"bench_english_cost, {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC")
+    embedder = Embedder("onnx", ROOT / "var" / "models" / "onnx-export")
+    encoder = MultilingualEncoder()
+    with tempfile.TemporaryDirectory() as folder:
+        index_dir = timed_builds(embedder, encoder, Path(folder))
+        p50s(embedder, encoder, index_dir, args.rounds)
+        memory(index_dir)
+    quantisation_recall(encoder)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,111 @@
+"""Candidate sentences of a question asked across languages, with features that do not lean
+on words the question and the document share (issue #32): they may share none but names and
+numbers. The multilingual model's question-sentence similarity, its rank and margins, the
+passage's place in the fused search, and name/number overlap carry the decision.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from index import Hit, LoadedIndex
+from index.stemming import words
+from index.store.multilingual import MultilingualIndex
+
+from .tunables import PASSAGES_FOR_SENTENCES
+
+# The features, in the order the cross-lingual model reads them (model/crosslingual.json).
+FEATURES = (
+    "similarity",
+    "similarity_gap",
+    "similarity_rank",
+    "similarity_margin",
+    "passage_score",
+    "passage_gap",
+    "passage_rank",
+    "passage_dense",
+    "passage_bm25",
+    "shared_words",
+    "numbers_asked",
+    "numbers_shared",
+    "sentence_digits",
+    "length",
+    "position",
+    "same_language",
+)
+
+
+@dataclass(frozen=True)
+class CrossCandidates:
+    """The sentences a cross-lingual answer may quote, one feature row each."""
+
+    sentence_ids: list[int]
+    features: np.ndarray
+
+
+def gather_cross_candidates(
+    index: LoadedIndex,
+    second: MultilingualIndex,
+    hits: list[Hit],
+    query_vector: np.ndarray,
+    question: str,
+    language: str,
+) -> CrossCandidates | None:
+    """The sentences of the first passages of ``hits``, with their features (None: no hit)."""
+    read = hits[:PASSAGES_FOR_SENTENCES]
+    if not read:
+        return None
+    owner: dict[int, tuple[int, int]] = {}  # sentence → (hit rank, place in its passage)
+    for rank, hit in enumerate(read):
+        for place, sid in enumerate(index.passages[hit.passage_id].sentence_ids):
+            owner.setdefault(sid, (rank, place))
+    ids = list(owner)
+    similarity = second.sentences.scores(query_vector, np.asarray(ids))
+    order = np.argsort(-similarity, kind="stable")
+    rank_of = np.empty(len(ids), dtype=float)
+    rank_of[order] = np.arange(len(ids))
+    best = float(similarity[order[0]])
+    margin = best - float(similarity[order[1]]) if len(ids) > 1 else best
+    asked = _salient(words(question))
+    numbers = {w for w in asked if w.isdigit()}
+    rows = []
+    for i, sid in enumerate(ids):
+        rank, place = owner[sid]
+        hit = read[rank]
+        text = index.sentences[sid].text
+        found = set(words(text))
+        document = index.sentences[sid].document_id
+        rows.append(
+            [
+                similarity[i],
+                best - similarity[i],
+                rank_of[i],
+                margin,
+                hit.score,
+                read[0].score - hit.score,
+                rank,
+                hit.dense,
+                hit.bm25_normalized,
+                len(asked & found) / len(asked) if asked else 0.0,
+                len(numbers),
+                len(numbers & found) / len(numbers) if numbers else 0.0,
+                float(any(ch.isdigit() for ch in text)),
+                math.log1p(len(text)),
+                place,
+                float(second.languages.get(document) == language),
+            ]
+        )
+    return CrossCandidates(ids, np.asarray(rows, dtype=float))
+
+
+def _salient(found: list[str]) -> set[str]:
+    # Words of a letter or two are mostly particles in any language; a number always counts,
+    # and so does a pair of Chinese characters (a word, where single characters are cut).
+    return {w for w in found if len(w) > 2 or w.isdigit() or (len(w) == 2 and _han(w))}
+
+
+def _han(word: str) -> bool:
+    return all("\u3400" <= ch <= "\u9fff" for ch in word)

@@ -1,0 +1,119 @@
+"""The language of a question or a document (index/languages.py), the words BM25 reads in each
+language (index/stemming.py) and the multilingual model (index/encoder/multilingual.py)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index.encoder.multilingual import MultilingualEncoder
+from index.languages import detect_language
+from index.stemming import language_tokens, words
+from index.text import split_sentences
+
+XQUAD = Path(__file__).parent / "data" / "xquad"
+QUESTIONS = [json.loads(line) for line in (XQUAD / "questions.jsonl").read_text().splitlines()]
+
+
+def _share_detected(language: str) -> float:
+    found = Counter(detect_language(q[language]).code for q in QUESTIONS)
+    return found[language] / len(QUESTIONS)
+
+
+def test_detect_language_english_questions_are_english() -> None:
+    # Short English questions are the detector's weak spot; the guard must hold them.
+    assert _share_detected("en") >= 0.99
+
+
+@pytest.mark.parametrize("language", ["de", "es", "zh", "ar", "hi"])
+def test_detect_language_questions_in_other_languages(language: str) -> None:
+    assert _share_detected(language) >= 0.95
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Wer ist der Präsident des Landes?", "de"),  # not ASCII: no English guard
+        ("Quien es el presidente del pais?", "es"),  # ASCII but no English function words
+        ("Who is the president of the country?", "en"),
+        ("哈萨克斯坦的总统是谁\uff1f", "zh"),
+    ],
+)
+def test_detect_language_short_questions(text: str, code: str) -> None:
+    assert detect_language(text).code == code
+
+
+def test_detect_language_gives_two_letter_codes() -> None:
+    # The model knows Wu Chinese too; callers only ever see ISO 639-1.
+    assert detect_language("中华人民共和国成立于1949年。").code == "zh"
+
+
+def test_language_tokens_stem_in_the_documents_language() -> None:
+    tokens = language_tokens("Die Regierungen haben", ["de"])
+    assert "regier" in tokens and "regierungen" in tokens
+
+
+def test_language_tokens_keep_names_and_numbers_across_languages() -> None:
+    german = language_tokens("Luther starb 1546 in Eisleben.", ["de"])
+    english = language_tokens("Luther died in 1546 at Eisleben.", ["en"])
+    assert {"luther", "1546", "eisleben"} <= set(german) & set(english)
+
+
+def test_words_cut_chinese_into_characters_and_pairs() -> None:
+    cut = words("马丁路德1546年")
+    assert {"马", "丁", "马丁", "1546", "年"} <= set(cut)
+    assert "丁路" in cut and "德1546" not in cut
+
+
+@pytest.fixture(scope="module")
+def encoder() -> MultilingualEncoder:
+    return MultilingualEncoder()
+
+
+def test_multilingual_encoder_finds_the_english_paragraph_of_a_german_question(
+    encoder: MultilingualEncoder,
+) -> None:
+    english = json.loads((XQUAD / "xquad.en.json").read_text())["data"][0]["paragraphs"]
+    german = json.loads((XQUAD / "xquad.de.json").read_text())["data"][0]["paragraphs"]
+    passages = encoder.encode([p["context"] for p in english])
+    questions = [(q["question"], i) for i, p in enumerate(german) for q in p["qas"]]
+    vectors = encoder.encode_queries([q for q, _ in questions])
+    best = (vectors @ passages.T).argmax(axis=1)
+    right = np.mean([b == i for b, (_, i) in zip(best, questions, strict=True)])
+    assert right >= 0.7
+
+
+def test_multilingual_encoder_vectors_are_normalised_and_sided(
+    encoder: MultilingualEncoder,
+) -> None:
+    text = "Martin Luther was a German professor of theology."
+    as_passage, as_query = encoder.encode([text])[0], encoder.encode_queries([text])[0]
+    assert np.linalg.norm(as_passage) == pytest.approx(1.0, abs=1e-3)
+    assert not np.allclose(as_passage, as_query)  # e5's "passage: " and "query: " prefixes
+
+
+def test_split_sentences_at_the_marks_of_other_scripts() -> None:
+    text = "地铁于2008年开通。票价两元\uff01最低吗\uff1f यह पहला वाक्य है। यह दूसरा है।"
+    pieces = [text[a:b] for a, b in split_sentences(text)]
+    assert pieces == [
+        "地铁于2008年开通。",
+        "票价两元\uff01",
+        "最低吗\uff1f",
+        "यह पहला वाक्य है।",
+        "यह दूसरा है।",
+    ]
+
+
+def test_split_sentences_leaves_english_as_it_was() -> None:
+    text = "Mr. Smith arrived in 2014. He left! Did he? Yes."
+    pieces = [text[a:b] for a, b in split_sentences(text)]
+    assert pieces == ["Mr. Smith arrived in 2014.", "He left!", "Did he?", "Yes."]
+
+
+def test_split_sentences_of_a_script_without_capitals() -> None:
+    text = "هذه الجملة الأولى. وهذه الثانية."
+    assert [text[a:b] for a, b in split_sentences(text)] == ["هذه الجملة الأولى.", "وهذه الثانية."]

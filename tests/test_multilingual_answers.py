@@ -1,0 +1,133 @@
+"""Answering across languages (issue #32): the route a question takes, the English route left
+exactly as it was, the refusal while the second phase is being made, answers quoted in the
+document's language."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index import Embedder, build_index, load_index
+from index.encoder.multilingual import MultilingualEncoder
+from service.answering import Answer, Answerer, DecisionModel
+from service.answering.crosslingual import Crosslingual, CrosslingualModel
+from service.cli.evaluation import load_cases
+from tests.conftest import BRIEFING, DEV_SET
+
+
+@pytest.fixture(scope="module")
+def crosslingual(multilingual_encoder: MultilingualEncoder) -> Crosslingual:
+    return Crosslingual(multilingual_encoder, CrosslingualModel())
+
+
+@pytest.fixture(scope="module")
+def decision() -> DecisionModel:
+    return DecisionModel()
+
+
+def _answerers(
+    index_dir: Path, embedder: Embedder, decision: DecisionModel, crosslingual: Crosslingual
+) -> tuple[Answerer, Answerer]:
+    index = load_index(index_dir)
+    plain = Answerer(embedder, lambda: index, decision, cache_size=0)
+    routed = Answerer(embedder, lambda: index, decision, cache_size=0, crosslingual=crosslingual)
+    return plain, routed
+
+
+def _briefing_id(index_dir: Path) -> str:
+    index = load_index(index_dir)
+    return next(k for k, d in index.documents.items() if Path(d.path).name == BRIEFING.name)
+
+
+def _as_before(answer: Answer) -> dict[str, object]:
+    """An answer without what issue #32 added (languages) and the time it took."""
+    row = dataclasses.asdict(answer)
+    for key in ("took_ms", "language"):
+        row.pop(key)
+    for citation in row["citations"]:
+        citation.pop("language")
+    return row
+
+
+def test_english_route_is_unchanged_on_the_dev_set(
+    multilingual_world: Path,
+    embedder: Embedder,
+    decision: DecisionModel,
+    crosslingual: Crosslingual,
+) -> None:
+    index_dir = multilingual_world / "index"
+    plain, routed = _answerers(index_dir, embedder, decision, crosslingual)
+    assert crosslingual.second(load_index(index_dir)) is not None  # the route is open
+    english = [_briefing_id(index_dir)]
+    cases = [c for c in load_cases(DEV_SET) if not c.history_questions]
+    for case in cases:
+        before = plain.ask(case.question, corpus=english)
+        after = routed.ask(case.question, corpus=english)
+        assert after.language == "en"
+        assert _as_before(after) == _as_before(before), case.question
+    assert len(cases) > 40
+
+
+def test_german_question_is_answered_from_the_english_briefing(
+    multilingual_world: Path,
+    embedder: Embedder,
+    decision: DecisionModel,
+    crosslingual: Crosslingual,
+) -> None:
+    _, routed = _answerers(multilingual_world / "index", embedder, decision, crosslingual)
+    english = [_briefing_id(multilingual_world / "index")]
+    answer = routed.ask(
+        "Wie viel Prozent der Stimmen erhielt Präsident Nasarbajew 2011?", corpus=english
+    )
+    assert answer.answered and "95.55%" in answer.answer  # quoted in English, verbatim
+    assert answer.language == "de"
+    assert answer.citations[0].language == "en"
+
+
+def test_chinese_document_is_answered_in_chinese(
+    multilingual_world: Path,
+    embedder: Embedder,
+    decision: DecisionModel,
+    crosslingual: Crosslingual,
+) -> None:
+    _, routed = _answerers(multilingual_world / "index", embedder, decision, crosslingual)
+    answer = routed.ask("地铁是哪一年开通的")
+    assert answer.answered and "2008" in answer.answer
+    assert answer.language == "zh" and answer.citations[0].language == "zh"
+
+
+def test_language_given_overrides_detection(
+    multilingual_world: Path,
+    embedder: Embedder,
+    decision: DecisionModel,
+    crosslingual: Crosslingual,
+) -> None:
+    _, routed = _answerers(multilingual_world / "index", embedder, decision, crosslingual)
+    assert routed.ask("Nazarbayev", language="de").language == "de"
+
+
+def test_question_in_another_language_waits_for_the_second_phase(
+    tmp_path: Path, embedder: Embedder, decision: DecisionModel, crosslingual: Crosslingual
+) -> None:
+    shutil.copytree(BRIEFING.parent, tmp_path / "corpus")
+    build_index(tmp_path / "corpus", tmp_path / "index", embedder)
+    plain, routed = _answerers(tmp_path / "index", embedder, decision, crosslingual)
+    waiting = routed.ask("Wer regiert Kasachstan seit 1991?")
+    assert not waiting.answered
+    assert waiting.refusal is not None and waiting.refusal.code == "multilingual_not_ready"
+    assert "still being prepared" in waiting.answer  # never "does not answer this"
+    english = "Who has dominated Kazakhstan's politics since 1991?"
+    assert _as_before(routed.ask(english)) == _as_before(plain.ask(english))
+
+
+def test_without_the_setting_every_question_takes_the_english_route(
+    multilingual_world: Path, embedder: Embedder, decision: DecisionModel
+) -> None:
+    index = load_index(multilingual_world / "index")
+    off = Answerer(embedder, lambda: index, decision, cache_size=0)
+    answer = off.ask("Wer regiert Kasachstan seit 1991?")
+    assert answer.refusal is None or answer.refusal.code != "multilingual_not_ready"
+    assert answer.language == "de"

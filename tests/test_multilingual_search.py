@@ -1,0 +1,140 @@
+# ruff: noqa: RUF001 (Chinese is written with full-width punctuation)
+"""The second build phase and multilingual search (issue #32): documents' languages, 8-bit
+multilingual vectors cached by text, BM25 in each document's language, a German question
+finding the English briefing's passage, documents in German and Chinese."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from index import Embedder, LoadedIndex, build_index, load_index
+from index.encoder.multilingual import MultilingualEncoder
+from index.store.multilingual import (
+    MultilingualIndex,
+    QuantisedVectors,
+    build_multilingual,
+    load_multilingual,
+)
+from index.store.multilingual_search import search_multilingual
+from tests.multilingual_world import GERMAN
+
+
+@pytest.fixture(scope="module")
+def built(
+    multilingual_world: Path, multilingual_encoder: MultilingualEncoder
+) -> tuple[Path, LoadedIndex, MultilingualIndex]:
+    index = load_index(multilingual_world / "index")
+    second = load_multilingual(index.path)
+    assert second is not None
+    return multilingual_world, index, second
+
+
+@pytest.fixture(scope="module")
+def encoder(multilingual_encoder: MultilingualEncoder) -> MultilingualEncoder:
+    return multilingual_encoder
+
+
+def _document(index: LoadedIndex, stem: str) -> str:
+    return next(k for k, d in index.documents.items() if Path(d.path).stem == stem)
+
+
+def _top_texts(
+    built: tuple[Path, LoadedIndex, MultilingualIndex],
+    encoder: MultilingualEncoder,
+    question: str,
+    language: str,
+    k: int = 3,
+) -> list[str]:
+    _, index, second = built
+    vector = encoder.encode_queries([question])[0]
+    hits = search_multilingual(index, second, question, language, vector, k)
+    return [index.passages[h.passage_id].text for h in hits]
+
+
+def test_second_phase_records_each_documents_language(
+    built: tuple[Path, LoadedIndex, MultilingualIndex],
+) -> None:
+    _, index, second = built
+    found = {Path(index.documents[k].path).stem: code for k, code in second.languages.items()}
+    assert found == {"kazakhstan-human-rights-situation": "en", "wasser": "de", "verkehr": "zh"}
+
+
+def test_german_question_finds_the_english_briefings_passage(
+    built: tuple[Path, LoadedIndex, MultilingualIndex], encoder: MultilingualEncoder
+) -> None:
+    texts = _top_texts(built, encoder, "Wie viele Stimmen erhielt Nasarbajew bei der Wahl?", "de")
+    assert any("95.55%" in t for t in texts)
+
+
+def test_chinese_question_finds_the_chinese_documents_passage(
+    built: tuple[Path, LoadedIndex, MultilingualIndex], encoder: MultilingualEncoder
+) -> None:
+    texts = _top_texts(built, encoder, "地铁什么时候开通的？", "zh", k=1)
+    assert "2008" in texts[0]
+
+
+def test_english_question_finds_the_german_documents_passage(
+    built: tuple[Path, LoadedIndex, MultilingualIndex], encoder: MultilingualEncoder
+) -> None:
+    texts = _top_texts(built, encoder, "How much did the renewal of the pipes cost?", "en", k=1)
+    assert "1,8 Millionen" in texts[0]
+
+
+def test_german_document_is_stemmed_in_german(
+    built: tuple[Path, LoadedIndex, MultilingualIndex],
+) -> None:
+    _, _, second = built
+    # "Leitungen" is indexed with its German stem, which English stemming would not give.
+    assert "leitung" in second.terms.vocabulary
+
+
+def test_quantised_vectors_keep_the_scores(
+    built: tuple[Path, LoadedIndex, MultilingualIndex], encoder: MultilingualEncoder
+) -> None:
+    _, index, _ = built
+    vectors = encoder.encode([p.search_text for p in index.passages[:20]])
+    query = encoder.encode_queries(["Wer regiert Kasachstan?"])[0]
+    eight_bit = QuantisedVectors.of(vectors).scores(query)
+    assert np.abs(eight_bit - vectors @ query).max() < 0.01
+    assert QuantisedVectors.of(vectors).codes.dtype == np.int8
+
+
+def test_changed_passage_reembeds_only_itself(
+    built: tuple[Path, LoadedIndex, MultilingualIndex],
+    embedder: Embedder,
+    encoder: MultilingualEncoder,
+) -> None:
+    root, _, _ = built
+    copy = root / "changed"
+    shutil.copytree(root / "corpus", copy / "corpus")
+    shutil.copytree(root / "index", copy / "index")
+    wasser = copy / "corpus" / "wasser.md"
+    wasser.write_text(GERMAN.replace("zwölf Prozent", "fünfzehn Prozent"), encoding="utf-8")
+    build_index(copy / "corpus", copy / "index", embedder)
+    report = build_multilingual(load_index(copy / "index"), copy / "index", encoder)
+    # The changed sentence and the passage holding it; nothing else.
+    assert 1 <= report.embedded <= 3
+    assert report.reused > 50
+
+
+def test_second_phase_is_made_once(
+    built: tuple[Path, LoadedIndex, MultilingualIndex], encoder: MultilingualEncoder
+) -> None:
+    root, index, _ = built
+    report = build_multilingual(index, root / "index", encoder)
+    assert report.embedded == 0 and report.languages is None
+
+
+def test_second_phase_reports_documents_by_language(
+    tmp_path: Path, multilingual_world: Path, encoder: MultilingualEncoder
+) -> None:
+    shutil.copytree(multilingual_world / "index", tmp_path / "index")
+    index = load_index(tmp_path / "index")
+    shutil.rmtree(index.path / "multilingual")
+    report = build_multilingual(index, tmp_path / "index", encoder)
+    assert report.languages == {"en": 1, "de": 1, "zh": 1}
+    assert report.embedded == 0  # every vector came from the cache
