@@ -6,7 +6,7 @@ docs/screenshots/phone.png, then opens a citation and saves the document view wh
 (docs/screenshots/document-desktop.png and docs/screenshots/document-phone.png), and the
 library page signed in (docs/screenshots/library-desktop.png, library-phone.png). Then the
 chat of a German and of an Arabic reader (their browser's language; an answer and a refusal,
-the questions in English until the multilingual work of issue #32 lands), on a desktop:
+asked in their own words once the multilingual phase is ready), on a desktop:
 docs/screenshots/desktop-de.png and desktop-ar.png.
 
 Run: .venv/bin/python scripts/screenshots.py
@@ -16,6 +16,7 @@ as empty boxes. fonts-noto-core draws the Arabic; scripts/test.sh installs both.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -36,13 +37,25 @@ CONVERSATION = [
     "How many seats did Nur Otan win in 2015?",
 ]
 CITED_QUESTION = "How many votes did Nazarbayev get in 2011?"
-# Readers whose browsers ask for another language: (file suffix, browser locale). They ask a
-# question the briefing answers and one it does not (in English until the multilingual work
-# of issue #32 lands: then ask in the reader's language).
-READERS = [("de", "de-DE"), ("ar", "ar-EG")]
-READER_QUESTIONS = [
-    "What was Kazakhstan's rank in the 2014 World Press Freedom Index?",
-    "What did Human Rights Watch report?",
+# Readers whose browsers ask for another language: (file suffix, browser locale, questions in
+# their words: one the briefing answers, one it does not).
+READERS = [
+    (
+        "de",
+        "de-DE",
+        [
+            "Welchen Rang belegte Kasachstan 2014 im Index der Pressefreiheit?",
+            "Wer hat die Fußball-Weltmeisterschaft gewonnen?",
+        ],
+    ),
+    (
+        "ar",
+        "ar-EG",
+        [
+            "ما هو ترتيب كازاخستان في مؤشر حرية الصحافة العالمي لعام 2014؟",
+            "من فاز بكأس العالم لكرة القدم؟",
+        ],
+    ),
 ]
 TOKEN = "screenshot-token"  # the server started here accepts it; nothing else does
 
@@ -66,6 +79,18 @@ def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout: float = 1
     raise SystemExit("the server did not come up")
 
 
+def wait_until_multilingual(url: str, timeout: float = 600) -> None:
+    """Until the second, multilingual build phase is ready (questions in other languages wait
+    for it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(url + "/health", timeout=5) as response:
+            if (json.load(response).get("multilingual") or {}).get("ready"):
+                return
+        time.sleep(1)
+    raise SystemExit("the multilingual phase did not finish")
+
+
 def converse(page: Page, base: str) -> None:
     page.goto(base + "/")
     page.evaluate("localStorage.clear()")
@@ -78,12 +103,12 @@ def converse(page: Page, base: str) -> None:
     page.wait_for_timeout(200)
 
 
-def converse_as_reader(page: Page, base: str) -> None:
+def converse_as_reader(page: Page, base: str, questions: list[str]) -> None:
     """A short conversation, an answer and a refusal, seen from the top of the page."""
     page.goto(base + "/")
     page.evaluate("localStorage.clear()")
     page.reload()
-    for i, question in enumerate(READER_QUESTIONS, start=1):
+    for i, question in enumerate(questions, start=1):
         page.fill("#question", question)
         page.press("#question", "Enter")
         page.locator(".turn").nth(i - 1).locator(".answer").wait_for()
@@ -146,12 +171,13 @@ def main() -> None:
                 page.screenshot(path=str(OUT / f"library-{name}.png"))
                 print(f"wrote {OUT / f'library-{name}.png'}")
                 context.close()
-            for suffix, locale in READERS:
+            wait_until_multilingual(base)
+            for suffix, locale, questions in READERS:
                 context = browser.new_context(
                     viewport=sizes[0][1], device_scale_factor=1, locale=locale
                 )
                 page = context.new_page()
-                converse_as_reader(page, base)
+                converse_as_reader(page, base, questions)
                 page.screenshot(path=str(OUT / f"desktop-{suffix}.png"))
                 print(f"wrote {OUT / f'desktop-{suffix}.png'}")
                 context.close()

@@ -1,15 +1,24 @@
-"""A German and an Arabic reader use the chat about the English briefing in a real browser
-(Debian's Chromium through Playwright; issue #32): the page's own words in their language —
-the chrome, what surrounds a quoted answer, a refusal, the library — the quote itself as the
-document writes it, and the Arabic page laid out right to left."""
+"""A German and an Arabic reader ask about the English briefing in their own language, in a
+real browser (Debian's Chromium through Playwright; issue #32): the page's own words in their
+language — the chrome, what surrounds a quoted answer, a refusal, the library — the quote itself
+as the document writes it, and the Arabic page laid out right to left. The server has both
+build phases (the multilingual one made before it serves, so no question waits for it)."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+from index import Embedder, build_index, load_index
+from index.encoder.multilingual import MultilingualEncoder
+from index.store.multilingual import build_multilingual
+from service.settings import Settings
+from service.state import AppState, IndexHolder
+from tests.conftest import BRIEFING, serve_in_thread
 
 pytestmark = pytest.mark.browser
 
@@ -27,9 +36,7 @@ class Reader:
     locale: str  # the browser's language (its Accept-Language)
     lang: str
     direction: str
-    # The questions: in English on this branch, which only the multilingual one (issue #32,
-    # point 1) teaches to understand other languages — then swap in the reader's own words;
-    # nothing else here needs to change.
+    # The questions, in the reader's own words.
     answered: str
     refused: str
     heading: str
@@ -48,8 +55,8 @@ GERMAN = Reader(
     locale="de-DE",
     lang="de",
     direction="ltr",
-    answered="What was Kazakhstan's rank in the 2014 World Press Freedom Index?",
-    refused="Who won the 2014 FIFA World Cup?",
+    answered="Welchen Rang belegte Kasachstan 2014 im Index der Pressefreiheit?",
+    refused="Wer hat die Fußball-Weltmeisterschaft gewonnen?",
     heading="Fragen Sie das Dokument",
     placeholder="Stellen Sie eine Frage…",
     ask="Fragen",
@@ -65,8 +72,8 @@ ARABIC = Reader(
     locale="ar-EG",
     lang="ar",
     direction="rtl",
-    answered="What was Kazakhstan's rank in the 2014 World Press Freedom Index?",
-    refused="Who won the 2014 FIFA World Cup?",
+    answered="ما هو ترتيب كازاخستان في مؤشر حرية الصحافة العالمي لعام 2014؟",
+    refused="من فاز بكأس العالم لكرة القدم؟",
     heading="اسأل المستند",
     placeholder="اطرح سؤالاً…",
     ask="اسأل",
@@ -81,6 +88,30 @@ ARABIC = Reader(
 READERS = [pytest.param(GERMAN, id="de"), pytest.param(ARABIC, id="ar")]
 # The quote is the briefing's own English, whoever reads it.
 QUOTED = "161 of 180 countries"
+
+
+@pytest.fixture(scope="module")
+def live_url(
+    tmp_path_factory: pytest.TempPathFactory,
+    embedder: Embedder,
+    multilingual_encoder: MultilingualEncoder,
+) -> Iterator[str]:
+    """The briefing served with both phases made (the multilingual one before serving)."""
+    root = tmp_path_factory.mktemp("languages-browser")
+    (root / "corpus").mkdir()
+    shutil.copy(BRIEFING, root / "corpus" / BRIEFING.name)
+    build_index(root / "corpus", root / "index", embedder)
+    build_multilingual(load_index(root / "index"), root / "index", multilingual_encoder)
+    settings = Settings(
+        corpus_dir=root / "corpus",
+        index_dir=root / "index",
+        reload_check_seconds=0,
+        rate_limit_per_minute=0,
+        multilingual=True,
+    )
+    holder = IndexHolder(settings, embedder)
+    holder.load(build_if_missing=False)
+    yield from serve_in_thread(AppState(settings, embedder, holder))
 
 
 @pytest.fixture()
