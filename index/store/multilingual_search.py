@@ -13,7 +13,7 @@ import numpy as np
 from ..stemming import language_tokens
 from .loaded import LoadedIndex
 from .multilingual import MultilingualIndex
-from .search import Hit
+from .search import Hit, hits_in_order
 from .terms import PassageSet, Terms
 
 
@@ -85,17 +85,7 @@ def search_multilingual(
         + weights.bm25 * bm25_norm
     )
     order = np.lexsort((candidates, -fused))[:k]  # ties broken by passage id
-    return [
-        Hit(
-            passage_id=int(candidates[i]),
-            score=float(fused[i]),
-            dense=float(dense[i]),
-            sentence_dense=float(sentence_best[i]),
-            bm25=float(bm25[candidates[i]]),
-            bm25_normalized=float(bm25_norm[i]),
-        )
-        for i in order
-    ]
+    return hits_in_order(order, candidates, fused, dense, sentence_best, bm25, bm25_norm)
 
 
 def _ceiling(terms: Terms, tokens: Sequence[str], within: PassageSet) -> float:

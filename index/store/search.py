@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -103,6 +103,20 @@ def search(
             + weights.bm25 * bm25_norm
         )
     order = np.argsort(-fused, kind="stable")[:k]
+    return hits_in_order(order, candidates, fused, dense, sentence_best, bm25, bm25_norm)
+
+
+def hits_in_order(
+    order: np.ndarray,
+    candidates: Sequence[int] | np.ndarray,
+    fused: np.ndarray,
+    dense: np.ndarray,
+    sentence_best: np.ndarray,
+    bm25: np.ndarray,
+    bm25_norm: np.ndarray,
+) -> list[Hit]:
+    """The hits at positions ``order`` of the candidate arrays (``bm25`` is indexed by passage
+    id, the others by candidate position), as both channels' searches return them."""
     return [
         Hit(
             passage_id=int(candidates[i]),
