@@ -7,25 +7,8 @@
   const STORE_KEY = "briefing-qa:conversation:v1";
   const MAX_HISTORY = 20;
 
-  // ---- words: the page hands this script its words in the reader's language, as data
-  // (service/web/script_words.py); a string it does not list is shown in its English source.
-  const WORDS = readWords();
-  function readWords() {
-    try {
-      const node = document.getElementById("script-words");
-      return node ? JSON.parse(node.textContent || "{}") : {};
-    } catch (_) {
-      return {};
-    }
-  }
-  function t(text, values) {
-    const said = Object.prototype.hasOwnProperty.call(WORDS, text) ? WORDS[text] : text;
-    return said.replace(/%\((\w+)\)s/g, (whole, name) =>
-      values && Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : whole);
-  }
-  // Counts as the server writes them (Babel): the reader's separators, Latin digits.
-  const numbers = new Intl.NumberFormat(document.documentElement.lang || undefined,
-    { numberingSystem: "latn" });
+  // ---- words in the reader's language (words.js)
+  const { t, numbers } = window.briefingWords;
 
   const form = document.getElementById("ask-form");
   const thread = document.getElementById("thread");
