@@ -91,20 +91,8 @@ def wait_until_multilingual(url: str, timeout: float = 600) -> None:
     raise SystemExit("the multilingual phase did not finish")
 
 
-def converse(page: Page, base: str) -> None:
-    page.goto(base + "/")
-    page.evaluate("localStorage.clear()")
-    page.reload()
-    for i, question in enumerate(CONVERSATION, start=1):
-        page.fill("#question", question)
-        page.press("#question", "Enter")
-        page.locator(".turn").nth(i - 1).locator(".answer").wait_for()
-    page.locator(".turn .marker").nth(2).hover()
-    page.wait_for_timeout(200)
-
-
-def converse_as_reader(page: Page, base: str, questions: list[str]) -> None:
-    """A short conversation, an answer and a refusal, seen from the top of the page."""
+def ask_all(page: Page, base: str, questions: list[str]) -> None:
+    """A fresh chat (nothing remembered) with each question asked and answered in turn."""
     page.goto(base + "/")
     page.evaluate("localStorage.clear()")
     page.reload()
@@ -112,6 +100,17 @@ def converse_as_reader(page: Page, base: str, questions: list[str]) -> None:
         page.fill("#question", question)
         page.press("#question", "Enter")
         page.locator(".turn").nth(i - 1).locator(".answer").wait_for()
+
+
+def converse(page: Page, base: str) -> None:
+    ask_all(page, base, CONVERSATION)
+    page.locator(".turn .marker").nth(2).hover()
+    page.wait_for_timeout(200)
+
+
+def converse_as_reader(page: Page, base: str, questions: list[str]) -> None:
+    """A short conversation, an answer and a refusal, seen from the top of the page."""
+    ask_all(page, base, questions)
     page.evaluate("window.scrollTo(0, 0)")
     page.wait_for_timeout(200)
 
