@@ -139,7 +139,7 @@ def held_out_scores(examples: list[Example], target: float) -> protocol.NestedRe
     return protocol.nested_scores(examples, FAMILY_BALANCES, TRAINER, target)
 
 
-def _held_out_scores_cached(
+def held_out_scores_cached(
     examples: list[Example], cache: Path | None, target: float
 ) -> protocol.NestedResult:
     """:func:`held_out_scores`, read from ``cache`` when it was made for these questions,
@@ -294,7 +294,7 @@ def main() -> None:
     if args.reader_pairs:
         with gzip.open(args.reader_pairs, "wt") as out:
             out.writelines(json.dumps(row) + "\n" for row in reader_pairs(examples))
-    nested = _held_out_scores_cached(examples, args.scores_cache, args.target)
+    nested = held_out_scores_cached(examples, args.scores_cache, args.target)
     ranked = nested.scores
     rows_by_group = replay(examples, ranked, args.target)
     report = held_out_report(examples, ranked, rows_by_group)

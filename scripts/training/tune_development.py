@@ -80,7 +80,7 @@ def main() -> None:
     examples = collect(load_embedder(Settings()), args.work)
     development = sorted({e.group for e in examples if is_development(e.group)})
     print(f"development groups: {', '.join(development)}", file=sys.stderr)
-    nested = train_decision._held_out_scores_cached(examples, args.scores_cache, args.target)
+    nested = train_decision.held_out_scores_cached(examples, args.scores_cache, args.target)
     for name, rows in sweep(examples, nested.scores, args.target).items():
         best = max(rows, key=lambda r: r["handled_right"])
         print(f"{name}: best {best['value']} (shipped {getattr(composition, name)})")
