@@ -109,3 +109,35 @@ def test_flat_search_ranks_as_faiss_does(small_index: Path) -> None:
 def test_top_ids_is_a_full_sort_cut_short() -> None:
     scores = np.random.default_rng(5).standard_normal(10_000).astype(np.float32)
     assert top_ids(scores, 50).tolist() == np.argsort(-scores, kind="stable")[:50].tolist()
+
+
+def test_sentence_vectors_are_kept_in_half_precision_close_to_the_model(
+    small_index: Path, embedder: Embedder
+) -> None:
+    """float16 halves the bulk of the English vectors (issue #32's memory bar); each stored
+    vector stays within float16's rounding of what the model gives, and scores against a
+    float32 query come out float32."""
+    loaded = load_index(small_index)
+    on_disk = np.load(loaded.path / "sentences.npy")
+    assert on_disk.dtype == np.float16 == loaded.sentence_vectors.dtype
+    assert loaded.word_vectors.dtype == np.float16
+    plain = [i for i, s in enumerate(loaded.sentences) if s.text.isascii()][:20]
+    fresh = embedder.encode([loaded.sentences[i].text for i in plain])
+    stored = loaded.sentence_vectors[plain].astype(np.float32)
+    # Acronym expansion may change a sentence's embedded text: compare those that agree.
+    close = np.abs(stored - fresh).max(axis=1) < 2e-3
+    assert close.sum() >= len(plain) // 2
+    query = fresh[0]
+    scores = loaded.sentence_vectors[plain] @ query
+    assert scores.dtype == np.float32
+    assert np.abs(scores[close] - (fresh[close] @ query)).max() < 2e-3
+
+
+def test_an_index_with_float32_sentence_vectors_is_read_narrowed(small_index: Path) -> None:
+    """Indexes written before vectors were kept in float16 load as they are, in float16."""
+    loaded = load_index(small_index)
+    path = loaded.path / "sentences.npy"
+    np.save(path, loaded.sentence_vectors.astype(np.float32))
+    again = load_index(small_index)
+    assert again.sentence_vectors.dtype == np.float16
+    assert np.array_equal(again.sentence_vectors, loaded.sentence_vectors)

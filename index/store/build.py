@@ -44,6 +44,7 @@ from .dense import EXACT_SEARCH_LIMIT
 from .terms import Terms, bm25_tokens
 from .versions import (
     FORMAT_VERSION,
+    STORED_VECTOR_DTYPE,
     build_lock,
     current_version,
     fsync_dir,
@@ -269,10 +270,10 @@ def _write_version(
         faiss.write_index(
             _faiss_index(passage_vectors, manifest["faiss_index"]), str(staging / "passages.faiss")
         )
-        np.save(staging / "sentences.npy", sentence_vectors.astype(np.float32))
+        np.save(staging / "sentences.npy", sentence_vectors.astype(STORED_VECTOR_DTYPE))
         _write_json(staging / "words.json", words)
         _write_json(staging / "acronyms.json", acronyms)
-        np.save(staging / "words.npy", word_vectors.astype(np.float32))
+        np.save(staging / "words.npy", word_vectors.astype(STORED_VECTOR_DTYPE))
         Terms.of(
             bm25_tokens(expand_acronyms(p.search_text, acronyms[p.document_id])) for p in passages
         ).save(staging)

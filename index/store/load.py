@@ -18,7 +18,7 @@ from ..problems import IndexIncompatible, IndexNotFound
 from ..sections import Section
 from .loaded import LoadedIndex, Shared
 from .terms import Terms
-from .versions import FORMAT_VERSION, current_version, versions_dir
+from .versions import FORMAT_VERSION, STORED_VECTOR_DTYPE, current_version, versions_dir
 
 
 def load_index(
@@ -109,9 +109,9 @@ def _read_version(path: Path, version: str, manifest: dict[str, Any]) -> LoadedI
         sentences=sentences,
         passage_index=passage_index,
         passage_vectors=passage_vectors,
-        sentence_vectors=np.load(path / "sentences.npy"),
+        sentence_vectors=_stored(path / "sentences.npy"),
         word_ids={w: i for i, w in enumerate(json.loads((path / "words.json").read_text()))},
-        word_vectors=np.load(path / "words.npy"),
+        word_vectors=_stored(path / "words.npy"),
         document_acronyms=acronyms,
         acronyms=merged_acronyms(acronyms.get(key, {}) for key in documents),
         terms=terms,
@@ -122,6 +122,11 @@ def _read_version(path: Path, version: str, manifest: dict[str, Any]) -> LoadedI
     shared.whole = loaded
     loaded.prepare()
     return loaded
+
+
+def _stored(path: Path) -> np.ndarray:
+    """Vectors saved with numpy, in the stored precision (an older float32 file narrowed)."""
+    return np.load(path).astype(STORED_VECTOR_DTYPE, copy=False)
 
 
 def _stored_vectors(passage_index: Any) -> np.ndarray:

@@ -16,6 +16,13 @@ from ..problems import BuildInProgress
 
 # The layout of a version folder; a program reads only its own format (others are rebuilt).
 FORMAT_VERSION = 8
+# How the English sentence and word vectors are kept, on disk and in memory: float16 halves
+# them (sentences are ~2 per passage, the bulk of the vectors), so the multilingual 8-bit set
+# fits beside them in less than the float32 English vectors took alone (issue #32); cosines
+# move by < 0.001 and arithmetic on them stays float32 (numpy widens float16 against the
+# float32 query). The passage vectors stay float32 inside FAISS, whose HNSW graph walks them.
+# An index written with float32 vectors (before) is read and narrowed on load.
+STORED_VECTOR_DTYPE = "float16"
 KEEP_VERSIONS = 3
 
 
