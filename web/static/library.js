@@ -156,5 +156,28 @@
     });
     form.addEventListener("submit", (event) => event.preventDefault());
   }
+
+  // ---- the second, multilingual build phase (issue #32): its progress as it comes, from
+  // /health (the same figures the page was rendered with), until it is ready.
+  const multilingual = document.getElementById("multilingual-status");
+  async function followMultilingual() {
+    try {
+      const response = await fetch("/health", { credentials: "same-origin" });
+      const phase = response.ok ? (await response.json()).multilingual : null;
+      if (!phase) return;
+      if (phase.ready) {
+        multilingual.textContent = t("Questions in other languages: ready.");
+        multilingual.dataset.ready = "true";
+        return;
+      }
+      multilingual.textContent = t(
+        "Questions in other languages: being prepared (%(done)s of %(total)s passages and sentences).",
+        { done: numbers.format(phase.done), total: numbers.format(phase.total) });
+    } catch (_) {
+      // The server restarting or unreachable: try again on the next tick.
+    }
+    setTimeout(followMultilingual, 2000);
+  }
+  if (multilingual && multilingual.dataset.ready !== "true") setTimeout(followMultilingual, 2000);
   refresh();
 })();
