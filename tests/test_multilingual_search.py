@@ -6,6 +6,7 @@ finding the English briefing's passage, documents in German and Chinese."""
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +16,7 @@ from index import Embedder, LoadedIndex, build_index, load_index
 from index.encoder.multilingual import MultilingualEncoder
 from index.store.multilingual import (
     MultilingualIndex,
+    MultilingualReport,
     QuantisedVectors,
     build_multilingual,
     load_multilingual,
@@ -138,3 +140,29 @@ def test_second_phase_reports_documents_by_language(
     report = build_multilingual(index, tmp_path / "index", encoder)
     assert report.languages == {"en": 1, "de": 1, "zh": 1}
     assert report.embedded == 0  # every vector came from the cache
+
+
+def test_servers_sharing_an_index_folder_make_the_second_phase_once(
+    tmp_path: Path, embedder: Embedder, encoder: MultilingualEncoder
+) -> None:
+    """Two servers (here two threads) start the phase of the same version at once: one makes
+    it, the other waits for it and embeds nothing (not every worker paying the e5 cost)."""
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "wasser.md").write_text(GERMAN, encoding="utf-8")
+    build_index(tmp_path / "corpus", tmp_path / "index", embedder)
+    index = load_index(tmp_path / "index")
+    reports: list[MultilingualReport] = []
+    start = threading.Barrier(2)
+
+    def serve() -> None:
+        start.wait()
+        reports.append(build_multilingual(index, tmp_path / "index", encoder))
+
+    threads = [threading.Thread(target=serve) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    texts = {p.search_text for p in index.passages} | {s.text for s in index.sentences}
+    assert sorted(r.embedded for r in reports) == [0, len(texts)]
+    assert load_multilingual(index.path) is not None

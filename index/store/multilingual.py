@@ -32,6 +32,7 @@ from ..languages import detect_language
 from ..stemming import language_tokens
 from .loaded import LoadedIndex
 from .terms import Terms
+from .versions import phase_lock
 
 FOLDER = "multilingual"
 _VECTORS = "vectors.npz"
@@ -119,9 +120,25 @@ def build_multilingual(
     report = MultilingualReport(index.version)
     if is_ready(index.path):
         return report
+    texts = [p.search_text for p in index.passages] + [s.text for s in index.sentences]
+    stage("multilingual", 0, len(set(texts)))  # while another server's phase is waited for
+    with phase_lock(index_dir):
+        if is_ready(index.path):  # another server made it meanwhile
+            return report
+        _make(index, index_dir, encoder, texts, stage, report)
+    return report
+
+
+def _make(
+    index: LoadedIndex,
+    index_dir: Path,
+    encoder: MultilingualEncoder,
+    texts: list[str],
+    stage: StageCallback,
+    report: MultilingualReport,
+) -> None:
     languages = {key: document_language(d.text) for key, d in index.documents.items()}
     report.languages = dict(Counter(languages.values()))
-    texts = [p.search_text for p in index.passages] + [s.text for s in index.sentences]
     cache = EmbeddingCache(index_dir / "embeddings.sqlite", encoder.model_key)
     try:
         vectors, report.embedded = embed_with_cache(
@@ -137,7 +154,6 @@ def build_multilingual(
         _write(index.path, languages, vectors, len(index.passages), terms)
     except FileNotFoundError:
         report.superseded = True
-    return report
 
 
 def _write(

@@ -83,6 +83,17 @@ def build_lock(index_dir: Path) -> Iterator[None]:
         handle.close()
 
 
+@contextlib.contextmanager
+def phase_lock(index_dir: Path) -> Iterator[None]:
+    """Wait for, then hold, the second build phase's lock of ``index_dir``: several servers
+    (workers, replicas) on one index folder each start the phase of the version they serve;
+    one makes it while the others wait, then find it made (or its vectors in the cache)."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with open(index_dir / "multilingual.lock", "a+", encoding="utf-8") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)  # released by close, or if the process dies
+        yield
+
+
 def prune_versions(index_dir: Path, keep: int = KEEP_VERSIONS) -> list[str]:
     """Delete all but the newest ``keep`` versions (never the current one) and stale staging
     directories left by crashed builds. Call with the build lock held."""
