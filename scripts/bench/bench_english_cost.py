@@ -6,8 +6,12 @@
   caches; with it on, the second phase runs after and is timed apart);
 * p50 of the dev set's first-turn English questions, multilingual off vs on (its second
   phase ready), the two answerers taking turns question by question, no answer cache;
-* vector memory per 100,000 passages: the English float32 vectors (passages, sentences,
-  words) as today, and the multilingual 8-bit ones added, from this index's own counts;
+* vector memory per 100,000 passages: the English vectors as they were (all float32) and as
+  they are (passages float32 in FAISS, sentences and words float16), and the multilingual
+  8-bit ones added, from this index's own counts;
+* what float16 sentence vectors cost in English answers: the dev set over the briefing and the
+  policy set over its four documents, answered with the stored float16 vectors and with the
+  float32 ones from the embedding cache (accuracy, R@3, abstention; answers that differ);
 * what 8 bits cost in recall: XQuAD's German questions against the English paragraphs
   (var/xquad/en, made by scripts/training/crosslingual_data.py), dense e5 alone, float32 vs
   8-bit vectors, paragraph R@1 and R@3.
@@ -27,7 +31,16 @@ from pathlib import Path
 
 import numpy as np
 
-from index import Embedder, EmbeddingCache, build_index, load_index
+from index import (
+    Embedder,
+    EmbeddingCache,
+    LoadedIndex,
+    build_index,
+    current_version,
+    load_index,
+)
+from index.acronyms import expand_acronyms
+from index.encoder.cache import embed_with_cache
 from index.encoder.multilingual import MultilingualEncoder
 from index.store.multilingual import (
     QuantisedVectors,
@@ -36,11 +49,13 @@ from index.store.multilingual import (
 )
 from service.answering import Answerer, DecisionModel
 from service.answering.crosslingual import Crosslingual, CrosslingualModel
+from service.cli.evaluation import evaluate, load_cases
 from service.state import one_blas_thread
 
 ROOT = Path(__file__).resolve().parents[2]
 
 DEV = ROOT / "tests" / "data" / "dev.jsonl"
+POLICY = ROOT / "tests" / "data" / "policy"
 
 
 def timed_builds(embedder: Embedder, encoder: MultilingualEncoder, work: Path) -> Path:
@@ -94,17 +109,58 @@ def memory(index_dir: Path) -> None:
     passages, sentences = len(index.passages), len(index.sentences)
     dim, mib = 384, 2**20
     per_passage = (passages + sentences) / passages  # vectors per passage, each set
-    english = 100_000 * per_passage * dim * 4
-    half = english / 2
+    before = 100_000 * per_passage * dim * 4  # every English vector float32
+    stored = index.sentence_vectors.dtype.itemsize
+    now = 100_000 * (dim * 4 + (sentences / passages) * dim * stored)
     second = 100_000 * per_passage * (dim + 4)  # int8 codes and a float32 scale
     print(
         f"vector memory per 100,000 passages ({sentences / passages:.1f} sentences each): "
-        f"English float32 (today) {english / mib:.0f} MiB; multilingual 8-bit "
-        f"{second / mib:.0f} MiB; both {(english + second) / mib:.0f} MiB "
-        f"({(english + second) / english:.2f}x today's); with English in float16 (not done) "
-        f"{(half + second) / mib:.0f} MiB ({(half + second) / english:.2f}x); the word vectors, "
-        f"float32, apart: {len(index.word_vectors) * dim * 4 / mib:.1f} MiB for this corpus"
+        f"English all float32 (before) {before / mib:.0f} MiB; English now (passages float32, "
+        f"sentences {index.sentence_vectors.dtype}) {now / mib:.0f} MiB; multilingual 8-bit "
+        f"{second / mib:.0f} MiB; both now {(now + second) / mib:.0f} MiB "
+        f"({(now + second) / before:.2f}x the English float32 vectors alone); the word vectors "
+        f"apart: {len(index.word_vectors) * dim * stored / mib:.1f} MiB for this corpus"
     )
+
+
+def _answerer(embedder: Embedder, index: LoadedIndex) -> Answerer:
+    return Answerer(embedder, lambda: index, DecisionModel(), cache_size=0)
+
+
+def precision_cost(embedder: Embedder, briefing_index: Path, work: Path) -> None:
+    """English answers with the stored float16 sentence vectors vs float32 ones."""
+    policy_index = work / "policy-index"
+    build_index(POLICY / "corpus", policy_index, embedder)
+    sets = (
+        ("dev set, briefing", briefing_index, [DEV]),
+        ("policy set", policy_index, [POLICY / "questions.jsonl", POLICY / "conversations.jsonl"]),
+    )
+    for name, index_dir, files in sets:
+        cases = [c for f in files for c in load_cases(f)]
+        reports = {}
+        for precision in ("float16", "float32"):
+            index = load_index(index_dir)
+            if precision == "float32":  # as the build embedded them, from its cache
+                acronyms = index.document_acronyms
+                texts = [expand_acronyms(s.text, acronyms[s.document_id]) for s in index.sentences]
+                cache = EmbeddingCache(index_dir / "embeddings.sqlite", embedder.model_key)
+                index.sentence_vectors = embed_with_cache(embedder, cache, texts)[0]
+                cache.close()
+            reports[precision] = evaluate(_answerer(embedder, index), cases)
+        differ = sum(
+            a.answer.answer != b.answer.answer
+            for a, b in zip(reports["float16"].results, reports["float32"].results, strict=True)
+        )
+        print(
+            f"{name} ({len(cases)} questions), float16 vs float32 sentence vectors: "
+            + "; ".join(
+                f"{k} accuracy {r.metrics['answer_accuracy']:.3f} R@3 {r.metrics['r_at_3']:.3f} "
+                f"abstention {r.metrics['abstention_accuracy']:.3f} "
+                f"p50 {r.metrics['latency_p50_ms']:.1f} ms"
+                for k, r in reports.items()
+            )
+            + f"; answers that differ: {differ}"
+        )
 
 
 def quantisation_recall(encoder: MultilingualEncoder) -> None:
@@ -113,14 +169,14 @@ def quantisation_recall(encoder: MultilingualEncoder) -> None:
     from crosslingual_data import WORK, gold_spans, holds, questions
 
     index_dir = WORK / "en" / "index"
-    if not (index_dir / "CURRENT").is_file():
+    if load_multilingual(index_dir / "versions" / str(current_version(index_dir))) is None:
         print("8-bit recall: skipped (run scripts/training/crosslingual_data.py first)")
         return
     index = load_index(index_dir)
     cache = EmbeddingCache(index_dir / "embeddings.sqlite", encoder.model_key)
     texts = [p.search_text for p in index.passages]
-    known = cache.get_many(texts)
-    floats = np.vstack([known[t] for t in texts])
+    floats = embed_with_cache(encoder, cache, texts)[0]  # cached by the second phase
+    cache.close()
     eight = QuantisedVectors.of(floats)
     gold = gold_spans("en")
     asked = questions("de")
@@ -138,7 +194,6 @@ def quantisation_recall(encoder: MultilingualEncoder) -> None:
         "dense e5 alone, German questions, English passages: "
         + "; ".join(f"{k} R@1 {v[0] / n:.3f} R@3 {v[1] / n:.3f}" for k, v in found.items())
     )
-    assert load_multilingual(index.path) is not None
 
 
 def main() -> None:
@@ -153,6 +208,7 @@ def main() -> None:
         index_dir = timed_builds(embedder, encoder, Path(folder))
         p50s(embedder, encoder, index_dir, args.rounds)
         memory(index_dir)
+        precision_cost(embedder, index_dir, Path(folder))
     quantisation_recall(encoder)
 
 
