@@ -118,6 +118,21 @@ def library_state(root: Path, embedder: Embedder, model_cache: Path, **settings:
     return AppState(config, embedder, holder)
 
 
+def state_on(root: Path, embedder: Embedder, **settings: Any) -> AppState:
+    """A state serving ``root``'s corpus/ and its index/, built already (no reload checks, no
+    rate limit)."""
+    config = Settings(
+        corpus_dir=root / "corpus",
+        index_dir=root / "index",
+        reload_check_seconds=0,
+        rate_limit_per_minute=0,
+        **settings,
+    )
+    holder = IndexHolder(config, embedder)
+    holder.load(build_if_missing=False)
+    return AppState(config, embedder, holder)
+
+
 def serve_in_thread(app_state: AppState) -> Iterator[str]:
     """The app in a real uvicorn server on a free port, in a thread; yields its base URL."""
     with socket.socket() as s:

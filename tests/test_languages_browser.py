@@ -16,9 +16,7 @@ import pytest
 from index import Embedder, build_index, load_index
 from index.encoder.multilingual import MultilingualEncoder
 from index.store.multilingual import build_multilingual
-from service.settings import Settings
-from service.state import AppState, IndexHolder
-from tests.conftest import BRIEFING, serve_in_thread
+from tests.conftest import BRIEFING, serve_in_thread, state_on
 
 pytestmark = pytest.mark.browser
 
@@ -102,16 +100,7 @@ def live_url(
     shutil.copy(BRIEFING, root / "corpus" / BRIEFING.name)
     build_index(root / "corpus", root / "index", embedder)
     build_multilingual(load_index(root / "index"), root / "index", multilingual_encoder)
-    settings = Settings(
-        corpus_dir=root / "corpus",
-        index_dir=root / "index",
-        reload_check_seconds=0,
-        rate_limit_per_minute=0,
-        multilingual=True,
-    )
-    holder = IndexHolder(settings, embedder)
-    holder.load(build_if_missing=False)
-    yield from serve_in_thread(AppState(settings, embedder, holder))
+    yield from serve_in_thread(state_on(root, embedder, multilingual=True))
 
 
 @pytest.fixture()

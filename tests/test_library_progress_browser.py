@@ -12,9 +12,7 @@ from pathlib import Path
 import pytest
 
 from index import Embedder
-from service.settings import Settings
-from service.state import AppState, IndexHolder
-from tests.conftest import serve_in_thread
+from tests.conftest import serve_in_thread, state_on
 
 pytestmark = pytest.mark.browser
 
@@ -33,16 +31,7 @@ def not_ready_url(
     root = tmp_path_factory.mktemp("library-progress")
     shutil.copytree(multilingual_world / "corpus", root / "corpus")
     shutil.copytree(multilingual_world / "index", root / "index")
-    settings = Settings(
-        corpus_dir=root / "corpus",
-        index_dir=root / "index",
-        reload_check_seconds=0,
-        rate_limit_per_minute=0,
-        multilingual=True,
-    )
-    holder = IndexHolder(settings, embedder)
-    holder.load(build_if_missing=False)
-    state = AppState(settings, embedder, holder)
+    state = state_on(root, embedder, multilingual=True)
     # Made when the server started; gone now, so the page renders "being prepared".
     version = next((root / "index" / "versions").iterdir())
     shutil.rmtree(version / "multilingual")

@@ -12,24 +12,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index import Embedder
-from service.settings import Settings
-from service.state import AppState, IndexHolder
+from service.state import AppState
 from service.web.app import create_app
+from tests.conftest import state_on
 
 
 def _client(root: Path, world: Path, embedder: Embedder, **settings: object) -> TestClient:
     shutil.copytree(world / "corpus", root / "corpus")
     shutil.copytree(world / "index", root / "index")
-    configured = Settings(
-        corpus_dir=root / "corpus",
-        index_dir=root / "index",
-        reload_check_seconds=0,
-        rate_limit_per_minute=0,
-        **settings,  # type: ignore[arg-type]
-    )
-    holder = IndexHolder(configured, embedder)
-    holder.load(build_if_missing=False)
-    return TestClient(create_app(configured, state=AppState(configured, embedder, holder)))
+    state = state_on(root, embedder, **settings)
+    return TestClient(create_app(state.settings, state=state))
 
 
 @pytest.fixture(scope="module")
