@@ -8,12 +8,14 @@ import dataclasses
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index import Embedder, build_index, load_index
 from index.encoder.multilingual import MultilingualEncoder
 from service.answering import Answer, Answerer, DecisionModel
-from service.answering.crosslingual import Crosslingual, CrosslingualModel
+from service.answering.crosslingual import Crosslingual, CrosslingualModel, quoted_beside
+from service.answering.tunables import SECOND_SENTENCE_MARGIN
 from service.cli.evaluation import load_cases
 from tests.conftest import BRIEFING, DEV_SET
 
@@ -131,3 +133,20 @@ def test_without_the_setting_every_question_takes_the_english_route(
     answer = off.ask("Wer regiert Kasachstan seit 1991?")
     assert answer.refusal is None or answer.refusal.code != "multilingual_not_ready"
     assert answer.language == "de"
+
+
+def test_close_runners_up_are_quoted_beside_the_best_when_they_fit() -> None:
+    """As the English route does: up to two runners-up the model rates within
+    SECOND_SENTENCE_MARGIN of the best join it when they fit MAX_ANSWER_CHARS with it; a
+    distant or too long one does not."""
+    probabilities = np.array([0.6, 0.9, 0.7, 0.1])
+    order = np.argsort(-probabilities, kind="stable")  # 1, 2, 0, 3
+    assert quoted_beside(probabilities, order, [60, 120, 90, 40]) == [2, 0]
+    # The closest is too long to fit beside the best: the next close one that fits.
+    assert quoted_beside(probabilities, order, [100, 120, 200, 40]) == [0]
+    # The room left after the second decides the third.
+    assert quoted_beside(probabilities, order, [100, 120, 90, 40]) == [2]
+    # Nothing within the margin: the best alone.
+    far = np.array([0.05, 0.9, 0.9 - SECOND_SENTENCE_MARGIN - 0.01, 0.1])
+    assert quoted_beside(far, np.argsort(-far, kind="stable"), [100, 120, 90, 40]) == []
+    assert quoted_beside(np.array([0.8]), np.array([0]), [50]) == []

@@ -17,6 +17,7 @@ at most English's + 0.03).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import sys
 from pathlib import Path
@@ -40,7 +41,7 @@ def english_reference(skip: frozenset[str] = frozenset()) -> dict[str, float]:
     index = load_index(build_corpus("en", embedder, encoder))
     answerer = Answerer(embedder, lambda: index, DecisionModel(), cache_size=0)
     gold = gold_spans("en")
-    right, r3, refused = [], [], []
+    right, r3, refused, chars = [], [], [], []
     for qid, question in questions("en").items():
         if gold[qid][0] in skip:
             continue
@@ -49,7 +50,10 @@ def english_reference(skip: frozenset[str] = frozenset()) -> dict[str, float]:
         right.append(answer.answered and holds(answer.answer, spans, "en"))
         r3.append(any(holds(c.text, spans, "en") for c in answer.citations[:3]))
         refused.append(not answer.answered)
+        if answer.answered:
+            chars.append(len(answer.answer))
     return {
+        "answer_chars": float(np.mean(chars)) if chars else 0.0,
         "accuracy": float(np.mean(right)),
         "r_at_3": float(np.mean(r3)),
         "false_refusals": float(np.mean(refused)),
@@ -63,7 +67,7 @@ def main() -> None:
     print(
         f"English route, en paragraphs, en questions: accuracy {reference['accuracy']:.3f}  "
         f"R@3 {reference['r_at_3']:.3f}  false refusals {reference['false_refusals']:.3f}  "
-        f"({reference['questions']} questions)"
+        f"mean answer {reference['answer_chars']:.0f} chars  ({reference['questions']} questions)"
     )
     # The English decision model was trained on 11 of these articles (tests/data/squad: the
     # same articles, SQuAD 2.0's questions): its figure on the 22 others, for comparison.
@@ -76,10 +80,12 @@ def main() -> None:
     )
     found, thresholds = held_out(all_rows())
     table = figures(found, thresholds)
+    # The same verdicts quoting the best sentence alone (before runners-up joined it).
+    alone = figures([dataclasses.replace(v, beside=()) for v in found], thresholds)
     print("cross-lingual route, held out by article (5 folds):")
     print(
         "paragraphs  asked  accuracy (x en)  R@3 (x en)  false refusals (- en)  "
-        "refused w/o article  bars"
+        "refused w/o article  chars  bars     best sentence alone: accuracy, chars"
     )
     for (corpus, language), cell in sorted(table.items()):
         acc = cell["accuracy"] / reference["accuracy"]
@@ -90,7 +96,10 @@ def main() -> None:
             f"{corpus:<10}  {language:<5}  {cell['accuracy']:.3f} ({acc:.2f})    "
             f"{cell['r_at_3']:.3f} ({r3:.2f})  {cell['false_refusals']:.3f} ({fr:+.3f})"
             f"         {cell['refused_without_article']:.3f}                "
-            f"{'met' if bars else 'NOT met'}"
+            f"{cell.get('answer_chars', 0):.0f}   "
+            f"{'met' if bars else 'NOT met':<8} "
+            f"{alone[(corpus, language)]['accuracy']:.3f}, "
+            f"{alone[(corpus, language)].get('answer_chars', 0):.0f}"
         )
 
 

@@ -20,7 +20,7 @@ import json
 import pickle
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -55,6 +55,8 @@ class Row:
     labels: np.ndarray  # each candidate holds a gold span
     sentence_passages: list[int]  # the hit rank each candidate's passage has
     hit_gold: list[bool]  # each hit's passage holds a gold span (for R@k)
+    # Each candidate's length in characters: whether a runner-up fits beside the best.
+    sentence_chars: list[int] = field(default_factory=list)
 
 
 def squad(language: str) -> dict:
@@ -164,7 +166,8 @@ def collect(corpus: str, embedder: Embedder, encoder: MultilingualEncoder) -> li
             others = [k for name, k in by_article.items() if name != article]
             for answerable, view in ((True, whole), (False, whole.within(others))):
                 found = ask(view, second, asked[qid], language, vector, spans, corpus)
-                rows.append(Row(corpus, language, qid, article, answerable, *found))
+                chars = [len(whole.sentences[s].text) for s in found[0]]
+                rows.append(Row(corpus, language, qid, article, answerable, *found, chars))
     cache.write_bytes(pickle.dumps(rows))
     return rows
 

@@ -30,7 +30,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from crosslingual_data import ASKED, ROOT, WORK, Row, collect, models
 
+from service.answering.crosslingual import quoted_beside
 from service.answering.crosslingual_candidates import FEATURES
+from service.answering.tunables import MARKER_CHARS, SECOND_SENTENCE_MARGIN
 
 OUT = ROOT / "service" / "answering" / "model"
 PARAMS = {
@@ -62,6 +64,7 @@ class Verdict:
     row: Row
     best: int  # the quoted candidate (-1: none)
     probability: float
+    beside: tuple[int, ...] = ()  # the runners-up quoted after it when it answers
 
 
 def training_set(rows: list[Row]) -> tuple[np.ndarray, np.ndarray]:
@@ -84,9 +87,10 @@ def verdicts(model: lightgbm.Booster, rows: list[Row]) -> list[Verdict]:
         if not len(row.sentence_ids):
             out.append(Verdict(row, -1, 0.0))
             continue
-        p = model.predict(row.features, num_threads=2)
-        best = int(np.argmax(p))
-        out.append(Verdict(row, best, float(p[best])))
+        p = np.asarray(model.predict(row.features, num_threads=2))
+        order = np.argsort(-p, kind="stable")
+        beside = tuple(quoted_beside(p, order, row.sentence_chars))
+        out.append(Verdict(row, int(order[0]), float(p[order[0]]), beside))
     return out
 
 
@@ -107,11 +111,11 @@ def held_out(rows: list[Row]) -> tuple[list[Verdict], list[float]]:
     """Every row scored by a model that never saw its article, and the threshold its fold's
     training rows give its language (returned per verdict). Cached beside the rows."""
     cache = WORK / "held-out.pkl"
-    stamp = [len(rows), FOLDS, ROUNDS, TARGET_FALSE_REFUSALS, PARAMS]
+    stamp = [len(rows), FOLDS, ROUNDS, TARGET_FALSE_REFUSALS, PARAMS, SECOND_SENTENCE_MARGIN, 2]
     if cache.is_file():
         kept = pickle.loads(cache.read_bytes())
         if kept["stamp"] == stamp:  # plain values: the rows are matched back by position
-            found = [Verdict(r, b, p) for r, (b, p) in zip(rows, kept["found"], strict=True)]
+            found = [Verdict(r, *v) for r, v in zip(rows, kept["found"], strict=True)]
             return found, kept["thresholds"]
     articles = sorted({r.article for r in rows})
     fold_of = {a: i % FOLDS for i, a in enumerate(articles)}
@@ -125,30 +129,34 @@ def held_out(rows: list[Row]) -> tuple[list[Verdict], list[float]]:
             by_row[i] = (v, inner.get(v.row.language, inner["*"]))
     found = [by_row[i][0] for i in range(len(rows))]
     thresholds = [by_row[i][1] for i in range(len(rows))]
-    plain = [(v.best, v.probability) for v in found]
+    plain = [(v.best, v.probability, v.beside) for v in found]
     cache.write_bytes(pickle.dumps({"stamp": stamp, "found": plain, "thresholds": thresholds}))
     return found, thresholds
 
 
-def outcome(verdict: Verdict, threshold: float) -> tuple[bool, bool, bool]:
-    """(answered, right, gold in the first three cited passages)."""
+def outcome(verdict: Verdict, threshold: float) -> tuple[bool, bool, bool, int]:
+    """(answered, right, gold in the first three cited passages, characters quoted)."""
     row = verdict.row
     answered = verdict.best >= 0 and verdict.probability >= threshold
     if not answered:
-        return False, False, False
-    right = bool(row.labels[verdict.best])
-    first = row.sentence_passages[verdict.best]
-    cited = [first] + [r for r in range(len(row.hit_gold)) if r != first]
-    return True, right, any(row.hit_gold[r] for r in cited[:3])
+        return False, False, False, 0
+    quoted = [verdict.best, *verdict.beside]
+    right = any(bool(row.labels[q]) for q in quoted)
+    first = list(dict.fromkeys(row.sentence_passages[q] for q in quoted))
+    cited = first + [r for r in range(len(row.hit_gold)) if r not in first]
+    chars = sum(row.sentence_chars[q] + MARKER_CHARS for q in quoted)
+    return True, right, any(row.hit_gold[r] for r in cited[:3]), chars
 
 
 def figures(found: list[Verdict], thresholds: list[float]) -> dict[tuple[str, str], dict]:
     """Per (corpus, question language): accuracy, R@3, false refusals, and refusals where the
     article was absent."""
-    table: dict[tuple[str, str], dict[str, list[bool]]] = {}
+    table: dict[tuple[str, str], dict[str, list[float]]] = {}
     for verdict, threshold in zip(found, thresholds, strict=True):
-        answered, right, r3 = outcome(verdict, threshold)
+        answered, right, r3, chars = outcome(verdict, threshold)
         cell = table.setdefault((verdict.row.corpus, verdict.row.language), {})
+        if verdict.row.answerable and answered:
+            cell.setdefault("answer_chars", []).append(chars)
         if verdict.row.answerable:
             cell.setdefault("accuracy", []).append(right)
             cell.setdefault("r_at_3", []).append(r3)
@@ -156,7 +164,10 @@ def figures(found: list[Verdict], thresholds: list[float]) -> dict[tuple[str, st
         else:
             cell.setdefault("refused_without_article", []).append(not answered)
     return {
-        key: {name: round(float(np.mean(v)), 4) for name, v in cell.items()}
+        key: {
+            name: round(float(np.mean(v)), 4 if name != "answer_chars" else 0)
+            for name, v in cell.items()
+        }
         | {"questions": len(cell["accuracy"])}
         for key, cell in table.items()
     }

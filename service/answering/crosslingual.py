@@ -32,7 +32,7 @@ from .citations import cite, related_sections
 from .crosslingual_candidates import FEATURES, gather_cross_candidates
 from .decision import MODEL_DIR
 from .refusals import Reason, Refusal, refusal_for
-from .tunables import HITS_RETRIEVED
+from .tunables import HITS_RETRIEVED, MARKER_CHARS, MAX_ANSWER_CHARS, SECOND_SENTENCE_MARGIN
 
 # Versions whose second phase is kept in memory (the served one and the one before it).
 _KEPT = 2
@@ -40,12 +40,33 @@ _KEPT = 2
 
 @dataclass(frozen=True)
 class CrossVerdict:
-    """What the route found: the hits, the quoted sentence (None: refused) and its probability."""
+    """What the route found: the hits, the quoted sentence (None: refused) and its probability,
+    and the runners-up quoted beside it."""
 
     hits: list[Hit]
     sentence_id: int | None
     runners_up: list[int]
     probability: float
+    beside: tuple[int, ...] = ()
+
+
+def quoted_beside(probabilities: np.ndarray, order: np.ndarray, chars: Sequence[int]) -> list[int]:
+    """The candidates (positions in ``probabilities``) quoted after the best one, as the
+    English route quotes them (composition._close_runner_up, _another_runner_up): among the
+    next three likeliest, those the model rates within SECOND_SENTENCE_MARGIN of the best
+    that fit whole in what MAX_ANSWER_CHARS leaves — the reader judges between close
+    candidates better than the model does. ``order``: the candidates, likeliest first;
+    ``chars``: each one's length."""
+    best = int(order[0])
+    budget = MAX_ANSWER_CHARS - chars[best] - MARKER_CHARS
+    chosen: list[int] = []
+    for rank in order[1:4]:
+        if float(probabilities[best] - probabilities[rank]) > SECOND_SENTENCE_MARGIN:
+            break
+        if len(chosen) < 2 and chars[int(rank)] + MARKER_CHARS <= budget:
+            chosen.append(int(rank))
+            budget -= chars[int(rank)] + MARKER_CHARS
+    return chosen
 
 
 class CrosslingualModel:
@@ -142,7 +163,10 @@ class Crosslingual:
         answers = best >= self.model.threshold(language)
         chosen = found.sentence_ids[int(order[0])] if answers else None
         runners_up = [found.sentence_ids[int(i)] for i in order[1:3]]
-        return CrossVerdict(hits, chosen, runners_up, best)
+        chars = [len(index.sentences[s].text) for s in found.sentence_ids]
+        beside = quoted_beside(probabilities, order, chars) if answers else []
+        also = tuple(found.sentence_ids[i] for i in beside)
+        return CrossVerdict(hits, chosen, runners_up, best, also)
 
 
 def answer_across(
@@ -169,7 +193,9 @@ def answer_across(
             confidence=round(verdict.probability, 4),
             refusal=refusal_for(index, why, documents),
         )
-    citations, text = cite(index, verdict.hits, [verdict.sentence_id], verdict.runners_up, top_k)
+    quoted = [verdict.sentence_id, *verdict.beside]
+    runners_up = [s for s in verdict.runners_up if s not in quoted]
+    citations, text = cite(index, verdict.hits, quoted, runners_up, top_k)
     return Answer(
         question=question,
         standalone_question=question,
