@@ -82,6 +82,11 @@ LEAD_IN_ENDS = (":", "\uff1a")
 # briefing's sets 0.882 -> 0.888. A third within the same margin, when the first two leave room
 # (composition._another_runner_up): 0.777 -> 0.785, 245 -> 252 chars.
 SECOND_SENTENCE_MARGIN = 0.4
+# A yes/no question's verdict (settling.py): a negation counts against the asked verb when it
+# is at most this many words before it, in the same clause ("we do not sell", "we will never
+# share", "no personal information is sold"); one farther off may deny something else, and
+# then no verdict is given. Four words reach over an auxiliary, an adverb and a short subject.
+VERB_NEGATION_WINDOW = 4
 # Sentences quoted by a refusal's "related sections" need at least this dense similarity.
 RELATED_MIN_DENSE = 0.30
 RELATED_SECTIONS = 3

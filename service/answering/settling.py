@@ -1,0 +1,188 @@
+"""Which sentence settles a yes/no question, and what it settles (issue #33).
+
+A sentence settles "Do you share my contact information?" when it holds the asked verb (in
+any of its forms: "shares", "shared", "sharing"; "sold" for "sell") and a word of what the
+verb acts on ("contact", "information"), so that it states the thing asked, one way or the
+other. Its verdict is read only where it is plain: a negation just before the verb ("We do
+not sell ...") is "no"; a condition anywhere ("only", "unless", "except", "if", "provided")
+is "conditional"; the verb stated with neither is "yes"; a negation elsewhere in the sentence
+leaves it unsure (None) — a verdict is never guessed.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from index import LoadedIndex
+from index.text import QUERY_FILLER, content_terms, in_family, stem
+
+from .tunables import SECOND_SENTENCE_MARGIN, VERB_NEGATION_WINDOW
+from .yes_no import YesNo
+
+YES, NO, CONDITIONAL = "yes", "no", "conditional"
+
+# English's common irregular verbs (base, past, participle): "Do you sell ...?" is settled by
+# "... is never sold".
+_IRREGULAR = """sell sold; buy bought; keep kept; send sent; give gave given; take took taken;
+make made; get got gotten; tell told; hold held; know knew known; see saw seen; show showed
+shown; pay paid; find found; lose lost; leave left; write wrote written; choose chose chosen;
+do did done; go went gone; become became; bring brought; begin began begun; speak spoke
+spoken; steal stole stolen; forget forgot forgotten; hide hid hidden; seek sought; spend
+spent; lend lent; build built; mean meant; deal dealt; think thought; teach taught; catch
+caught; run ran; come came; grant granted; withdraw withdrew withdrawn; undertake undertook
+undertaken; forbid forbade forbidden; hear heard; understand understood"""
+_NEGATIONS = frozenset("not no never cannot nor neither".split())
+_CONDITIONS = frozenset("only unless except excepting if provided providing".split())
+_TOKEN = re.compile(r"[a-z]+(?:['\u2019][a-z]+)?")
+# Words that end a clause: a negation before one does not reach the verb after it.
+_CLAUSE_BREAK = re.compile(r"[,;:()]")
+
+
+@dataclass(frozen=True)
+class Settled:
+    """What the quoted answer settles: the question's asking clause as the reader wrote it,
+    the verdict ("yes", "no", "conditional", or None when the sentence does not say it
+    plainly) and the number of the citation that holds the sentence."""
+
+    question: str
+    verdict: str | None
+    citation: int
+
+
+@functools.lru_cache(maxsize=1)
+def _irregular() -> dict[str, tuple[str, ...]]:
+    """Each irregular form -> its verb's forms, the base first."""
+    families: dict[str, tuple[str, ...]] = {}
+    for group in _IRREGULAR.split(";"):
+        forms = tuple(group.split())
+        for form in forms:
+            families[form] = forms
+    return families
+
+
+@functools.lru_cache(maxsize=4096)
+def verb_forms(verb: str) -> frozenset[str]:
+    """The forms of ``verb`` (given in any form: "share", "shared", "sold"): its base with
+    -s, -d or -ed, -ing (the "e" dropped, the last consonant doubled), and its irregular
+    forms."""
+    verb = verb.lower()
+    irregular = _irregular().get(verb, ())
+    forms: set[str] = {verb, *irregular}
+    bases = [irregular[0]] if irregular else _bases(verb) or [verb]
+    for base in bases:
+        if len(base) < 2:
+            continue
+        forms.update({base, base + "s", base + "ing"})
+        if base.endswith("e"):
+            forms.update({base + "d", base[:-1] + "ing"})
+        elif base.endswith("y"):
+            forms.update({base + "ed", base[:-1] + "ies", base[:-1] + "ied"})
+        else:
+            forms.update(
+                {base + "es", base + "ed", base + base[-1] + "ed", base + base[-1] + "ing"}
+            )
+    return frozenset(forms)
+
+
+def _bases(verb: str) -> list[str]:
+    """The bases an inflected form may come from ("shared": "share", "shar"; "stopped":
+    "stop"; "denied": "deny"); none for a form that is not inflected."""
+    for ending in ("ing", "ied", "ies", "ed", "es", "s"):
+        if verb.endswith(ending) and len(verb) - len(ending) >= 2:
+            stripped = verb[: -len(ending)]
+            if ending in ("ied", "ies"):
+                return [stripped + "y"]
+            bases = [stripped, stripped + "e"]
+            if len(stripped) > 2 and stripped[-1] == stripped[-2]:
+                bases.append(stripped[:-1])
+            return bases
+    return []
+
+
+def object_stems(asked: YesNo) -> frozenset[str]:
+    """The stems of the words the asked verb acts on ("contact", "inform" of "my contact
+    information"); a particle ("opt out") or a pronoun says nothing of it."""
+    return frozenset(stem(t) for t in content_terms(asked.rest) if t not in QUERY_FILLER)
+
+
+def settles(asked: YesNo, text: str) -> bool:
+    """``text`` holds the asked verb and, when the question names what it acts on, a word of
+    that (by stem or word family)."""
+    words = _tokens(text)
+    forms = verb_forms(asked.verb)
+    if not any(w in forms for w in words):
+        return False
+    wanted = object_stems(asked)
+    if not wanted:
+        return True
+    present = frozenset(stem(w) for w in words)
+    return any(in_family(s, present) for s in wanted)
+
+
+def verdict(asked: YesNo, text: str) -> str | None:
+    """What ``text`` says to the question, when it says it plainly; None when unsure."""
+    if asked.negated:  # "Don't you sell my data?" "No" would be read both ways
+        return None
+    lowered = text.lower().replace("\u2019", "'")
+    words = _tokens(lowered)
+    if any(w in _CONDITIONS for w in words):
+        return CONDITIONAL
+    forms = verb_forms(asked.verb)
+    negated_near = False
+    for clause in _CLAUSE_BREAK.split(lowered):
+        clause_words = _tokens(clause)
+        for i, word in enumerate(clause_words):
+            if word in forms:
+                before = clause_words[max(0, i - VERB_NEGATION_WINDOW) : i]
+                negated_near = negated_near or any(_negative(w) for w in before)
+    if negated_near:
+        return NO
+    if any(_negative(w) for w in words):
+        return None  # a negation, but not of the asked verb: unsure
+    return YES if any(w in forms for w in words) else None
+
+
+def prefer_settling(
+    order: np.ndarray, probabilities: np.ndarray, settling: np.ndarray
+) -> np.ndarray:
+    """``order`` with the likeliest settling candidate first, when the model cannot tell it
+    from its own choice (within SECOND_SENTENCE_MARGIN, the margin under which composition
+    quotes a runner-up beside the best: the same "too close to call"). The model's choice then
+    follows as a close runner-up."""
+    best = float(probabilities[order[0]])
+    for position, candidate in enumerate(order):
+        if best - float(probabilities[candidate]) > SECOND_SENTENCE_MARGIN:
+            break
+        if settling[candidate]:
+            if position == 0:
+                return order
+            return np.concatenate([[candidate], np.delete(order, position)]).astype(order.dtype)
+    return order
+
+
+def settling_candidates(index: LoadedIndex, sentence_ids: list[int], asked: YesNo) -> np.ndarray:
+    """For each candidate sentence, whether it settles ``asked``."""
+    return np.array([settles(asked, index.sentences[s].text) for s in sentence_ids], dtype=bool)
+
+
+def what_it_settles(asked: YesNo, quotes: list[str], answer: str) -> Settled | None:
+    """What the answer settles: the first of ``quotes`` (likeliest first) that holds the asked
+    verb and its object, read from what is quoted of it (a verdict in a part an excerpt left
+    out is not the reader's to see); None when none does."""
+    for quote in quotes:
+        marker = re.search(re.escape(quote) + r" \[(\d+)\]", answer)
+        if marker is not None and settles(asked, quote):
+            return Settled(asked.clause, verdict(asked, quote), int(marker.group(1)))
+    return None
+
+
+def _negative(word: str) -> bool:
+    return word in _NEGATIONS or word.endswith("n't")
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text.lower().replace("\u2019", "'"))
