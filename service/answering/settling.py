@@ -21,7 +21,7 @@ from index import LoadedIndex
 from index.text import QUERY_FILLER, content_terms, in_family, stem
 
 from .tunables import SECOND_SENTENCE_MARGIN, VERB_NEGATION_WINDOW
-from .yes_no import YesNo
+from .yes_no import BE_AND_HAVE, YesNo
 
 YES, NO, CONDITIONAL = "yes", "no", "conditional"
 
@@ -105,8 +105,12 @@ def _bases(verb: str) -> list[str]:
 
 def object_stems(asked: YesNo) -> frozenset[str]:
     """The stems of the words the asked verb acts on ("contact", "inform" of "my contact
-    information"); a particle ("opt out") or a pronoun says nothing of it."""
-    return frozenset(stem(t) for t in content_terms(asked.rest) if t not in QUERY_FILLER)
+    information"); a particle ("opt out") or a pronoun says nothing of it. After "is" or
+    "has" the subject is what is acted on ("Is my card shared?"), so its words count too."""
+    words = asked.rest
+    if asked.opener in BE_AND_HAVE:
+        words = f"{asked.subject} {words}"
+    return frozenset(stem(t) for t in content_terms(words) if t not in QUERY_FILLER)
 
 
 def settles(asked: YesNo, text: str) -> bool:

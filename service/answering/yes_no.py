@@ -17,7 +17,7 @@ from dataclasses import dataclass
 # do-support and modals: the verb that follows is the one asked about.
 _DO_AND_MODALS = frozenset("do does did can could may might must shall should will would".split())
 # be and have: what follows the subject is a participle, an adjective or "to" + verb.
-_BE_AND_HAVE = frozenset("am is are was were has have had".split())
+BE_AND_HAVE = frozenset("am is are was were has have had".split())
 _NEGATED_OPENERS = {
     "don't": "do", "doesn't": "does", "didn't": "did", "can't": "can", "cannot": "can",
     "couldn't": "could", "mustn't": "must", "shouldn't": "should", "won't": "will",
@@ -104,7 +104,7 @@ def _read_clause(clause: str) -> YesNo | None:
     first = lowered[start]
     negated = first in _NEGATED_OPENERS
     opener = _NEGATED_OPENERS.get(first, first)
-    if opener not in _DO_AND_MODALS and opener not in _BE_AND_HAVE:
+    if opener not in _DO_AND_MODALS and opener not in BE_AND_HAVE:
         return None
     after = start + 1
     if lowered[after] == "not":  # "Do not share ..." is an instruction, not a question
@@ -120,7 +120,7 @@ def _read_clause(clause: str) -> YesNo | None:
     verb_from = subject_end
     while verb_from < len(lowered) - 1 and lowered[verb_from] in _ADVERBS:
         verb_from += 1
-    verb_at = _verb_position(lowered, verb_from, opener in _BE_AND_HAVE)
+    verb_at = _verb_position(lowered, verb_from, opener in BE_AND_HAVE)
     if verb_at is None:
         return None
     if lowered[verb_at] in _INDIRECT_VERBS and _asks_indirectly(lowered, verb_at):
