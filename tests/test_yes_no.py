@@ -11,7 +11,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index import Embedder
-from service.answering.settling import prefer_settling, settles, verb_forms, verdict
+from service.answering.settling import (
+    object_key,
+    prefer_settling,
+    settles,
+    verb_forms,
+    verdict,
+)
 from service.answering.yes_no import read_yes_no
 from service.state import AppState
 from service.web.app import create_app
@@ -97,6 +103,11 @@ def test_settling_verb_forms_include_irregular_and_inflected() -> None:
         ("Do you share my data?", "We will not share your data unless required.", "conditional"),
         ("Do you share my data?", "We share data with partners who do not resell it.", None),
         ("Don't you sell my data?", "We do not sell your data.", None),
+        ("Do you share my data?", "We do not share your data without your consent.", "conditional"),
+        ("Do you collect my data?", "Third parties may collect data about you.", None),
+        ("Will you use my data?", "We may use data that cannot be used to identify you.", None),
+        ("Can I opt out?", "Opt out at any time from your account page.", "yes"),
+        ("Can I opt out?", "You cannot opt out of service messages.", "no"),
     ],
 )  # fmt: skip
 def test_settling_verdict_only_when_plain(
@@ -112,6 +123,21 @@ def test_settling_needs_the_verb_and_what_it_acts_on() -> None:
     assert asked is not None
     assert not settles(asked, "We collect personal information when you register.")
     assert not settles(asked, "We sell gift cards in our shops.")
+
+
+def test_settling_needs_the_objects_most_telling_word() -> None:
+    asked = read_yes_no("Do you share my contact information?")
+    assert asked is not None
+    passages_using = {"contact": 2, "information": 40}
+    key = object_key(asked, lambda word: passages_using.get(word, 0))
+    assert not settles(asked, "We share information with our partners.", key)
+    assert settles(asked, "We share your contact details with carriers.", key)
+
+
+def test_yes_no_passive_question_asks_about_its_subject() -> None:
+    asked = read_yes_no("Will the users be notified of changes?")
+    assert asked is not None and asked.passive and asked.verb == "notified"
+    assert settles(asked, "Users are notified by email.")
 
 
 def test_prefer_settling_only_within_what_the_model_cannot_tell_apart() -> None:

@@ -210,7 +210,7 @@ class Answerer:
             best = found.candidates.sentence_ids[int(order[0])]
             by_likelihood = [best, *(s for s in composed.chosen if s != best)]
             quotes = [composed.quotes[s] for s in by_likelihood]
-            settled = what_it_settles(asked_yes_no, quotes, text)
+            settled = what_it_settles(index, asked_yes_no, quotes, text)
         return Answer(
             question=asked,
             standalone_question=found.facts.standalone,

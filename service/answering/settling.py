@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -21,7 +22,7 @@ from index import LoadedIndex
 from index.text import QUERY_FILLER, content_terms, in_family, stem
 
 from .tunables import SECOND_SENTENCE_MARGIN, VERB_NEGATION_WINDOW
-from .yes_no import BE_AND_HAVE, YesNo
+from .yes_no import YesNo
 
 YES, NO, CONDITIONAL = "yes", "no", "conditional"
 
@@ -37,9 +38,23 @@ caught; run ran; come came; grant granted; withdraw withdrew withdrawn; undertak
 undertaken; forbid forbade forbidden; hear heard; understand understood"""
 _NEGATIONS = frozenset("not no never cannot nor neither".split())
 _CONDITIONS = frozenset("only unless except excepting if provided providing".split())
+# A condition in other words than _CONDITIONS: "without your consent", "with your permission".
+_CONSENT = re.compile(
+    r"\bwith(?:out)? (?:your |their |the user's |prior |express |explicit )*"
+    r"(?:consent|permission|authori[sz]ation|approval|agreement)\b"
+)
+# Who states a verb: the policy's writer, or its reader.
+_WRITER = frozenset({"we"})
+_READER = frozenset("you users user visitors customers members i".split())
+# Words between a verb and who states it ("we may also sell", "you can always opt out").
+_PASSING = frozenset(
+    "do does did will would shall should may might can could must also still only and or "
+    "then therefore generally usually".split()
+)
+_BE = frozenset("is are was were be been being".split())
 _TOKEN = re.compile(r"[a-z]+(?:['\u2019][a-z]+)?")
 # Words that end a clause: a negation before one does not reach the verb after it.
-_CLAUSE_BREAK = re.compile(r"[,;:()]")
+_CLAUSE_BREAK = re.compile(r"[,;:()\u2013\u2014]|--")
 
 
 @dataclass(frozen=True)
@@ -105,49 +120,100 @@ def _bases(verb: str) -> list[str]:
 
 def object_stems(asked: YesNo) -> frozenset[str]:
     """The stems of the words the asked verb acts on ("contact", "inform" of "my contact
-    information"); a particle ("opt out") or a pronoun says nothing of it. After "is" or
-    "has" the subject is what is acted on ("Is my card shared?"), so its words count too."""
-    words = asked.rest
-    if asked.opener in BE_AND_HAVE:
-        words = f"{asked.subject} {words}"
-    return frozenset(stem(t) for t in content_terms(words) if t not in QUERY_FILLER)
+    information"); a particle ("opt out") or a pronoun says nothing of it. In a passive the
+    subject is what is acted on ("Is my card shared?"), so its words count too."""
+    return frozenset(stem(t) for t in _object_terms(asked))
 
 
-def settles(asked: YesNo, text: str) -> bool:
-    """``text`` holds the asked verb and, when the question names what it acts on, a word of
-    that (by stem or word family)."""
+def object_key(asked: YesNo, frequency: Callable[[str], int]) -> frozenset[str]:
+    """What a settling sentence must name of the object: its most telling word, the one the
+    fewest passages use (``frequency``: a word's document frequency) — "contact" of "my
+    contact information", since a sentence about any information does not settle it. Words
+    the documents never use cannot be required; with none left, any of the object's words
+    will do."""
+    known = [t for t in _object_terms(asked) if frequency(t) > 0]
+    if not known:
+        return object_stems(asked)
+    return frozenset({stem(min(known, key=frequency))})
+
+
+def settles(asked: YesNo, text: str, key: frozenset[str] | None = None) -> bool:
+    """``text`` holds the asked verb and, when the question names what it acts on, ``key``
+    (default: any word of it), by stem or word family."""
     words = _tokens(text)
     forms = verb_forms(asked.verb)
     if not any(w in forms for w in words):
         return False
-    wanted = object_stems(asked)
+    wanted = object_stems(asked) if key is None else key
     if not wanted:
         return True
     present = frozenset(stem(w) for w in words)
     return any(in_family(s, present) for s in wanted)
 
 
+def _object_terms(asked: YesNo) -> list[str]:
+    words = asked.rest
+    if asked.passive:
+        words = f"{asked.subject} {words}"
+    return [t for t in content_terms(words) if t not in QUERY_FILLER]
+
+
 def verdict(asked: YesNo, text: str) -> str | None:
-    """What ``text`` says to the question, when it says it plainly; None when unsure."""
+    """What ``text`` says to the question, when it says it plainly; None when unsure.
+
+    Each use of the asked verb by the one asked about counts ("we" for a question to "you",
+    "you" for one about "I", a passive for any): all of them negated is "no", none negated
+    (and no negation elsewhere) "yes"; a condition makes either "conditional"; uses that
+    disagree, or a verb used only by someone else ("third parties may collect ..." for "Do
+    you collect ...?"), leave it unsure.
+    """
     if asked.negated:  # "Don't you sell my data?" "No" would be read both ways
         return None
     lowered = text.lower().replace("\u2019", "'")
-    words = _tokens(lowered)
-    if any(w in _CONDITIONS for w in words):
-        return CONDITIONAL
     forms = verb_forms(asked.verb)
-    negated_near = False
+    agents = _agents(asked)
+    negated: set[bool] = set()
     for clause in _CLAUSE_BREAK.split(lowered):
-        clause_words = _tokens(clause)
-        for i, word in enumerate(clause_words):
-            if word in forms:
-                before = clause_words[max(0, i - VERB_NEGATION_WINDOW) : i]
-                negated_near = negated_near or any(_negative(w) for w in before)
-    if negated_near:
+        words = _tokens(clause)
+        for i, word in enumerate(words):
+            if word in forms and _said_by(words[:i], agents):
+                before = words[max(0, i - VERB_NEGATION_WINDOW) : i]
+                negated.add(any(_negative(w) for w in before))
+    if not negated:
+        return None
+    if _CONSENT.search(lowered) or any(w in _CONDITIONS for w in _tokens(lowered)):
+        return CONDITIONAL
+    if negated == {True}:
         return NO
-    if any(_negative(w) for w in words):
-        return None  # a negation, but not of the asked verb: unsure
-    return YES if any(w in forms for w in words) else None
+    if negated == {False} and not any(_negative(w) for w in _tokens(lowered)):
+        return YES
+    return None  # uses that disagree, or a negation of something else: unsure
+
+
+def _agents(asked: YesNo) -> frozenset[str] | None:
+    """Who states the asked verb in a policy's words: "we" when the question asks "you", the
+    reader ("you", "users") when it asks about "I"; None when any may (a passive question,
+    "Is my data shared?", or a subject the policy may name in its own way)."""
+    subject = asked.subject.lower()
+    if subject == "you":
+        return _WRITER
+    if subject == "i":
+        return _READER
+    return None
+
+
+def _said_by(before: list[str], agents: frozenset[str] | None) -> bool:
+    """The verb, with ``before`` the words of its clause before it, is stated by one of
+    ``agents``: the nearest word before it past auxiliaries and adverbs names them, or the
+    verb is a passive ("is never sold"), an infinitive ("to opt out") or, for the reader, an
+    instruction ("Opt out by ...")."""
+    if agents is None:
+        return True
+    for word in reversed(before):
+        if word in _PASSING or word.endswith("ly") or _negative(word):
+            continue
+        return word in _BE or word == "to" or word in agents
+    return agents is _READER
 
 
 def prefer_settling(
@@ -173,13 +239,16 @@ def settling_candidates(index: LoadedIndex, sentence_ids: list[int], asked: YesN
     return np.array([settles(asked, index.sentences[s].text) for s in sentence_ids], dtype=bool)
 
 
-def what_it_settles(asked: YesNo, quotes: list[str], answer: str) -> Settled | None:
+def what_it_settles(
+    index: LoadedIndex, asked: YesNo, quotes: list[str], answer: str
+) -> Settled | None:
     """What the answer settles: the first of ``quotes`` (likeliest first) that holds the asked
     verb and its object, read from what is quoted of it (a verdict in a part an excerpt left
     out is not the reader's to see); None when none does."""
+    key = object_key(asked, index.document_frequency)
     for quote in quotes:
         marker = re.search(re.escape(quote) + r" \[(\d+)\]", answer)
-        if marker is not None and settles(asked, quote):
+        if marker is not None and settles(asked, quote, key):
             return Settled(asked.clause, verdict(asked, quote), int(marker.group(1)))
     return None
 

@@ -40,6 +40,8 @@ _LEAD_INS = frozenset("so and but also then ok okay well please hi hello".split(
 _SEMI_MODALS = frozenset("need needs have has want wants ought got".split())
 # Adverbs between the subject and the verb ("Have you ever sold ...?").
 _ADVERBS = frozenset("ever really still also already actually currently always never".split())
+# A passive's auxiliary after the subject: the participle after it is what is asked.
+_BE_FORMS = frozenset("be been being".split())
 # Words that are never the verb asked about ("Will power and ...").
 _NOT_VERBS = frozenset("and or of to in on for with at by from as than".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*|\d+")
@@ -60,6 +62,8 @@ class YesNo:
             its particle: "out").
         negated: the question itself is negative ("Don't you sell ...?"): a reply's "no" would
             be ambiguous, so no verdict is given to it.
+        passive: the subject is what is acted on ("Is my data shared?", "Will the users be
+            notified?"), not who acts.
     """
 
     clause: str
@@ -68,6 +72,7 @@ class YesNo:
     verb: str
     rest: str
     negated: bool
+    passive: bool = False
 
 
 def read_yes_no(question: str) -> YesNo | None:
@@ -133,6 +138,7 @@ def _read_clause(clause: str) -> YesNo | None:
         verb=lowered[verb_at],
         rest=clause[text_from:].strip().rstrip("?.!").strip(),
         negated=negated,
+        passive=opener in BE_AND_HAVE or lowered[verb_at - 1] in _BE_FORMS,
     )
 
 
@@ -171,6 +177,9 @@ def _verb_position(lowered: list[str], at: int, be_or_have: bool) -> int | None:
         return at + 3  # "Is there a way to opt out?"
     if word in _DETERMINERS or word in _NOT_VERBS or word.isdigit():
         return None
+    if word in _BE_FORMS and at + 1 < len(lowered) and lowered[at + 1] not in _DETERMINERS:
+        # "Will I be notified?", "Has it been shared?", "Will I be able to opt out?"
+        return _verb_position(lowered, at + 1, True)
     return at
 
 
