@@ -21,7 +21,7 @@ import numpy as np
 from index import LoadedIndex
 from index.text import QUERY_FILLER, content_terms, in_family, stem
 
-from .tunables import SECOND_SENTENCE_MARGIN, VERB_NEGATION_WINDOW
+from .tunables import SETTLING_MARGIN, VERB_NEGATION_WINDOW
 from .yes_no import YesNo
 
 YES, NO, CONDITIONAL = "yes", "no", "conditional"
@@ -219,13 +219,12 @@ def _said_by(before: list[str], agents: frozenset[str] | None) -> bool:
 def prefer_settling(
     order: np.ndarray, probabilities: np.ndarray, settling: np.ndarray
 ) -> np.ndarray:
-    """``order`` with the likeliest settling candidate first, when the model cannot tell it
-    from its own choice (within SECOND_SENTENCE_MARGIN, the margin under which composition
-    quotes a runner-up beside the best: the same "too close to call"). The model's choice then
-    follows as a close runner-up."""
+    """``order`` with the likeliest settling candidate first, when the model rates it within
+    SETTLING_MARGIN of its own choice (which then follows it, a close runner-up that
+    composition quotes beside it when it fits)."""
     best = float(probabilities[order[0]])
     for position, candidate in enumerate(order):
-        if best - float(probabilities[candidate]) > SECOND_SENTENCE_MARGIN:
+        if best - float(probabilities[candidate]) > SETTLING_MARGIN:
             break
         if settling[candidate]:
             if position == 0:
