@@ -53,6 +53,9 @@ def policy_client(state: AppState) -> Iterator[TestClient]:
         ("Have you ever sold my data?", "you", "sold", "my data"),
         ("So, may I delete my account?", "I", "delete", "my account"),
         ("If I close my account, will you delete my data?", "you", "delete", "my data"),
+        ("Do third parties get my data?", "third parties", "get", "my data"),
+        ("Are local workers allowed to strike?", "local workers", "strike", ""),
+        ("Will I be able to opt out?", "I", "opt", "out"),
     ],
 )
 def test_yes_no_reads_subject_verb_and_object(

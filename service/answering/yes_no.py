@@ -42,6 +42,8 @@ _SEMI_MODALS = frozenset("need needs have has want wants ought got".split())
 _ADVERBS = frozenset("ever really still also already actually currently always never".split())
 # A passive's auxiliary after the subject: the participle after it is what is asked.
 _BE_FORMS = frozenset("be been being".split())
+# Words ending in -s that are no plural noun ("Does the site always ...", "Is it as ...").
+_NOT_PLURALS = frozenset("always has does was perhaps sometimes its as yes news".split())
 # Words that are never the verb asked about ("Will power and ...").
 _NOT_VERBS = frozenset("and or of to in on for with at by from as than".split())
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\u2019-]*|\d+")
@@ -151,15 +153,31 @@ def _subject_end(words: list[str], lowered: list[str], at: int, asks: bool) -> i
     if word in _PRONOUNS:
         return at + 1
     if word in _DETERMINERS or word.endswith("'s"):
-        return at + 2 if at + 2 < len(lowered) else None
-    if words[at][:1].isupper() and not word.isdigit():  # a name: "Does Acme sell ...?"
+        end = at + 2 if at + 2 < len(lowered) else None
+    elif words[at][:1].isupper() and not word.isdigit():  # a name: "Does Acme sell ...?"
         end = at + 1
         while end < len(words) - 1 and words[end][:1].isupper():
             end += 1
-        return end
-    if asks and word.endswith("s") and not word.endswith("ss") and word not in _NOT_VERBS:
-        return at + 1
-    return None
+    elif asks and _plural(word):
+        end = at + 1
+    elif asks and at + 2 < len(lowered) and _plural(lowered[at + 1]):
+        end = at + 1  # "Do third parties ...?": the plural below makes it two words
+    else:
+        return None
+    # A plural after it is the head of the subject ("the third parties", "Kazakh workers"):
+    # after "do" the verb has no -s.
+    if end is not None and end < len(lowered) - 1 and _plural(lowered[end]):
+        end += 1
+    return end
+
+
+def _plural(word: str) -> bool:
+    return (
+        word.endswith("s")
+        and not word.endswith(("ss", "us", "is"))
+        and word not in _NOT_VERBS
+        and word not in _NOT_PLURALS
+    )
 
 
 def _verb_position(lowered: list[str], at: int, be_or_have: bool) -> int | None:
