@@ -1,12 +1,14 @@
 """Which sentence settles a yes/no question, and what it settles (issue #33).
 
 A sentence settles "Do you share my contact information?" when it holds the asked verb (in
-any of its forms: "shares", "shared", "sharing"; "sold" for "sell") and a word of what the
-verb acts on ("contact", "information"), so that it states the thing asked, one way or the
-other. Its verdict is read only where it is plain: a negation just before the verb ("We do
-not sell ...") is "no"; a condition anywhere ("only", "unless", "except", "if", "provided")
-is "conditional"; the verb stated with neither is "yes"; a negation elsewhere in the sentence
-leaves it unsure (None) — a verdict is never guessed.
+any of its forms: "shares", "shared", "sharing"; "sold" for "sell") and the most telling word
+of what the verb acts on ("contact": fewer passages use it than "information"), so that it
+states the thing asked, one way or the other. Its verdict is read only where it is plain, from
+the uses of the verb by the one asked about ("we" for a question to "you"): all negated just
+before the verb ("We do not sell ...") is "no"; a condition anywhere ("only", "unless",
+"except", "if", "provided", "without your consent") makes it "conditional"; the verb stated
+with neither is "yes"; uses that disagree, or a negation elsewhere, leave it unsure (None) —
+a verdict is never guessed.
 """
 
 from __future__ import annotations

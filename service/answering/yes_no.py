@@ -5,8 +5,9 @@ English only (the English route; the cross-lingual route leaves it off): such a 
 with an auxiliary or a modal, then its subject, then what is asked about — a verb and what it
 acts on. The words below are English's closed classes (auxiliaries, pronouns, determiners) and
 nothing of any document; without a part-of-speech tagger, a subject that is not a pronoun is
-taken to be its determiner and one word ("the company", "my data"), which is how readers of a
-policy ask ("Does the website collect ...?").
+taken to be its determiner or name and one word, with a plural after them ("the company", "my
+data", "the third parties"), which is how readers of a policy ask ("Does the website collect
+...?"); a question it cannot read that way is left alone (None), never read by guess.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 # do-support and modals: the verb that follows is the one asked about.
 _DO_AND_MODALS = frozenset("do does did can could may might must shall should will would".split())
 # be and have: what follows the subject is a participle, an adjective or "to" + verb.
-BE_AND_HAVE = frozenset("am is are was were has have had".split())
+_BE_AND_HAVE = frozenset("am is are was were has have had".split())
 _NEGATED_OPENERS = {
     "don't": "do", "doesn't": "does", "didn't": "did", "can't": "can", "cannot": "can",
     "couldn't": "could", "mustn't": "must", "shouldn't": "should", "won't": "will",
@@ -111,7 +112,7 @@ def _read_clause(clause: str) -> YesNo | None:
     first = lowered[start]
     negated = first in _NEGATED_OPENERS
     opener = _NEGATED_OPENERS.get(first, first)
-    if opener not in _DO_AND_MODALS and opener not in BE_AND_HAVE:
+    if opener not in _DO_AND_MODALS and opener not in _BE_AND_HAVE:
         return None
     after = start + 1
     if lowered[after] == "not":  # "Do not share ..." is an instruction, not a question
@@ -127,7 +128,7 @@ def _read_clause(clause: str) -> YesNo | None:
     verb_from = subject_end
     while verb_from < len(lowered) - 1 and lowered[verb_from] in _ADVERBS:
         verb_from += 1
-    verb_at = _verb_position(lowered, verb_from, opener in BE_AND_HAVE)
+    verb_at = _verb_position(lowered, verb_from, opener in _BE_AND_HAVE)
     if verb_at is None:
         return None
     if lowered[verb_at] in _INDIRECT_VERBS and _asks_indirectly(lowered, verb_at):
@@ -140,7 +141,7 @@ def _read_clause(clause: str) -> YesNo | None:
         verb=lowered[verb_at],
         rest=clause[text_from:].strip().rstrip("?.!").strip(),
         negated=negated,
-        passive=opener in BE_AND_HAVE or lowered[verb_at - 1] in _BE_FORMS,
+        passive=opener in _BE_AND_HAVE or lowered[verb_at - 1] in _BE_FORMS,
     )
 
 
