@@ -74,6 +74,7 @@ def test_mcp_ask_gives_a_cited_answer_with_links(results: list[Any]) -> None:
     assert answer["answered"] is True and "95.55" in answer["answer"]
     assert 0 < answer["confidence"] <= 1
     assert answer["citations"][0]["url"].startswith("http://127.0.0.1:8000/documents/")
+    assert answer["settles"] is None  # not a yes/no question (issue #33)
 
 
 def test_mcp_links_use_the_public_url_behind_a_balancer(app_state: AppState) -> None:

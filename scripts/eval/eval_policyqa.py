@@ -22,6 +22,7 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,6 +155,9 @@ def report(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "accuracy": share([r["right"] for r in chosen]),
             "false_refusals": share([not r["answered"] for r in chosen]),
             "r_at_3": share([r["r_at_3"] for r in chosen]),
+            # Answers that say what they settle (issue #33: a yes/no question's settling
+            # sentence), over the answered ones.
+            "settled": share([r["settles"] is not None for r in chosen if r["answered"]]),
             "mean_chars": round(float(np.mean([r["chars"] for r in chosen])), 1)
             if chosen
             else None,
@@ -161,6 +165,13 @@ def report(rows: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "peer_best_sentences": share([r["peer_sentences"] for r in chosen]),
         }
     return out
+
+
+def _verdict(row: dict[str, Any]) -> str | None:
+    """A settled row's verdict as a word ("None" when the quote states none); None if the row
+    settles nothing."""
+    settled = row["settles"]
+    return None if settled is None else str(settled["verdict"])
 
 
 def main() -> None:
@@ -203,6 +214,7 @@ def main() -> None:
                 "probability": answer.signals.get("probability", 0.0),
                 "confidence": answer.confidence,
                 "refusal": answer.refusal.code if answer.refusal else None,
+                "settles": vars(answer.settles) if answer.settles else None,
                 "chars": len(answer.answer) if answer.answered else 0,
                 "right": answer.answered
                 and len(answer.answer) <= MAX_CHARS
@@ -213,6 +225,9 @@ def main() -> None:
             }
         )
     figures = report(rows)
+    # What the settled answers' verdicts were ("None": the quote does not say it plainly).
+    verdicts = Counter(v for v in map(_verdict, rows) if v is not None)
+    figures["verdicts"] = dict(sorted(verdicts.items()))
     figures["run"] = {
         "policies": len(texts),
         "questions": len(rows),

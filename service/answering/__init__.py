@@ -5,6 +5,7 @@ from .citations import Citation, RelatedSection, pages_spanned
 from .conversation import Turn, fold_history
 from .decision import DecisionModel
 from .refusals import Reason, Refusal, refusal_for
+from .settling import Settled
 from .turns import AnswerQueue, WaitedTooLong
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "Reason",
     "Refusal",
     "RelatedSection",
+    "Settled",
     "Turn",
     "WaitedTooLong",
     "fold_history",

@@ -32,6 +32,7 @@ from .focus import focus
 from .memo import LruCache, cache_key
 from .question import QuestionFacts, read_question
 from .refusals import Reason, refusal_for
+from .settling import prefer_settling, settling_candidates, what_it_settles
 from .tunables import HITS_RETRIEVED
 
 
@@ -195,12 +196,21 @@ class Answerer:
             return self._refuse(
                 index, found, started, decision.reason, decision.confidence, signals, documents
             )
-        composed = compose(
-            index, found.candidates, decision.order, decision.probabilities, found.facts
-        )
+        order, asked_yes_no = decision.order, found.facts.yes_no
+        if asked_yes_no is not None:  # quote the sentence that settles it, if the model agrees
+            ids = found.candidates.sentence_ids
+            settling = settling_candidates(index, ids, asked_yes_no)
+            order = prefer_settling(order, decision.probabilities, settling)
+        composed = compose(index, found.candidates, order, decision.probabilities, found.facts)
         citations, text = cite(
             index, found.hits, composed.chosen, composed.runners_up, top_k, composed.quotes
         )
+        settled = None
+        if asked_yes_no is not None:
+            best = found.candidates.sentence_ids[int(order[0])]
+            by_likelihood = [best, *(s for s in composed.chosen if s != best)]
+            quotes = [composed.quotes[s] for s in by_likelihood]
+            settled = what_it_settles(index, asked_yes_no, quotes, text)
         return Answer(
             question=asked,
             standalone_question=found.facts.standalone,
@@ -211,6 +221,7 @@ class Answerer:
             took_ms=_elapsed_ms(started),
             confidence=decision.confidence,
             signals=signals,
+            settles=settled,
         )
 
     def _refuse(

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from .citations import Citation, RelatedSection
 from .refusals import Refusal
+from .settling import Settled
 
 
 @dataclass
@@ -27,3 +28,6 @@ class Answer:
     refusal: Refusal | None = None
     # The question's language (ISO 639-1): as the caller said, or as detected.
     language: str = ""
+    # For a yes/no question answered by a sentence that states the thing asked: what it
+    # settles, and how (issue #33); None otherwise.
+    settles: Settled | None = None

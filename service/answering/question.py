@@ -16,6 +16,7 @@ from .answer_types import asks_for_overview, expected_answer_type
 from .constraints import telling_names, unknown_names, years
 from .conversation import Turn, fold_history, question_core
 from .tunables import COMMON_NAME_SHARE
+from .yes_no import YesNo, read_yes_no
 
 _NEGATION = re.compile(
     r"\b(not|no|never|none|without|except|exception|lack|lacks|neither|nor|fail|failed|"
@@ -44,6 +45,8 @@ class QuestionFacts:
         negated: the question is negated ("which treaties has it not ratified?").
         asks_more: the question asks for something beyond what was said ("what else?").
         sections_asked: the section numbers it names that the corpus has ("section 10.1").
+        yes_no: the reader's own question read as a yes/no or permission question ("Do you
+            share my data?"), or None when it asks something else.
     """
 
     asked: str
@@ -60,6 +63,7 @@ class QuestionFacts:
     negated: bool
     asks_more: bool
     sections_asked: tuple[str, ...] = ()
+    yes_no: YesNo | None = None
 
 
 def read_question(
@@ -95,6 +99,7 @@ def read_question(
         negated=_NEGATION.search(question) is not None,
         asks_more=_MORE.search(question) is not None,
         sections_asked=sections,
+        yes_no=read_yes_no(question),
     )
 
 

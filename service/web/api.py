@@ -123,6 +123,7 @@ def answer_body(answer: Answer, words: Words | None = None) -> dict[str, Any]:
         "confidence": answer.confidence,
         "refusal": {"code": refusal.code, "params": refusal.params} if refusal else None,
         "language": answer.language,
+        "settles": vars(answer.settles) if answer.settles else None,
         "index_version": answer.index_version,
         "took_ms": answer.took_ms,
     }

@@ -108,6 +108,7 @@ def build_server(settings: Settings, state: AppState | None = None) -> FastMCP:
             "confidence": answer.confidence,
             "standalone_question": answer.standalone_question,
             "language": answer.language,
+            "settles": vars(answer.settles) if answer.settles else None,
             "citations": [{**vars(c), "url": base + c.url} for c in answer.citations],
         }
 

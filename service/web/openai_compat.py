@@ -155,6 +155,7 @@ async def chat_completions(
             "answered": answer.answered,
             "confidence": answer.confidence,
             "language": answer.language,
+            "settles": vars(answer.settles) if answer.settles else None,
         }
     )
 
@@ -219,7 +220,12 @@ async def _stream(
         piece = " ".join(words[start : start + STREAM_WORDS])
         yield chunk({"content": piece if start == 0 else " " + piece})
     yield chunk(
-        {}, "stop", citations=citations, answered=answer.answered, confidence=answer.confidence
+        {},
+        "stop",
+        citations=citations,
+        answered=answer.answered,
+        confidence=answer.confidence,
+        settles=vars(answer.settles) if answer.settles else None,
     )
     yield "data: [DONE]\n\n"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 # The answerer's own dataclasses are the response's parts: one definition, no copying.
-from ..answering import Citation, RelatedSection
+from ..answering import Citation, RelatedSection, Settled
 
 
 class HistoryTurn(BaseModel):
@@ -84,6 +84,13 @@ class AskResponse(BaseModel):
     )
     language: str = Field(
         "", description="The question's language (ISO 639-1), as given or as detected."
+    )
+    settles: Settled | None = Field(
+        None,
+        description="For a yes/no or permission question (English) answered by a sentence "
+        "that states the thing asked: `question` (the asking clause, as written), `verdict` "
+        "(`yes`, `no`, `conditional`, or null when the sentence does not say it plainly) and "
+        "`citation` (the `n` of the citation that holds it); null otherwise (docs/api.md).",
     )
     index_version: str
     took_ms: float

@@ -85,6 +85,7 @@
     else if (typeof turn.confidence === "number" && turn.confidence < lowConfidence) {
       answer.appendChild(el("p", "badge badge-unsure", t("May not answer your question")));
     }
+    if (turn.answered && turn.settles) answer.appendChild(settlesLine(turn.settles));
     const text = el("p", "answer-text");
     // A quote reads in its document's direction; a refusal is ours, in the reader's.
     if (turn.answered) text.dir = "auto";
@@ -143,6 +144,23 @@
     answer.appendChild(answerTools(turn));
     article.appendChild(answer);
     return article;
+  }
+
+  // What the quote settles (issue #33): the reader's yes/no question and, when the sentence
+  // says it plainly, the verdict (the server decides it: service/answering/settling.py).
+  function settlesLine(settles) {
+    const verdicts = { yes: t("Yes"), no: t("No"), conditional: t("Only under conditions") };
+    const line = el("p", "settles");
+    // TRANSLATORS: before a yes/no question the quoted answer settles: "Settles: Do you sell my data? — No".
+    line.dataset.verdict = settles.verdict || "";
+    line.appendChild(el("span", "settles-label", t("Settles:")));
+    line.appendChild(document.createTextNode(" "));
+    line.appendChild(el("bdi", "", settles.question));
+    if (Object.prototype.hasOwnProperty.call(verdicts, settles.verdict)) {
+      line.appendChild(document.createTextNode(" \u2014 "));
+      line.appendChild(el("strong", "verdict", verdicts[settles.verdict]));
+    }
+    return line;
   }
 
   function citationList(citations, number, label) {
