@@ -2,8 +2,8 @@
 
     .venv/bin/python scripts/bench/bench_english_cost.py [--rounds 5]
 
-* build time of the repo corpus until it serves, multilingual off vs on (fresh folders and
-  caches; with it on, the second phase runs after and is timed apart);
+* build time of the repo corpus until it serves, multilingual off vs on (``--rounds`` fresh
+  builds each, in turns, medians; with it on, the second phase runs after, timed apart);
 * p50 of the dev set's first-turn English questions, multilingual off vs on (its second
   phase ready), the two answerers taking turns question by question, no answer cache;
 * vector memory per 100,000 passages: the English vectors as they were (all float32) and as
@@ -58,21 +58,30 @@ DEV = ROOT / "tests" / "data" / "dev.jsonl"
 POLICY = ROOT / "tests" / "data" / "policy"
 
 
-def timed_builds(embedder: Embedder, encoder: MultilingualEncoder, work: Path) -> Path:
-    """Build twice from scratch, off and on; print the times; returns the 'on' index folder."""
-    for name in ("off", "on"):
-        shutil.copytree(ROOT / "corpus", work / name / "corpus")
-        started = time.perf_counter()
-        build_index(work / name / "corpus", work / name / "index", embedder)
-        serving = time.perf_counter() - started
-        line = f"build, multilingual {name}: serves after {serving:.2f} s"
-        if name == "on":
+def timed_builds(embedder: Embedder, encoder: MultilingualEncoder, work: Path, rounds: int) -> Path:
+    """Build from scratch ``rounds`` times each way, off and on in turns (a shared machine's
+    load falls on both alike); print the median times until the index serves, and the second
+    phase's; returns an 'on' index folder."""
+    serving: dict[str, list[float]] = {"off": [], "on": []}
+    second: list[float] = []
+    for round_ in range(rounds):
+        for name in ("off", "on"):
+            folder = work / f"{name}-{round_}"
+            shutil.copytree(ROOT / "corpus", folder / "corpus")
             started = time.perf_counter()
-            index = load_index(work / name / "index")
-            build_multilingual(index, work / name / "index", encoder)
-            line += f"; second phase after it {time.perf_counter() - started:.2f} s"
-        print(line)
-    return work / "on" / "index"
+            build_index(folder / "corpus", folder / "index", embedder)
+            serving[name].append(time.perf_counter() - started)
+            if name == "on":
+                started = time.perf_counter()
+                build_multilingual(load_index(folder / "index"), folder / "index", encoder)
+                second.append(time.perf_counter() - started)
+    off, on = (statistics.median(serving[k]) for k in ("off", "on"))
+    print(
+        f"build until it serves ({rounds} fresh builds each, in turns, medians): multilingual "
+        f"off {off:.2f} s, on {on:.2f} s ({on / off:.2f}x); the second phase after it "
+        f"{statistics.median(second):.2f} s"
+    )
+    return work / "on-0" / "index"
 
 
 def p50s(embedder: Embedder, encoder: MultilingualEncoder, index_dir: Path, rounds: int) -> None:
@@ -224,7 +233,7 @@ def main() -> None:
     embedder = Embedder("onnx", ROOT / "var" / "models" / "onnx-export")
     encoder = MultilingualEncoder()
     with tempfile.TemporaryDirectory() as folder:
-        index_dir = timed_builds(embedder, encoder, Path(folder))
+        index_dir = timed_builds(embedder, encoder, Path(folder), args.rounds)
         p50s(embedder, encoder, index_dir, args.rounds)
         memory(index_dir)
         precision_cost(embedder, index_dir, Path(folder), args.rounds)
