@@ -14,7 +14,12 @@ import pytest
 from index import Embedder, build_index, load_index
 from index.encoder.multilingual import MultilingualEncoder
 from service.answering import Answer, Answerer, DecisionModel
-from service.answering.crosslingual import Crosslingual, CrosslingualModel, quoted_beside
+from service.answering.crosslingual import (
+    Crosslingual,
+    CrosslingualModel,
+    quoted_beside,
+    threshold_of,
+)
 from service.answering.tunables import SECOND_SENTENCE_MARGIN
 from service.cli.evaluation import load_cases
 from tests.conftest import BRIEFING, DEV_SET
@@ -150,3 +155,19 @@ def test_close_runners_up_are_quoted_beside_the_best_when_they_fit() -> None:
     far = np.array([0.05, 0.9, 0.9 - SECOND_SENTENCE_MARGIN - 0.01, 0.1])
     assert quoted_beside(far, np.argsort(-far, kind="stable"), [100, 120, 90, 40]) == []
     assert quoted_beside(np.array([0.8]), np.array([0]), [50]) == []
+
+
+def test_the_threshold_is_the_pairs_then_the_question_languages_then_the_general_one() -> None:
+    """Across scripts the model is less sure than within one: English questions over Chinese
+    documents get their own operating point, a pair never measured its question language's."""
+    thresholds = {"en>zh": 0.02, "en>en": 0.2, "en": 0.04, "*": 0.05}
+    assert threshold_of(thresholds, "en", "zh") == 0.02
+    assert threshold_of(thresholds, "en", "en") == 0.2
+    assert threshold_of(thresholds, "en", "de") == 0.04
+    assert threshold_of(thresholds, "fr", "en") == 0.05
+    shipped = CrosslingualModel()
+    assert any(">" in key for key in shipped.thresholds)
+    for key in shipped.thresholds:
+        language = key.split(">")[0]
+        if ">" in key:
+            assert shipped.threshold(language, key.split(">")[1]) == shipped.thresholds[key]

@@ -50,6 +50,19 @@ class CrossVerdict:
     beside: tuple[int, ...] = ()
 
 
+def pair_key(language: str, documents_language: str) -> str:
+    """The thresholds' key of a question language and a documents' language."""
+    return f"{language}>{documents_language}"
+
+
+def threshold_of(thresholds: dict[str, float], language: str, documents_language: str) -> float:
+    """The threshold of the pair, else of the question language, else the general one."""
+    for key in (pair_key(language, documents_language), language):
+        if key in thresholds:
+            return thresholds[key]
+    return thresholds["*"]
+
+
 def quoted_beside(probabilities: np.ndarray, order: np.ndarray, chars: Sequence[int]) -> list[int]:
     """The candidates (positions in ``probabilities``) quoted after the best one, as the
     English route quotes them (composition._close_runner_up, _another_runner_up): among the
@@ -86,13 +99,13 @@ class CrosslingualModel:
                 "`python scripts/training/train_crosslingual.py`"
             )
         self.booster = lightgbm.Booster(model_file=str(model_dir / "crosslingual.txt"))
-        # Per question language, measured held out ("*": the others).
+        # Per question and documents' language, per question language, "*": the others.
         self.thresholds: dict[str, float] = dict(self.manifest["thresholds"])
 
-    def threshold(self, language: str) -> float:
+    def threshold(self, language: str, documents_language: str) -> float:
         """The probability the best candidate needs to be quoted, for a question in
-        ``language``."""
-        return self.thresholds.get(language, self.thresholds["*"])
+        ``language`` answered from a document in ``documents_language``."""
+        return threshold_of(self.thresholds, language, documents_language)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """P(sentence holds the answer), one per row of features."""
@@ -160,7 +173,9 @@ class Crosslingual:
         probabilities = self.model.probabilities(found.features)
         order = np.argsort(-probabilities, kind="stable")
         best = float(probabilities[order[0]])
-        answers = best >= self.model.threshold(language)
+        quoted_from = index.sentences[found.sentence_ids[int(order[0])]].document_id
+        documents_language = second.languages.get(quoted_from, language)
+        answers = best >= self.model.threshold(language, documents_language)
         chosen = found.sentence_ids[int(order[0])] if answers else None
         runners_up = [found.sentence_ids[int(i)] for i in order[1:3]]
         chars = [len(index.sentences[s].text) for s in found.sentence_ids]
