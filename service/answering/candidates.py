@@ -151,9 +151,7 @@ def gather_candidates(
         + OVERVIEW_WEIGHT * overview
     )
     next_quote = max(previous_quotes) + 1 if previous_quotes else -1
-    context_similarity = np.array(
-        [float(np.max(index.sentence_vectors[ctx] @ query_vector)) for ctx in contexts]
-    )
+    context_similarity = _best_context_similarity(index, contexts, query_vector)
     unknown, question_terms = _unknown_share(index, facts)
     columns = {
         "similarity": similarity,
@@ -293,3 +291,16 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 
 def _context_text(index: LoadedIndex, ids: list[int]) -> str:
     return " ".join(index.sentences[i].text for i in ids)
+
+
+def _best_context_similarity(
+    index: LoadedIndex, contexts: list[list[int]], query_vector: np.ndarray
+) -> np.ndarray:
+    """Each context's best sentence similarity to the query: one product over the sentences
+    of all contexts (the vectors are float16; widening them once costs less than once per
+    context)."""
+    every = sorted({s for ctx in contexts for s in ctx})
+    similarity = dict(
+        zip(every, (index.sentence_vectors[every] @ query_vector).tolist(), strict=True)
+    )
+    return np.array([max(similarity[s] for s in ctx) for ctx in contexts])
