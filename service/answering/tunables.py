@@ -16,17 +16,14 @@ HITS_RETRIEVED = 10
 # Passages whose sentences become candidates. Five covers the answer on 0.93 of the shared
 # SQuAD questions whose answer is in the top ten (measured); more mostly adds distractors.
 PASSAGES_FOR_SENTENCES = 5
-# A follow-up stays in the sections the previous answer quoted: a small nudge to their
-# passages (dev follow-up R@3 0.90 -> 1.00 when introduced). Their best passages join the hits
-# even when the search did not reach them (focus.py).
-PREVIOUS_SECTION_BOOST = 0.04
 # A section the question names by number ("section 10.1") is where the answer is: its
 # passages join the hits and lead them.
 NAMED_SECTION_BOOST = 0.3
 # A quote cut with "…" is traced back to its sentence by its longest piece, when that piece is
 # at least this long (shorter ones, "… of the", match too many sentences).
 MIN_QUOTED_PIECE = 20
-# Passages of a named or previous section that join the hits (the section's best by the query).
+# Passages of a named or previous section that join the hits (the section's best by the query);
+# in a follow-up, the previous section's are read for candidates wherever they rank (focus.py).
 SECTION_PASSAGES = 3
 # An asked year or name found in the sentence's neighbour, not in it, counts this much (a
 # sentence is read in its context: "The resolution stressed ..." follows "In April 2013 ...").
@@ -87,8 +84,10 @@ RELATED_MIN_DENSE = 0.30
 RELATED_SECTIONS = 3
 
 # --- the decision ----------------------------------------------------------------------------
-# Below this confidence the chat says an answer "may not answer your question": held out,
-# answers under it were right at most 40 % of the time (docs/quality.md, the confidence bands).
+# Below this confidence the chat says an answer "may not answer your question". Under the old
+# protocol answers under it were right at most 40 % of the time; held out by document
+# (2026-12-06) they are right 45 % of the time and the bands are flat (docs/quality.md): the
+# confidence is not calibrated across documents, and this line awaits its refit.
 LOW_CONFIDENCE = 0.4
 # Below this confidence an answer is refused even when the decision would quote it: the two
 # models disagree, and a calibrated 1 % chance of being right is a guess. In-sample on the
