@@ -262,7 +262,8 @@ def confidence_refusal_curve(
             pos = [(r, no) for r, no in rows if r.answerable]
             neg = [no for r, no in rows if not r.answerable]
             point[family] = {
-                "abstention": round(float(np.mean(neg)), 4),
+                # PolicyQA has no unanswerable question: no abstention to show.
+                "abstention": round(float(np.mean(neg)), 4) if neg else None,
                 "false_abstention": round(float(np.mean([no for _, no in pos])), 4),
                 "answer_accuracy": round(
                     float(np.mean([r.correct and not no for r, no in pos])), 4
