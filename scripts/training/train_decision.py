@@ -2,16 +2,16 @@
 
     .venv/bin/python scripts/training/train_decision.py            # ~4 minutes on 2 cores
 
-1. Every question of the shared SQuAD articles and the briefing's sets is run through the real
-   pipeline up to the decision (``scripts/training/decision_data.py``): candidate sentences +
-   features.
+1. Every question of the shared SQuAD articles, the briefing's sets, the policy set and a
+   sample of PolicyQA is run through the real pipeline up to the decision
+   (``scripts/training/decision_data.py``): candidate sentences + features.
 2. Nested cross-validation by document (``scripts/training/protocol.py``): each outer fold of
-   groups (a SQuAD article, the briefing, a policy document or Manual chapter, each with every
-   question asked of it) is scored by a model trained on the others, with the weighting of the
-   question sets chosen by inner folds of those others alone. Those held-out scores give the
-   operating-point table (threshold for each false-abstention rate), the confidence model's
-   data, and the figures printed at the end — the whole answer (sentence choice, second
-   sentence, citations, refusal) is recomputed from them
+   groups (a SQuAD article, the briefing, a policy document or Manual chapter, a PolicyQA
+   policy, each with every question asked of it) is scored by a model trained on the others,
+   with the weighting of the question sets chosen by inner folds of those others alone. Those
+   held-out scores give the operating-point table (threshold for each false-abstention rate),
+   the confidence model's data, and the figures printed at the end — the whole answer
+   (sentence choice, second sentence, citations, refusal) is recomputed from them
    (``scripts/training/decision_replay.py``), each group at a threshold taken from the other
    groups' scores, so no figure comes from a document the model, its tunable or its
    threshold saw; the same replay at other operating points gives the refusal curves.
@@ -404,7 +404,8 @@ def main() -> None:
         "cross_validation": {
             "method": f"nested cross-validation by document: {protocol.OUTER_FOLDS} outer "
             f"folds of groups (each SQuAD article, the briefing, each policy document and "
-            f"each chapter of the Policy Manual, with every question asked of it), the "
+            f"each chapter of the Policy Manual, each PolicyQA policy, with every question "
+            f"asked of it), the "
             f"question sets' weighting chosen among {list(FAMILY_BALANCES)} by "
             f"{protocol.INNER_FOLDS} inner folds of the rest; each group's threshold from "
             f"the other groups' scores; the confidence model held out by group; one "
