@@ -1,6 +1,6 @@
 """Train the decision model, cross-validated by article, and write it beside the answerer.
 
-    .venv/bin/python scripts/training/train_decision.py            # ~4 minutes on 2 cores
+    nice .venv/bin/python scripts/training/train_decision.py   # ~46 minutes on 2 shared cores
 
 1. Every question of the shared SQuAD articles, the briefing's sets, the policy set and a
    sample of PolicyQA is run through the real pipeline up to the decision
