@@ -9,7 +9,9 @@ over the first three cited passages; false refusals over all questions (every qu
 answer in its policy). "yes/no" splits the questions by their form (an auxiliary verb first:
 "Do you share…?", "Can I opt out?") — a report of this English set, not a rule of the product.
 
-The shipped decision model never saw PolicyQA, so every figure here is held out by policy.
+The shipped decision model trains on PolicyQA (``scripts/training/policyqa_data.py``), so every
+figure here is in-sample; the held-out one, each policy scored by models that did not see it,
+is ``policyqa_held_out`` in the manifest (``scripts/training/train_decision.py``).
 Indexes are kept under ``var/policyqa`` (rebuilt incrementally when the data changes).
 
 Run: nice .venv/bin/python scripts/eval/eval_policyqa.py   [--limit N] [--json OUT]

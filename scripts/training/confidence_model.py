@@ -12,6 +12,7 @@ sit on both sides.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 
 import lightgbm
@@ -20,7 +21,7 @@ from decision_data import Example
 from decision_replay import Replay
 from sklearn.isotonic import IsotonicRegression
 
-from service.answering.decision import confidence_row, decide_from
+from service.answering.decision import CONFIDENCE_INPUTS, confidence_row, decide_from
 
 PARAMS = {
     "objective": "binary",
@@ -35,6 +36,11 @@ PARAMS = {
 }
 ROUNDS = 200
 BANDS = (0.0, 0.2, 0.4, 0.6, 0.8)
+# The refusal floors (MIN_CONFIDENCE_TO_ANSWER) judged on the development groups.
+FLOORS = (0.0, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2)
+# Where the quoted candidate's "overview_lead" is in a confidence row: a gist answer is not
+# refused by the floor (service/answering/decision.py, ``_gist``).
+_GIST = CONFIDENCE_INPUTS.index("overview_lead")
 
 
 def rows(
@@ -88,21 +94,84 @@ def calibration(raw: np.ndarray, y: np.ndarray, w: np.ndarray) -> IsotonicRegres
     )
 
 
+def held_out_confidence(
+    raw: np.ndarray, y: np.ndarray, w: np.ndarray, groups: list[str]
+) -> np.ndarray:
+    """Each question's confidence from held-out raw scores, calibrated without its group."""
+    group_array = np.array(groups)
+    confidence = np.zeros(len(y))
+    for group in sorted(set(groups)):
+        inside = group_array == group
+        confidence[inside] = calibration(raw[~inside], y[~inside], w[~inside]).predict(raw[inside])
+    return confidence
+
+
+def floored(
+    rows_by_group: dict[str, list[Replay]], x: np.ndarray, confidence: np.ndarray, floor: float
+) -> dict[str, list[Replay]]:
+    """The replayed answers (in :func:`rows`' order) as the service gives them with the
+    refusal floor: an answer under ``floor`` confidence is refused, unless it is a gist."""
+    refused = (confidence < floor) & (x[:, _GIST] <= 0)
+    out: dict[str, list[Replay]] = {}
+    number = 0
+    for group, replays in rows_by_group.items():
+        out[group] = []
+        for r in replays:
+            no = bool(refused[number]) and r.answered
+            out[group].append(dataclasses.replace(r, answered=False, correct=False) if no else r)
+            number += 1
+    return out
+
+
+def floor_sweep(
+    x: np.ndarray,
+    confidence: np.ndarray,
+    right: np.ndarray,
+    answerable: np.ndarray,
+    answered: np.ndarray,
+    sources: np.ndarray,
+    chosen_rows: np.ndarray,
+) -> list[dict[str, float]]:
+    """For each of :data:`FLOORS`, over ``chosen_rows`` (the development groups): the share
+    handled right (an answerable question answered right, any other refused; per question set,
+    averaged over the sets as ``protocol.handled_right`` does), false refusals and refusals of
+    what nothing answers."""
+    table = []
+    for floor in FLOORS:
+        refused = ~answered | ((confidence < floor) & (x[:, _GIST] <= 0))
+        handled = np.where(answerable, (right > 0) & ~refused, refused)
+        by_source = [
+            float(handled[chosen_rows & (sources == s)].mean())
+            for s in sorted(set(sources[chosen_rows]))
+        ]
+        pos, neg = chosen_rows & answerable, chosen_rows & ~answerable
+        table.append(
+            {
+                "floor": floor,
+                "handled_right": round(float(np.mean(by_source)), 4),
+                "false_refusals": round(float(refused[pos].mean()), 4),
+                "refusals_of_unanswerable": round(float(refused[neg].mean()), 4),
+            }
+        )
+    return table
+
+
+def best_floor(table: list[dict[str, float]]) -> float:
+    """The floor handling the most right (the lowest of equals: refuse no more than needed)."""
+    return max(table, key=lambda row: (row["handled_right"], -row["floor"]))["floor"]
+
+
 def check(
     raw: np.ndarray, y: np.ndarray, w: np.ndarray, groups: list[str], answered: list[bool]
 ) -> dict[str, object]:
     """Held out: answers at confidence >= 0.8 and < 0.4, and by band, with how often right
     (weighted as calibrated: each question set alike)."""
-    group_array = np.array(groups)
-    judged: list[tuple[float, bool, float]] = []
-    for group in sorted(set(groups)):
-        inside = group_array == group
-        calibrated = calibration(raw[~inside], y[~inside], w[~inside]).predict(raw[inside])
-        for c, right, weight, said in zip(
-            calibrated, y[inside], w[inside], np.array(answered)[inside], strict=True
-        ):
-            if said:
-                judged.append((float(c), bool(right), float(weight)))
+    confidence = held_out_confidence(raw, y, w, groups)
+    judged = [
+        (float(c), bool(right), float(weight))
+        for c, right, weight, said in zip(confidence, y, w, answered, strict=True)
+        if said
+    ]
     return {
         "answers": len(judged),
         "at_or_above_0.8": _share(judged, lambda c: c >= 0.8),

@@ -15,7 +15,10 @@ The question sets and their corpora (all in the repo, so training is reproducibl
   about what their documents do not cover, and SQuAD's own unanswerable questions are all
   near misses. Each is grouped by the corpus it is asked of (the briefing; for the SQuAD
   articles, the article its best passage is in), so a held-out document is held out with every
-  question asked of it; it keeps the question set it came from (``source``) for weighting.
+  question asked of it; it keeps the question set it came from (``source``) for weighting;
+* PolicyQA (``../shared/eval/policyqa``; ``scripts/training/policyqa_data.py``): up to 60
+  questions of each of its 20 website privacy policies, each asked of its own policy as the
+  evaluation asks it; one group per policy.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 import numpy as np
+import policyqa_data
 from tqdm import tqdm
 
 from index import Embedder, LoadedIndex, build_index, load_index
@@ -66,7 +70,7 @@ class Example:
     found: Gathered
     labels: np.ndarray
     off_topic: bool = False
-    # The question set the question came from ("squad", "briefing", "policy"): what the
+    # The question set the question came from ("squad", "briefing", "policy", "policyqa"): what the
     # training weights balance. ``group`` is where it is asked, what cross-validation holds out.
     source: str = ""
 
@@ -96,6 +100,23 @@ def collect(embedder: Embedder, work_dir: Path) -> list[Example]:
         if name == "squad":
             asked = asked[::OFF_TOPIC_EVERY]
         examples += _gather(embedder, indexes[other], asked, name, off_topic=True, asked_of=other)
+    return examples + _gather_policyqa(embedder, work_dir)
+
+
+def _gather_policyqa(embedder: Embedder, work_dir: Path) -> list[Example]:
+    """PolicyQA's kept questions, each asked of its own policy, labelled as the set scores."""
+    index, asked = policyqa_data.questions(embedder, work_dir)
+    answerer = Answerer(embedder, lambda: index, decision=None)  # type: ignore[arg-type]
+    examples = []
+    for case, document in tqdm(asked, desc="candidates (policyqa)", unit="q"):
+        found = answerer.gather(index, case.question, [], documents=[document])
+        if found.candidates is None:
+            continue
+        texts = [index.sentences[s].text for s in found.candidates.sentence_ids]
+        labels = policyqa_data.labels(texts, case.gold_spans)
+        examples.append(
+            Example(case, case.group, index, found, labels, source=policyqa_data.SOURCE)
+        )
     return examples
 
 

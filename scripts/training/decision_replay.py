@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import policyqa_data
 from decision_data import OWN_GROUPS, POLICY_PREFIX, Example
 
 from service.answering.candidates import FEATURES
@@ -89,7 +90,10 @@ def simulate(e: Example, probabilities: np.ndarray, threshold: float) -> Replay:
 
 def _correct(text: str, case: Case, group: str) -> bool:
     """Right by the question set's own scoring: the policy set's README normalisation (lower
-    case, punctuation collapsed) for its questions, the evaluation's otherwise."""
+    case, punctuation collapsed) for its questions, PolicyQA's (articles removed too) for
+    its, the evaluation's otherwise."""
+    if group.startswith(policyqa_data.PREFIX):
+        return policyqa_data.correct(text, case.gold_spans)
     if not group.startswith(POLICY_PREFIX):
         return case_correct(text, case)
     answer = policy_normalize(text)
@@ -164,7 +168,49 @@ def refusals(rows_by_group: dict[str, list[Replay]], family: str = "squad") -> d
 
 
 def family_of(group: str) -> str:
-    """The question set a fold belongs to: "policy", "briefing" or "squad" (one article)."""
+    """The question set a fold belongs to: "policy", "policyqa", "briefing" or "squad" (one
+    article)."""
     if group.startswith(POLICY_PREFIX):
         return "policy"
+    if group.startswith(policyqa_data.PREFIX):
+        return policyqa_data.SOURCE
     return group if group in OWN_GROUPS else "squad"
+
+
+def policyqa_figures(
+    examples: list[Example], rows_by_group: dict[str, list[Replay]]
+) -> dict[str, object]:
+    """PolicyQA as ``scripts/eval/eval_policyqa.py`` scores it (a span in an answer of at most
+    300 characters; false refusals over all questions; R@3), over the policies in
+    ``rows_by_group``, all questions and by form (yes/no or other), and per policy."""
+    asked: dict[str, list[tuple[bool, Replay]]] = {}
+    for group, rows in rows_by_group.items():
+        if family_of(group) != policyqa_data.SOURCE:
+            continue
+        mine = [e for e in examples if e.group == group]
+        asked[group] = [
+            (policyqa_data.yes_no(e.case.question), r) for e, r in zip(mine, rows, strict=True)
+        ]
+
+    def share(xs: list[bool]) -> float:
+        return round(float(np.mean(xs)), 4) if xs else float("nan")
+
+    def scored(pairs: list[tuple[bool, Replay]]) -> dict[str, float]:
+        rows = [r for _, r in pairs]
+        return {
+            "questions": len(rows),
+            "accuracy": share([r.correct and r.chars <= policyqa_data.MAX_CHARS for r in rows]),
+            "false_refusals": share([not r.answered for r in rows]),
+            "r_at_3": share([r.rank is not None and r.rank <= 3 for r in rows]),
+        }
+
+    everything = [p for pairs in asked.values() for p in pairs]
+    return {
+        "all": scored(everything),
+        "yes/no": scored([p for p in everything if p[0]]),
+        "other": scored([p for p in everything if not p[0]]),
+        "per_policy": {
+            g.removeprefix(policyqa_data.PREFIX): scored(pairs)["accuracy"]
+            for g, pairs in sorted(asked.items())
+        },
+    }

@@ -1,17 +1,17 @@
 """Train the decision model, cross-validated by article, and write it beside the answerer.
 
-    .venv/bin/python scripts/training/train_decision.py            # ~4 minutes on 2 cores
+    nice .venv/bin/python scripts/training/train_decision.py   # ~46 minutes on 2 shared cores
 
-1. Every question of the shared SQuAD articles and the briefing's sets is run through the real
-   pipeline up to the decision (``scripts/training/decision_data.py``): candidate sentences +
-   features.
+1. Every question of the shared SQuAD articles, the briefing's sets, the policy set and a
+   sample of PolicyQA is run through the real pipeline up to the decision
+   (``scripts/training/decision_data.py``): candidate sentences + features.
 2. Nested cross-validation by document (``scripts/training/protocol.py``): each outer fold of
-   groups (a SQuAD article, the briefing, a policy document or Manual chapter, each with every
-   question asked of it) is scored by a model trained on the others, with the weighting of the
-   question sets chosen by inner folds of those others alone. Those held-out scores give the
-   operating-point table (threshold for each false-abstention rate), the confidence model's
-   data, and the figures printed at the end — the whole answer (sentence choice, second
-   sentence, citations, refusal) is recomputed from them
+   groups (a SQuAD article, the briefing, a policy document or Manual chapter, a PolicyQA
+   policy, each with every question asked of it) is scored by a model trained on the others,
+   with the weighting of the question sets chosen by inner folds of those others alone. Those
+   held-out scores give the operating-point table (threshold for each false-abstention rate),
+   the confidence model's data, and the figures printed at the end — the whole answer
+   (sentence choice, second sentence, citations, refusal) is recomputed from them
    (``scripts/training/decision_replay.py``), each group at a threshold taken from the other
    groups' scores, so no figure comes from a document the model, its tunable or its
    threshold saw; the same replay at other operating points gives the refusal curves.
@@ -38,6 +38,7 @@ import protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import confidence_model
+import policyqa_data
 from decision_data import (
     DEVELOPMENT_EVERY,
     POLICY_PREFIX,
@@ -54,12 +55,14 @@ from decision_replay import (
     family_of,
     figures,
     operating_points,
+    policyqa_figures,
     refusals,
     replay,
 )
 
 from service.answering.candidates import FEATURES
 from service.answering.decision import MODEL_DIR
+from service.answering.tunables import MIN_CONFIDENCE_TO_ANSWER
 from service.settings import Settings
 from service.state import load_embedder
 
@@ -209,6 +212,8 @@ def held_out_report(
             for fmt, docs in POLICY_FORMATS.items()
         },
         "off_topic_abstention": figures(off_topic)["abstention"],
+        # Scored as scripts/eval/eval_policyqa.py scores it, each policy held out.
+        "policyqa_held_out": policyqa_figures(examples, rows_by_group),
         # How far the operating point alone can move refusals (held out).
         "squad_refusal_curve": [
             {"target": rate, **refusals(reported(replay(examples, ranked, rate)))}
@@ -248,7 +253,7 @@ def confidence_refusal_curve(
             not r.answered or c < thresholds[r.group] for r, c in zip(replays, raw, strict=True)
         ]
         point: dict[str, object] = {"target": rate}
-        for family in ("squad", "briefing", "policy"):
+        for family in ("squad", "briefing", "policy", policyqa_data.SOURCE):
             rows = [
                 (r, no)
                 for r, no in zip(replays, refused, strict=True)
@@ -257,7 +262,8 @@ def confidence_refusal_curve(
             pos = [(r, no) for r, no in rows if r.answerable]
             neg = [no for r, no in rows if not r.answerable]
             point[family] = {
-                "abstention": round(float(np.mean(neg)), 4),
+                # PolicyQA has no unanswerable question: no abstention to show.
+                "abstention": round(float(np.mean(neg)), 4) if neg else None,
                 "false_abstention": round(float(np.mean([no for _, no in pos])), 4),
                 "answer_accuracy": round(
                     float(np.mean([r.correct and not no for r, no in pos])), 4
@@ -265,6 +271,58 @@ def confidence_refusal_curve(
             }
         curve.append(point)
     return curve
+
+
+def floor_report(
+    examples: list[Example],
+    rows_by_group: dict[str, list[Replay]],
+    x: np.ndarray,
+    raw: np.ndarray,
+    y: np.ndarray,
+    w: np.ndarray,
+    groups: list[str],
+) -> dict[str, object]:
+    """The refusal floor (MIN_CONFIDENCE_TO_ANSWER), held out: the development groups' sweep
+    of it (where its value is chosen), and the reported figures with the shipped value
+    applied as the service applies it (confidence from a model and calibration that did not
+    see the group)."""
+    confidence = confidence_model.held_out_confidence(raw, y, w, groups)
+    flat = [r for rows in rows_by_group.values() for r in rows]
+    sweep = confidence_model.floor_sweep(
+        x,
+        confidence,
+        y,
+        np.array([r.answerable for r in flat]),
+        np.array([r.answered for r in flat]),
+        np.array([r.source for r in flat]),
+        np.array([is_development(r.group) for r in flat]),
+    )
+    best = confidence_model.best_floor(sweep)
+
+    def at(floor: float) -> dict[str, object]:
+        shown = reported(confidence_model.floored(rows_by_group, x, confidence, floor))
+        out: dict[str, object] = {"floor": floor}
+        for family in ("squad", "briefing", "policy"):
+            out[family] = figures(
+                [
+                    r
+                    for g, rs in shown.items()
+                    if family_of(g) == family
+                    for r in rs
+                    if not r.off_topic
+                ]
+            )
+        off_topic = [r for rows in shown.values() for r in rows if r.off_topic]
+        out["off_topic_abstention"] = figures(off_topic)["abstention"]
+        out["policyqa"] = policyqa_figures(examples, shown)
+        return out
+
+    return {
+        "development_sweep": sweep,
+        "development_best": best,
+        "with_development_best": at(best),
+        "with_shipped_floor": at(MIN_CONFIDENCE_TO_ANSWER),
+    }
 
 
 def main() -> None:
@@ -300,6 +358,7 @@ def main() -> None:
     report = held_out_report(examples, ranked, rows_by_group)
     x, y, w, groups, answered = confidence_model.rows(examples, ranked, rows_by_group)
     if args.scores_cache is not None:  # for working on the confidence without the folds
+        flat = [r for rows in rows_by_group.values() for r in rows]
         np.savez(
             args.scores_cache.with_suffix(".confidence.npz"),
             x=x,
@@ -307,9 +366,12 @@ def main() -> None:
             w=w,
             groups=groups,
             answered=answered,
+            answerable=[r.answerable for r in flat],
+            sources=[r.source for r in flat],
         )
     raw = confidence_model.held_out_raw(x, y, w, groups)
     report["confidence_held_out"] = confidence_model.check(raw, y, w, groups, answered)
+    report["confidence_floor"] = floor_report(examples, rows_by_group, x, raw, y, w, groups)
     report["confidence_refusal_curve"] = confidence_refusal_curve(raw, rows_by_group)
     iso = confidence_model.calibration(raw, y, w)
     grid = np.linspace(0.0, 1.0, 51)
@@ -331,7 +393,10 @@ def main() -> None:
         "params": PARAMS,
         "rounds": ROUNDS,
         "family_balance": balance,
-        "trained_on": {str(f.relative_to(Path.cwd())): file_digest(f) for f in files},
+        "trained_on": {
+            **{str(f.relative_to(Path.cwd())): file_digest(f) for f in files},
+            os.path.relpath(policyqa_data.DEV): file_digest(policyqa_data.DEV),
+        },
         "questions": len(examples),
         "candidates": int(sum(len(e.labels) for e in examples)),
         "operating_points": operating_points(examples, ranked),
@@ -339,7 +404,8 @@ def main() -> None:
         "cross_validation": {
             "method": f"nested cross-validation by document: {protocol.OUTER_FOLDS} outer "
             f"folds of groups (each SQuAD article, the briefing, each policy document and "
-            f"each chapter of the Policy Manual, with every question asked of it), the "
+            f"each chapter of the Policy Manual, each PolicyQA policy, with every question "
+            f"asked of it), the "
             f"question sets' weighting chosen among {list(FAMILY_BALANCES)} by "
             f"{protocol.INNER_FOLDS} inner folds of the rest; each group's threshold from "
             f"the other groups' scores; the confidence model held out by group; one "

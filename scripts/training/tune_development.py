@@ -10,6 +10,12 @@ part-quote keeps — one tunable at a time, the others as shipped, and prints ea
 of questions handled right (answered right, or refused when nothing answers), accuracy and
 answer length. The value in ``service/answering/tunables.py`` should be the best printed here;
 a change to it is then measured on the reported groups by ``train_decision.py``.
+
+It also sweeps the refusal floor MIN_CONFIDENCE_TO_ANSWER on the development groups: their
+confidence from a confidence model and calibration fitted without their group, read from the
+rows ``train_decision.py --scores-cache`` kept beside the scores (``--floor-only``: that sweep
+alone, without gathering the candidates again). ``train_decision.py`` prints the same sweep
+(``confidence_floor``).
 """
 
 from __future__ import annotations
@@ -22,12 +28,13 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import confidence_model
 import train_decision
 from decision_data import Example, collect, is_development
 from decision_replay import figures, replay
 from protocol import handled_right
 
-from service.answering import composition
+from service.answering import composition, decision
 from service.settings import Settings
 from service.state import load_embedder
 
@@ -68,15 +75,42 @@ def sweep(
     return table
 
 
+def floor_sweep(confidence_rows: Path) -> list[dict[str, float]]:
+    """The refusal floor's values judged on the development groups (see the module's doc)."""
+    kept = np.load(confidence_rows)
+    x, y, w, groups = kept["x"], kept["y"], kept["w"], [str(g) for g in kept["groups"]]
+    raw = confidence_model.held_out_raw(x, y, w, groups)
+    confidence = confidence_model.held_out_confidence(raw, y, w, groups)
+    return confidence_model.floor_sweep(
+        x,
+        confidence,
+        y,
+        kept["answerable"].astype(bool),
+        kept["answered"].astype(bool),
+        kept["sources"],
+        np.array([is_development(g) for g in groups]),
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--work", type=Path, default=Path("var/train-indexes"))
     parser.add_argument("--scores-cache", type=Path, required=True)
     parser.add_argument("--target", type=float, default=0.03)
+    parser.add_argument("--floor-only", action="store_true", help="sweep the refusal floor only")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     if not args.scores_cache.is_file():
         parser.error(f"{args.scores_cache}: run train_decision.py --scores-cache first")
+    table = floor_sweep(args.scores_cache.with_suffix(".confidence.npz"))
+    print(
+        f"MIN_CONFIDENCE_TO_ANSWER: best {confidence_model.best_floor(table)} "
+        f"(shipped {decision.MIN_CONFIDENCE_TO_ANSWER})"
+    )
+    for row in table:
+        print(f"  {row}")
+    if args.floor_only:
+        return
     examples = collect(load_embedder(Settings()), args.work)
     development = sorted({e.group for e in examples if is_development(e.group)})
     print(f"development groups: {', '.join(development)}", file=sys.stderr)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index import Hit, LoadedIndex
+from index.structure import SectionKey
 from index.text import QUERY_FILLER, content_terms, stem
 
 from .answer_types import REQUIRED_TYPES, has_answer_type
@@ -25,6 +26,7 @@ from .constraints import (
     names_in_context,
     ordinals_in_terms,
 )
+from .focus import previous_sections
 from .matching import overlap_share, stem_families, weighted_stems
 from .placement import named_section_opening, placement_columns
 from .question import QuestionFacts, is_negation, opens_by_referring
@@ -35,6 +37,7 @@ from .tunables import (
     OVERVIEW_WEIGHT,
     PASSAGE_WEIGHT,
     PASSAGES_FOR_SENTENCES,
+    SECTION_PASSAGES,
 )
 
 _TYPE_CODES = {None: 0, "date": 1, "count": 2, "percentage": 3, "number": 4, "duration": 5}
@@ -62,6 +65,9 @@ FEATURES = (
     "near_previous",
     "continues_previous",
     "repeated",
+    # A follow-up's candidate that the previous answer quoted ("why?" is answered next to the
+    # quote, "say more" by it): "near_previous" alone cannot tell the quote from its neighbour.
+    "was_quoted",
     "chars",
     "hand_score",
     "hand_rank",
@@ -107,7 +113,8 @@ def gather_candidates(
     previous_quotes: set[int],
 ) -> Candidates:
     """The sentences that could answer, with one row of :data:`FEATURES` each."""
-    passage_score, passage_rank, passage_hit = _sentences_of_top_passages(index, hits)
+    staying = previous_sections(index, previous_quotes)
+    passage_score, passage_rank, passage_hit = _sentences_of_top_passages(index, hits, staying)
     if facts.overview:
         opening = overview_sentences(index, facts, hits)
     else:
@@ -192,6 +199,7 @@ def gather_candidates(
             [s == next_quote and _neighbours(index, s, next_quote - 1) for s in ids]
         ),
         "repeated": np.array([facts.asks_more and s in previous_quotes for s in ids]),
+        "was_quoted": np.array([s in previous_quotes for s in ids]),
         "chars": np.array([len(t) for t in texts]),
         "hand_score": hand,
         "hand_rank": _ranks(hand),
@@ -213,12 +221,20 @@ def gather_candidates(
 
 
 def _sentences_of_top_passages(
-    index: LoadedIndex, hits: list[Hit]
+    index: LoadedIndex, hits: list[Hit], staying: set[SectionKey]
 ) -> tuple[dict[int, float], dict[int, int], dict[int, Hit]]:
+    """The sentences of the first passages, and of the conversation's section's best ones
+    wherever they rank (with their rank, for the model to weigh)."""
     score: dict[int, float] = {}
     rank: dict[int, int] = {}
     best: dict[int, Hit] = {}
-    for position, hit in enumerate(hits[:PASSAGES_FOR_SENTENCES]):
+    from_section = 0
+    for position, hit in enumerate(hits):
+        if position >= PASSAGES_FOR_SENTENCES:
+            in_section = index.structure.key(index.passages[hit.passage_id]) in staying
+            if not in_section or from_section >= SECTION_PASSAGES:
+                continue
+            from_section += 1
         for sid in index.passages[hit.passage_id].sentence_ids:
             if sid not in score:
                 score[sid], rank[sid], best[sid] = hit.score, position, hit

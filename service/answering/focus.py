@@ -1,7 +1,10 @@
 """Where a question points: the sections it names ("What does section 10.1 say?") and, in a
 follow-up, the section the conversation is in. Their best passages join the hits — even when
-the search alone did not reach them among hundreds of look-alike subsections — with a nudge;
-the model then weighs them by the structure features (``candidates.py``)."""
+the search alone did not reach them among hundreds of look-alike subsections. A named section
+leads (the user said so); the previous section's passages are read for candidates wherever
+they rank, and the model weighs them by the structure features (``in_previous_section``,
+``was_quoted``, ``near_previous`` in ``candidates.py``): how much a conversation stays where
+it was is learned, not a hand-set nudge."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from index import Hit, LoadedIndex, SearchWeights, search
 from index.structure import SectionKey
 
 from .question import QuestionFacts
-from .tunables import NAMED_SECTION_BOOST, PREVIOUS_SECTION_BOOST, SECTION_PASSAGES
+from .tunables import NAMED_SECTION_BOOST, SECTION_PASSAGES
 
 
 def previous_sections(index: LoadedIndex, quoted: set[int]) -> set[SectionKey]:
@@ -32,7 +35,7 @@ def focus(
     documents: Collection[str] | None = None,
 ) -> list[Hit]:
     """``hits`` with the best passages of the named and the previous sections added, and
-    every passage of those sections nudged up (the named ones more: the user said so)."""
+    every passage of a named section nudged up to lead."""
     structure = index.structure
     named = set(structure.sections_numbered(list(facts.sections_asked)))
     # A question that names a section moves the conversation there.
@@ -51,18 +54,13 @@ def focus(
         )
         for hit in extra:
             found.setdefault(hit.passage_id, hit)
-    return sorted(
-        (_nudged(index, h, named, previous) for h in found.values()), key=lambda h: -h.score
-    )
+    return sorted((_nudged(index, h, named) for h in found.values()), key=lambda h: -h.score)
 
 
-def _nudged(index: LoadedIndex, hit: Hit, named: set[SectionKey], previous: set[SectionKey]) -> Hit:
-    key = index.structure.key(index.passages[hit.passage_id])
-    boost = (
-        NAMED_SECTION_BOOST if key in named else PREVIOUS_SECTION_BOOST if key in previous else 0.0
-    )
-    if not boost:
+def _nudged(index: LoadedIndex, hit: Hit, named: set[SectionKey]) -> Hit:
+    if index.structure.key(index.passages[hit.passage_id]) not in named:
         return hit
+    boost = NAMED_SECTION_BOOST
     return Hit(
         hit.passage_id,
         hit.score + boost,

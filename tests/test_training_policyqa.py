@@ -1,0 +1,91 @@
+"""PolicyQA's training rows and the refusal floor's replay (scripts/training): labels follow
+the set's scoring, the sample is bounded and fixed, and a floored answer is refused as the
+service refuses it."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts" / "training"))
+import confidence_model
+import policyqa_data
+from decision_replay import Replay
+from eval_policyqa import Asked
+
+from service.answering.decision import CONFIDENCE_INPUTS
+
+SPAN = "share your personal information with advertising partners"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        # The span in the sentence, up to case, punctuation and articles (the set's scoring).
+        ("We may SHARE your personal information with the advertising partners.", 1.0),
+        # A sentence inside a long span: quoting it is the way to the span.
+        ("Your personal information.", 1.0),
+        # The sentence ends where the span starts, over a sentence boundary.
+        ("In some cases we share your personal information", 1.0),
+        # Three words in common with the span's start are a coincidence, not an overlap.
+        ("Please share your thoughts with us.", 0.0),
+        ("We keep cookies for a year.", 0.0),
+    ],
+)
+def test_policyqa_labels_follow_the_sets_scoring(sentence: str, label: float) -> None:
+    assert policyqa_data.labels([sentence], [SPAN]).tolist() == [label]
+
+
+def test_policyqa_sample_is_bounded_per_policy_and_independent_of_order() -> None:
+    asked = [Asked(p, f"Question {n} of {p}?", ["x"]) for p in ("a", "b") for n in range(100)]
+    kept = policyqa_data.sample(asked)
+    for policy in ("a", "b"):
+        assert sum(q.policy == policy for q in kept) == policyqa_data.PER_POLICY
+    assert [q.question for q in policyqa_data.sample(asked[::-1])] == [q.question for q in kept]
+
+
+def _replay(answerable: bool, answered: bool, correct: bool, source: str) -> Replay:
+    return Replay(answerable, answered, correct, correct, 1, 100, 0.5, False, source=source)
+
+
+def _rows(gist: list[bool]) -> np.ndarray:
+    x = np.zeros((len(gist), len(CONFIDENCE_INPUTS)))
+    x[:, CONFIDENCE_INPUTS.index("overview_lead")] = gist
+    return x
+
+
+def test_an_answer_under_the_floor_is_refused_unless_it_is_a_gist() -> None:
+    rows = {
+        "g": [
+            _replay(True, True, True, "squad"),  # confident: kept
+            _replay(False, True, False, "squad"),  # unsure: refused
+            _replay(True, True, True, "briefing"),  # unsure but a gist: kept
+        ]
+    }
+    confidence = np.array([0.9, 0.01, 0.01])
+    out = confidence_model.floored(rows, _rows([False, False, True]), confidence, 0.05)["g"]
+    assert [r.answered for r in out] == [True, False, True]
+    assert not out[1].correct
+
+
+def test_the_floor_sweep_credits_refusing_an_unsure_wrong_answer() -> None:
+    confidence = np.array([0.9, 0.02, 0.9, 0.02])
+    answerable = np.array([True, False, True, True])
+    right = np.array([1.0, 0.0, 1.0, 0.0])
+    table = confidence_model.floor_sweep(
+        _rows([False] * 4),
+        confidence,
+        right,
+        answerable,
+        np.ones(4, dtype=bool),
+        np.array(["squad", "squad", "policyqa", "policyqa"]),
+        np.ones(4, dtype=bool),
+    )
+    handled = {row["floor"]: row["handled_right"] for row in table}
+    assert handled[0.05] > handled[0.0]
+    assert confidence_model.best_floor(table) == min(
+        f for f, h in handled.items() if h == max(handled.values())
+    )
