@@ -147,9 +147,13 @@ def test_prefer_settling_only_within_what_the_model_cannot_tell_apart() -> None:
     order = np.array([0, 1, 2])
     settling = np.array([False, False, True])
     close = np.array([0.8, 0.78, 0.76])
-    assert list(prefer_settling(order, close, settling)) == [2, 0, 1]
+    assert list(prefer_settling(order, close, settling, margin=0.1)) == [2, 0, 1]
     far = np.array([0.9, 0.7, 0.1])
-    assert list(prefer_settling(order, far, settling)) == [0, 1, 2]
+    assert list(prefer_settling(order, far, settling, margin=0.1)) == [0, 1, 2]
+    # Shipped off (SETTLING_MARGIN 0): the model's order stands unless it cannot tell them apart.
+    assert list(prefer_settling(order, close, settling)) == [0, 1, 2]
+    tied = np.array([0.8, 0.8, 0.7])
+    assert list(prefer_settling(order, tied, np.array([False, True, False]))) == [1, 0, 2]
 
 
 def _ask(client: TestClient, question: str) -> dict[str, object]:

@@ -219,14 +219,17 @@ def _said_by(before: list[str], agents: frozenset[str] | None) -> bool:
 
 
 def prefer_settling(
-    order: np.ndarray, probabilities: np.ndarray, settling: np.ndarray
+    order: np.ndarray,
+    probabilities: np.ndarray,
+    settling: np.ndarray,
+    margin: float = SETTLING_MARGIN,
 ) -> np.ndarray:
     """``order`` with the likeliest settling candidate first, when the model rates it within
-    SETTLING_MARGIN of its own choice (which then follows it, a close runner-up that
-    composition quotes beside it when it fits)."""
+    ``margin`` (SETTLING_MARGIN) of its own choice (which then follows it, a close runner-up
+    that composition quotes beside it when it fits)."""
     best = float(probabilities[order[0]])
     for position, candidate in enumerate(order):
-        if best - float(probabilities[candidate]) > SETTLING_MARGIN:
+        if best - float(probabilities[candidate]) > margin:
             break
         if settling[candidate]:
             if position == 0:
