@@ -48,6 +48,7 @@ from .versions import (
     build_lock,
     current_version,
     fsync_dir,
+    fsync_files,
     prune_versions,
     publish,
     versions_dir,
@@ -279,10 +280,7 @@ def _write_version(
         ).save(staging)
         # The manifest goes last: a version directory with a manifest is complete.
         _write_json(staging / "manifest.json", manifest)
-        for path in staging.rglob("*"):
-            if path.is_file():
-                with open(path, "rb") as handle:
-                    os.fsync(handle.fileno())
+        fsync_files(staging)
         os.replace(staging, root / name)
         fsync_dir(root)
     except BaseException:

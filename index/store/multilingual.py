@@ -32,7 +32,7 @@ from ..languages import detect_language
 from ..stemming import language_tokens
 from .loaded import LoadedIndex
 from .terms import Terms
-from .versions import phase_lock
+from .versions import fsync_dir, fsync_files, phase_lock
 
 FOLDER = "multilingual"
 _VECTORS = "vectors.npz"
@@ -177,10 +177,9 @@ def _write(
         )
         (staging / _LANGUAGES).write_text(json.dumps(languages), encoding="utf-8")
         terms.save(staging)
-        for path in staging.iterdir():
-            with open(path, "rb") as handle:
-                os.fsync(handle.fileno())
+        fsync_files(staging)
         os.replace(staging, version_dir / FOLDER)
+        fsync_dir(version_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise

@@ -51,6 +51,14 @@ def publish(index_dir: Path, version: str) -> None:
     fsync_dir(index_dir)
 
 
+def fsync_files(folder: Path) -> None:
+    """Flush every file under ``folder`` to disk (before it is renamed into place)."""
+    for path in folder.rglob("*"):
+        if path.is_file():
+            with open(path, "rb") as handle:
+                os.fsync(handle.fileno())
+
+
 def fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
