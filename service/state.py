@@ -197,11 +197,16 @@ class SecondPhase:
             log.info("multilingual phase of %s ready", loaded.version)
 
     def progress_of(self, loaded: LoadedIndex) -> dict[str, Any]:
-        """``ready``, ``done`` and ``total`` of ``loaded``'s second phase."""
+        """``ready`` and ``percent`` (how much of the texts is embedded) of ``loaded``'s second
+        phase. A share, not the counts: the phase embeds the whole version, and its counts
+        would tell a reader of some collections how much there is beyond them (issue #31)."""
         progress = self.progress
         if progress["version"] == loaded.version and not progress["ready"]:
-            return {"ready": False, "done": progress["done"], "total": progress["total"]}
-        return {"ready": is_ready(loaded.path), "done": 0, "total": 0}
+            total = progress["total"]
+            percent = 100 * progress["done"] // total if total else 0
+            return {"ready": False, "percent": min(percent, 99)}  # 100 only once ready
+        ready = is_ready(loaded.path)
+        return {"ready": ready, "percent": 100 if ready else 0}
 
     def wait(self, timeout: float | None = None) -> None:
         """Wait for the phases started so far (tests, the CLI)."""

@@ -101,7 +101,7 @@ def test_not_ready_refusal_in_the_readers_language(
 
 
 def test_health_reports_the_second_phase(client: TestClient) -> None:
-    assert client.get("/health").json()["multilingual"] == {"ready": True, "done": 0, "total": 0}
+    assert client.get("/health").json()["multilingual"] == {"ready": True, "percent": 100}
 
 
 def test_mcp_ask_takes_and_reports_the_language(app_state: AppState) -> None:
@@ -123,3 +123,21 @@ def test_library_page_tells_whether_other_languages_are_ready(client: TestClient
     german = client.get("/library", headers={"Accept-Language": "de"}).text
     assert "Questions in other languages: ready." in english
     assert "Fragen in anderen Sprachen: bereit." in german
+
+
+def test_a_running_second_phase_is_reported_as_a_share_not_counts(
+    tmp_path: Path, multilingual_world: Path, embedder: Embedder
+) -> None:
+    """The phase embeds the whole version: its counts would tell a reader of some collections
+    how much there is beyond them (issue #31), so /health and /library give a share."""
+    shutil.copytree(multilingual_world / "corpus", tmp_path / "corpus")
+    shutil.copytree(multilingual_world / "index", tmp_path / "index")
+    state = state_on(tmp_path, embedder, multilingual=True)
+    with TestClient(create_app(state.settings, state=state)) as client:
+        version = state.holder.current().version
+        assert state.second_phase is not None
+        state.second_phase.progress = {"version": version, "ready": False, "done": 37, "total": 100}
+        phase = client.get("/health").json()["multilingual"]
+        german = client.get("/library", headers={"Accept-Language": "de"}).text
+    assert phase == {"ready": False, "percent": 37}
+    assert "in Vorbereitung (37\xa0% erledigt)" in german

@@ -26,7 +26,7 @@ from babel import Locale, UnknownLocaleError
 from babel.core import get_global
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.support import Translations
 
 from ..answering import Refusal
@@ -103,6 +103,10 @@ class Words:
         """``value`` written the reader's way (12,345 · 12.345 · 12 345), in Latin digits, as
         the documents' own figures and the citation markers are."""
         return format_decimal(value, locale=self._locale)
+
+    def percent(self, value: int) -> str:
+        """``value`` per cent written the reader's way (45 % · 45% · ٪45), in Latin digits."""
+        return format_percent(value / 100, locale=self._locale)
 
     def say(self, text: str) -> str:
         """``text`` in the reader's language when it is a :class:`Phrase` (its values too);

@@ -100,8 +100,13 @@ class MultilingualProgress(BaseModel):
     """The second, multilingual build phase of the version served (issue #32)."""
 
     ready: bool
-    done: int = Field(0, description="Texts embedded so far (while it runs).")
-    total: int = Field(0, description="Texts to embed (0 before it starts, or when cached).")
+    percent: int = Field(
+        0,
+        ge=0,
+        le=100,
+        description="How much of the version's passages and sentences is embedded (100 once "
+        "ready). A share rather than counts: the phase covers documents the caller may not read.",
+    )
 
 
 class HealthResponse(BaseModel):

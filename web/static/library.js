@@ -17,7 +17,7 @@
   let polling = null;
 
   // ---- words in the reader's language (words.js)
-  const { t, numbers } = window.briefingWords;
+  const { t, numbers, percents } = window.briefingWords;
   const STATUS = { indexed: t("indexed"), pending: t("pending"), failed: t("failed") };
 
   function cell(text, className) {
@@ -171,8 +171,8 @@
         return;
       }
       multilingual.textContent = t(
-        "Questions in other languages: being prepared (%(done)s of %(total)s passages and sentences).",
-        { done: numbers.format(phase.done), total: numbers.format(phase.total) });
+        "Questions in other languages: being prepared (%(percent)s done).",
+        { percent: percents.format(phase.percent / 100) });
     } catch (_) {
       // The server restarting or unreachable: try again on the next tick.
     }

@@ -21,5 +21,7 @@ window.briefingWords = (function () {
   // Counts as the server writes them (Babel): the reader's separators, Latin digits.
   const numbers = new Intl.NumberFormat(document.documentElement.lang || undefined,
     { numberingSystem: "latn" });
-  return { t, numbers };
+  const percents = new Intl.NumberFormat(document.documentElement.lang || undefined,
+    { style: "percent", numberingSystem: "latn" });
+  return { t, numbers, percents };
 })();
