@@ -56,10 +56,6 @@ class QuantisedVectors:
         codes = np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8)
         return cls(codes, scales)
 
-    def vectors(self, rows: np.ndarray) -> np.ndarray:
-        """The vectors of ``rows``, back in float32."""
-        return self.codes[rows].astype(np.float32) * self.scales[rows, None]
-
     def scores(self, query: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
         """Inner products of ``query`` with the vectors (of ``rows`` only, when given)."""
         codes = self.codes if rows is None else self.codes[rows]

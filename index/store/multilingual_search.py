@@ -28,16 +28,6 @@ class MultilingualWeights:
     bm25: float = 0.15
     # Passages scored by every channel: the nearest by e5 and the best by BM25, this many each.
     pool: int = 40
-    # Pseudo-relevance feedback (0: none): the first fused ranking's top ``feedback`` passages
-    # stand for what the question is about, in the documents' own words.
-    feedback: int = 0
-    # Rocchio in e5 space: the passage channel scored again with the question's vector plus
-    # this much of the feedback passages' mean vector.
-    rocchio: float = 0.0
-    # The feedback passages' mean English-model vector scored against the English index's
-    # passage vectors, added at this weight: a question in any script becomes a query in the
-    # documents' English-model space without translating it.
-    cross_channel: float = 0.0
 
 
 def search_multilingual(
@@ -94,34 +84,8 @@ def search_multilingual(
         + weights.sentence_dense * sentence_best
         + weights.bm25 * bm25_norm
     )
-    if weights.feedback > 0 and (weights.rocchio > 0 or weights.cross_channel > 0):
-        fused = _with_feedback(index, second, weights, candidates, fused, dense, query_vector)
     order = np.lexsort((candidates, -fused))[:k]  # ties broken by passage id
     return hits_in_order(order, candidates, fused, dense, sentence_best, bm25, bm25_norm)
-
-
-def _with_feedback(
-    index: LoadedIndex,
-    second: MultilingualIndex,
-    weights: MultilingualWeights,
-    candidates: np.ndarray,
-    fused: np.ndarray,
-    dense: np.ndarray,
-    query_vector: np.ndarray,
-) -> np.ndarray:
-    """The fused scores of ``candidates`` after pseudo-relevance feedback from their first
-    ``weights.feedback`` (the hits keep the question's own dense score)."""
-    top = candidates[np.lexsort((candidates, -fused))[: weights.feedback]]
-    out = fused.copy()
-    if weights.rocchio > 0:
-        moved = query_vector + weights.rocchio * second.passages.vectors(top).mean(axis=0)
-        moved = moved / max(float(np.linalg.norm(moved)), 1e-12)
-        out += weights.passage_dense * (second.passages.scores(moved, candidates) - dense)
-    if weights.cross_channel > 0 and len(index.passage_vectors):
-        english = np.asarray(index.passage_vectors[top], dtype=np.float32).mean(axis=0)
-        english /= max(float(np.linalg.norm(english)), 1e-12)
-        out += weights.cross_channel * (index.passage_vectors[candidates] @ english)
-    return out
 
 
 def _ceiling(terms: Terms, tokens: Sequence[str], within: PassageSet) -> float:
