@@ -18,6 +18,7 @@ beside the answerer.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import pickle
 import sys
@@ -110,11 +111,29 @@ def thresholds_for(found: list[Verdict], rate: float) -> dict[str, float]:
     return table if "*" in table else table | {"*": 0.5}
 
 
+def rows_digest(rows: list[Row]) -> str:
+    """What the held-out scores depend on in the rows: rows made by another search or with
+    other features (the same count of them) must not reuse the cache."""
+    digest = hashlib.sha256()
+    for row in rows:
+        digest.update(row.qid.encode())
+        digest.update(np.ascontiguousarray(row.features, dtype=float).tobytes())
+        digest.update(np.asarray(row.labels, dtype=bool).tobytes())
+    return digest.hexdigest()
+
+
 def held_out(rows: list[Row]) -> tuple[list[Verdict], list[float]]:
     """Every row scored by a model that never saw its article, and the threshold its fold's
     training rows give its language (returned per verdict). Cached beside the rows."""
     cache = WORK / "held-out.pkl"
-    stamp = [len(rows), FOLDS, ROUNDS, TARGET_FALSE_REFUSALS, PARAMS, SECOND_SENTENCE_MARGIN, 3]
+    stamp = [
+        rows_digest(rows),
+        FOLDS,
+        ROUNDS,
+        TARGET_FALSE_REFUSALS,
+        PARAMS,
+        SECOND_SENTENCE_MARGIN,
+    ]
     if cache.is_file():
         kept = pickle.loads(cache.read_bytes())
         if kept["stamp"] == stamp:  # plain values: the rows are matched back by position

@@ -7,6 +7,7 @@ passage's place in the fused search, and name/number overlap carry the decision.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -35,6 +36,9 @@ FEATURES = (
     "length",
     "position",
     "same_language",
+    "passage_similarity_gap",
+    "neighbour_similarity",
+    "similarity_z",
 )
 
 
@@ -69,6 +73,17 @@ def gather_cross_candidates(
     rank_of[order] = np.arange(len(ids))
     best = float(similarity[order[0]])
     margin = best - float(similarity[order[1]]) if len(ids) > 1 else best
+    # Across scripts e5's similarities crowd together (how closely varies by language): the
+    # spread of this question's candidates puts each one's on a common scale.
+    spread = max(float(np.std(similarity)), 1e-6)
+    centre = float(np.mean(similarity))
+    at = {sid: i for i, sid in enumerate(ids)}
+    # Within its own passage: how far below the passage's closest sentence, and how close its
+    # neighbours are (the sentence after the one that restates the question often answers it).
+    passage_best = [
+        max(float(similarity[at[s]]) for s in index.passages[hit.passage_id].sentence_ids)
+        for hit in read
+    ]
     asked = _salient(words(question))
     numbers = {w for w in asked if w.isdigit()}
     rows = []
@@ -96,9 +111,20 @@ def gather_cross_candidates(
                 math.log1p(len(text)),
                 place,
                 float(second.languages.get(document) == language),
+                passage_best[rank] - similarity[i],
+                _neighbour(index.passages[hit.passage_id].sentence_ids, place, similarity, at),
+                (similarity[i] - centre) / spread,
             ]
         )
     return CrossCandidates(ids, np.asarray(rows, dtype=float))
+
+
+def _neighbour(
+    sentence_ids: Sequence[int], place: int, similarity: np.ndarray, at: dict[int, int]
+) -> float:
+    """The closest of the sentences either side of ``place`` in its passage (0: none)."""
+    either = [sentence_ids[p] for p in (place - 1, place + 1) if 0 <= p < len(sentence_ids)]
+    return max((float(similarity[at[s]]) for s in either), default=0.0)
 
 
 def _salient(found: list[str]) -> set[str]:
