@@ -5,9 +5,13 @@ finding the English briefing's passage, documents in German and Chinese."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 import threading
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,6 +26,8 @@ from index.store.multilingual import (
     load_multilingual,
 )
 from index.store.multilingual_search import search_multilingual
+from service.settings import Settings
+from service.state import PHASE_NICENESS, SecondPhase
 from tests.multilingual_world import GERMAN
 
 
@@ -166,3 +172,40 @@ def test_servers_sharing_an_index_folder_make_the_second_phase_once(
     texts = {p.search_text for p in index.passages} | {s.text for s in index.sentences}
     assert sorted(r.embedded for r in reports) == [0, len(texts)]
     assert load_multilingual(index.path) is not None
+
+
+class _PriorityWitness(MultilingualEncoder):
+    """The real encoder, noting the CPU priority of the thread that embeds."""
+
+    def __init__(self, real: MultilingualEncoder) -> None:
+        super().__init__()
+        self._engine = real._loaded()
+        self.niceness: list[int] = []
+
+    def encode(
+        self, texts: Sequence[str], batch_size: int | None = None, progress: Any = None
+    ) -> np.ndarray:
+        self.niceness.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return super().encode(texts, batch_size, progress)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice is Linux's")
+def test_a_servers_second_phase_embeds_at_the_lowest_priority(
+    tmp_path: Path, embedder: Embedder, encoder: MultilingualEncoder
+) -> None:
+    """The phase takes only what questions leave of the CPU (a large corpus embeds for
+    hours), while the thread that answers keeps its priority."""
+    (tmp_path / "corpus").mkdir()
+    (tmp_path / "corpus" / "wasser.md").write_text(GERMAN, encoding="utf-8")
+    build_index(tmp_path / "corpus", tmp_path / "index", embedder)
+    index = load_index(tmp_path / "index")
+    witness = _PriorityWitness(encoder)
+    phase = SecondPhase(
+        Settings(corpus_dir=tmp_path / "corpus", index_dir=tmp_path / "index"), witness
+    )
+    before = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    phase.start(index)
+    phase.wait(timeout=300)
+    assert phase.progress["ready"]
+    assert witness.niceness and set(witness.niceness) == {PHASE_NICENESS}
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == before
