@@ -41,16 +41,20 @@ class Language:
 def _identifier() -> Any:
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    # Languages with a two-letter code only: the model also knows varieties (Wu and Cantonese
-    # beside Chinese) that no stemmer, catalogue or API caller names.
-    identifier.set_languages([code for code in identifier.labels if len(code) == 2])
-    return identifier
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def _answerable(code: str) -> bool:
+    """Languages with a two-letter code only: the model also knows varieties (Wu and Cantonese
+    beside Chinese) that no stemmer, catalogue or API caller names. They are dropped from the
+    full model's ranking, not from the model: ``set_languages`` would keep a second, restricted
+    copy of its tables (22 MB in every answering process) for the same answer."""
+    return len(code) == 2
 
 
 def known_languages() -> frozenset[str]:
-    """Every code the detector can answer (ISO 639-1, a few ISO 639-3)."""
-    return frozenset(_identifier().labels)
+    """Every code the detector can answer (ISO 639-1)."""
+    return frozenset(code for code in _identifier().labels if _answerable(code))
 
 
 def detect_language(text: str) -> Language:
@@ -59,7 +63,7 @@ def detect_language(text: str) -> Language:
     Args:
         text: a question or a document's text (the first few thousand characters are enough).
     """
-    code, confidence = _identifier().classify(text[:_SAMPLE])
+    code, confidence = _classify(text[:_SAMPLE])
     if code != ENGLISH and confidence < SURE and _looks_english(text):
         return Language(ENGLISH, confidence)
     return Language(str(code), float(confidence))
@@ -67,6 +71,15 @@ def detect_language(text: str) -> Language:
 
 # A document's language shows in its first pages; reading all of a long one costs time.
 _SAMPLE = 5000
+
+
+def _classify(text: str) -> tuple[str, float]:
+    """The likeliest two-letter language and its probability among the two-letter ones (the
+    full model's probabilities renormalised: what a restricted model gives)."""
+    ranked = [(code, p) for code, p in _identifier().rank(text) if _answerable(code)]
+    total = sum(p for _, p in ranked)
+    code, best = ranked[0]
+    return code, best / total if total > 0 else 0.0
 
 
 def _looks_english(text: str) -> bool:
