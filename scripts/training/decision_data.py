@@ -19,6 +19,8 @@ The question sets and their corpora (all in the repo, so training is reproducibl
 * PolicyQA (``../shared/eval/policyqa``; ``scripts/training/policyqa_data.py``): up to 60
   questions of each of its 20 website privacy policies, each asked of its own policy as the
   evaluation asks it; one group per policy.
+
+Every answered question also becomes a precedent for the others (``precedent_bank.py``).
 """
 
 from __future__ import annotations
@@ -30,10 +32,14 @@ from pathlib import Path, PurePath
 
 import numpy as np
 import policyqa_data
+import precedent_bank
+from precedent_bank import answered_cases
 from tqdm import tqdm
 
 from index import Embedder, LoadedIndex, build_index, load_index
 from service.answering import Answerer, Gathered, Turn
+from service.answering.precedents import FILE_NAME as PRECEDENTS_FILE
+from service.answering.precedents import Precedents
 from service.cli.evaluation import Case, case_correct, load_cases, policy_normalize
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,28 +91,47 @@ OFF_TOPIC_EVERY = 3
 
 
 def collect(embedder: Embedder, work_dir: Path) -> list[Example]:
-    """Build (or reuse) an index per corpus and gather every question's candidates."""
+    """Build (or reuse) an index per corpus and gather every question's candidates (the
+    precedent bank they are gathered with is written to ``work_dir``)."""
     indexes: dict[str, LoadedIndex] = {}
     cases_by_set: dict[str, list[Case]] = {}
     for name, corpus, files in SETS:
         build_index(corpus, work_dir / name, embedder)
         indexes[name] = load_index(work_dir / name)
         cases_by_set[name] = [c for f in files for c in load_cases(f)]
+    policies, policyqa_asked = policyqa_data.questions(embedder, work_dir)
+    # Every question's answer, as a precedent for the others (read in other documents only).
+    asked = [a for n, cases in cases_by_set.items() for a in answered_cases(indexes[n], cases)]
+    asked += [(policies, q, s) for q, s in policyqa_data.every_answered(policies, work_dir)]
+    bank = precedent_bank.build(embedder, asked)
+    bank.save(work_dir / PRECEDENTS_FILE)
     examples: list[Example] = []
     for name, cases in cases_by_set.items():
-        examples += _gather(embedder, indexes[name], cases, name, off_topic=False)
+        examples += _gather(embedder, indexes[name], cases, name, bank, off_topic=False)
     for name, other in (("squad", "briefing"), ("briefing", "squad"), ("policy", "briefing")):
-        asked = [c for c in cases_by_set[name] if c.answerable and not c.history_questions]
+        asked_elsewhere = [
+            c for c in cases_by_set[name] if c.answerable and not c.history_questions
+        ]
         if name == "squad":
-            asked = asked[::OFF_TOPIC_EVERY]
-        examples += _gather(embedder, indexes[other], asked, name, off_topic=True, asked_of=other)
-    return examples + _gather_policyqa(embedder, work_dir)
+            asked_elsewhere = asked_elsewhere[::OFF_TOPIC_EVERY]
+        own = {d.digest for d in indexes[name].documents.values()}
+        examples += _gather(
+            embedder,
+            indexes[other],
+            asked_elsewhere,
+            name,
+            bank.without(own),
+            off_topic=True,
+            asked_of=other,
+        )
+    return examples + _gather_policyqa(embedder, policies, policyqa_asked, bank)
 
 
-def _gather_policyqa(embedder: Embedder, work_dir: Path) -> list[Example]:
+def _gather_policyqa(
+    embedder: Embedder, index: LoadedIndex, asked: list[tuple[Case, str]], bank: Precedents
+) -> list[Example]:
     """PolicyQA's kept questions, each asked of its own policy, labelled as the set scores."""
-    index, asked = policyqa_data.questions(embedder, work_dir)
-    answerer = Answerer(embedder, lambda: index, decision=None)  # type: ignore[arg-type]
+    answerer = Answerer(embedder, lambda: index, None, precedents=bank)  # type: ignore[arg-type]
     examples = []
     for case, document in tqdm(asked, desc="candidates (policyqa)", unit="q"):
         found = answerer.gather(index, case.question, [], documents=[document])
@@ -170,10 +195,11 @@ def _gather(
     index: LoadedIndex,
     cases: list[Case],
     name: str,
+    bank: Precedents,
     off_topic: bool,
     asked_of: str = "",
 ) -> list[Example]:
-    answerer = Answerer(embedder, lambda: index, decision=None)  # type: ignore[arg-type]
+    answerer = Answerer(embedder, lambda: index, None, precedents=bank)  # type: ignore[arg-type]
     examples = []
     label = "off-topic " if off_topic else ""
     answered = _earlier_answers(index, cases)

@@ -63,6 +63,28 @@ def questions(embedder: Embedder, work_dir: Path) -> tuple[LoadedIndex, list[tup
     return index, kept
 
 
+def every_answered(index: LoadedIndex, work_dir: Path) -> list[tuple[str, int]]:
+    """Every question of the set (not only the kept ones) with the first sentence of its
+    policy in ``index`` that holds one of its spans: the precedent bank's PolicyQA entries
+    (``precedent_bank.py``). Questions no single sentence answers are left out."""
+    texts, asked = load(DEV)
+    ids = write_corpus(texts, work_dir / "policyqa-corpus")
+    by_document: dict[str, list[int]] = {}
+    for sid, sentence in enumerate(index.sentences):
+        by_document.setdefault(sentence.document_id, []).append(sid)
+    answered = []
+    for q in asked:
+        holding = (
+            sid
+            for sid in by_document.get(ids[q.policy], [])
+            if holds_span(index.sentences[sid].text, q.spans)
+        )
+        first = next(holding, None)
+        if first is not None:
+            answered.append((q.question, first))
+    return answered
+
+
 def sample(asked: list[Asked]) -> list[Asked]:
     """At most ``PER_POLICY`` questions of each policy, by a hash of the question."""
     by_policy: dict[str, list[Asked]] = {}
@@ -106,4 +128,13 @@ def yes_no(question: str) -> bool:
     return Asked("", question, []).yes_no
 
 
-__all__ = ["MAX_CHARS", "PREFIX", "SOURCE", "correct", "labels", "questions", "yes_no"]
+__all__ = [
+    "MAX_CHARS",
+    "PREFIX",
+    "SOURCE",
+    "correct",
+    "every_answered",
+    "labels",
+    "questions",
+    "yes_no",
+]

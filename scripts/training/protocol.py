@@ -21,7 +21,7 @@ import numpy as np
 from decision_data import Example
 from decision_replay import Replay, replay
 
-from service.answering.decision import rank_first
+from service.answering.decision import scored
 
 # Outer folds: ten keeps the briefing's one document and each policy document apart from most
 # of the rest while costing ~10 x (inner fits + 2) LightGBM fits instead of one per group.
@@ -120,8 +120,7 @@ def choose(
 
 
 def _scored(model: lightgbm.Booster, ranker: lightgbm.Booster, x: np.ndarray) -> np.ndarray:
-    probabilities = np.asarray(model.predict(x), dtype=float)
-    return rank_first(probabilities, np.asarray(ranker.predict(x), dtype=float))
+    return scored(model, ranker, x)
 
 
 def _sizes(examples: list[Example]) -> dict[str, int]:

@@ -28,6 +28,7 @@ import hashlib
 import json
 import os
 import pickle
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -60,8 +61,15 @@ from decision_replay import (
     replay,
 )
 
-from service.answering.candidates import FEATURES
+from service.answering.candidates import (
+    BY_PRECEDENT,
+    DECISION_COLUMNS,
+    DECISION_FEATURES,
+    FEATURES,
+)
 from service.answering.decision import MODEL_DIR
+from service.answering.precedents import FILE_NAME as PRECEDENTS_FILE
+from service.answering.precedents import Precedents
 from service.answering.tunables import MIN_CONFIDENCE_TO_ANSWER
 from service.settings import Settings
 from service.state import load_embedder
@@ -121,7 +129,9 @@ def fit(examples: list[Example], balance: float) -> lightgbm.Booster:
     w = np.concatenate(
         [np.full(len(e.labels), (largest / sizes[e.source]) ** balance) for e in examples]
     )
-    return lightgbm.train(PARAMS, lightgbm.Dataset(x, y, weight=w), ROUNDS)
+    kept = x[:, BY_PRECEDENT] == 0  # a precedent's candidates never decide (candidates.py)
+    data = lightgbm.Dataset(x[kept][:, DECISION_COLUMNS], y[kept], weight=w[kept])
+    return lightgbm.train(PARAMS, data, ROUNDS)
 
 
 def fit_ranker(examples: list[Example]) -> lightgbm.Booster:
@@ -379,6 +389,7 @@ def main() -> None:
     final, final_ranker = fit(examples, balance), fit_ranker(examples)
     args.out.mkdir(parents=True, exist_ok=True)
     final.save_model(str(args.out / "decision.txt"))
+    shutil.copyfile(args.work / PRECEDENTS_FILE, args.out / PRECEDENTS_FILE)
     final_ranker.save_model(str(args.out / "ranker.txt"))
     confidence_model.fit(x, y, w).save_model(str(args.out / "confidence.txt"))
     files = sorted(
@@ -390,6 +401,7 @@ def main() -> None:
         "LightGBM LambdaRank ranker (ranker.txt): which candidate is quoted",
         "ranker_params": RANK_PARAMS,
         "features": list(FEATURES),
+        "decision_features": list(DECISION_FEATURES),  # the classifier's and confidence's
         "params": PARAMS,
         "rounds": ROUNDS,
         "family_balance": balance,
@@ -398,6 +410,7 @@ def main() -> None:
             os.path.relpath(policyqa_data.DEV): file_digest(policyqa_data.DEV),
         },
         "questions": len(examples),
+        "precedents": len(Precedents.load(args.out / PRECEDENTS_FILE).questions),  # type: ignore[union-attr]
         "candidates": int(sum(len(e.labels) for e in examples)),
         "operating_points": operating_points(examples, ranked),
         "calibration": {"x": grid.round(4).tolist(), "y": iso.predict(grid).round(4).tolist()},

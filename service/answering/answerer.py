@@ -30,10 +30,11 @@ from .crosslingual import Crosslingual, answer_across, not_ready, with_languages
 from .decision import DecisionModel
 from .focus import focus
 from .memo import LruCache, cache_key
+from .precedents import Precedents, precedent_passages, recall_for
 from .question import QuestionFacts, read_question
 from .refusals import Reason, refusal_for
 from .settling import prefer_settling, settling_candidates, what_it_settles
-from .tunables import HITS_RETRIEVED
+from .tunables import HITS_RETRIEVED, PASSAGES_FOR_SENTENCES, PRECEDENT_RESERVE
 
 
 @dataclass
@@ -58,6 +59,8 @@ class Answerer:
             version, so a new version never serves an old answer.
         crosslingual: the route for questions in other languages and documents not in
             English (None: every question takes the English route, as before issue #32).
+        precedents: what answered earlier questions elsewhere (``precedents.py``; None: the
+            decision model's).
 
     ``ask`` may be called from several threads at once; a server lets questions take turns
     (:class:`service.answering.turns.AnswerQueue`), because answering is CPU-bound.
@@ -71,10 +74,13 @@ class Answerer:
         weights: SearchWeights | None = None,
         cache_size: int = 512,
         crosslingual: Crosslingual | None = None,
+        precedents: Precedents | None = None,
     ) -> None:
         self.embedder = embedder
         self.index_source = index_source
         self.decision = decision
+        # The decision model's bank, unless one is given (training gathers without a model).
+        self.precedents = precedents or (decision.precedents if decision is not None else None)
         self.weights = weights or SearchWeights()
         self.crosslingual = crosslingual
         self._cache: LruCache[Answer] = LruCache(cache_size)
@@ -161,9 +167,9 @@ class Answerer:
         texts = [facts.query] if facts.query == facts.own_words else [facts.query, facts.own_words]
         vectors = self.embedder.encode(texts)  # one batched pass of the model
         query_vector, question_vector = vectors[0], vectors[-1]
-        hits = search(
-            index, facts.query, query_vector, HITS_RETRIEVED, mode, self.weights, documents
-        )
+        reach = HITS_RETRIEVED + PRECEDENT_RESERVE if mode == "hybrid" else HITS_RETRIEVED
+        found = search(index, facts.query, query_vector, reach, mode, self.weights, documents)
+        hits = found[:HITS_RETRIEVED]
         quoted = quoted_sentence_ids(index, history)
         if documents is not None:  # a quote from outside the scope steers nothing
             allowed = set(documents)
@@ -172,7 +178,17 @@ class Answerer:
             hits = focus(index, hits, facts, query_vector, quoted, self.weights, documents)
         if not hits:
             return Gathered(facts, hits, None)
-        candidates = gather_candidates(index, facts, hits, query_vector, question_vector, quoted)
+        recalled = recall_for(self.precedents, index, documents, query_vector)
+        read = {h.passage_id for h in hits[:PASSAGES_FOR_SENTENCES]}
+        reserve = [
+            (rank, h)
+            for rank, h in enumerate(found)
+            if rank >= PASSAGES_FOR_SENTENCES and h.passage_id not in read
+        ]
+        widened = precedent_passages(index, recalled, reserve)
+        candidates = gather_candidates(
+            index, facts, hits, query_vector, question_vector, quoted, recalled, widened
+        )
         return Gathered(facts, hits, candidates)
 
     def _answer(

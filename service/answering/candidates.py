@@ -9,6 +9,7 @@ few facts about the question itself, the same on every row.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -29,6 +30,8 @@ from .constraints import (
 from .focus import previous_sections
 from .matching import overlap_share, stem_families, weighted_stems
 from .placement import named_section_opening, placement_columns
+from .precedents import COLUMNS as PRECEDENT_COLUMNS
+from .precedents import Recalled, precedent_columns
 from .question import QuestionFacts, is_negation, opens_by_referring
 from .tunables import (
     ANSWER_TYPE_WEIGHT,
@@ -86,7 +89,19 @@ FEATURES = (
     "section_number_match",
     "in_previous_section",
     "block_kind",
+    # What answered the nearest questions in other documents (precedents.py).
+    *PRECEDENT_COLUMNS,
 )
+# What the answer-or-refuse classifier and the confidence model read: all but the precedents,
+# which only the ranker reads (which sentence to quote). Read by the classifier, they told
+# the training sets apart (near precedents are PolicyQA's alone) and it learned to refuse more
+# wherever none is near: held out, the briefing's false refusals went 0.028 -> 0.067-0.079.
+# Nor does the classifier see the candidates a precedent added (``by_precedent``): trained on
+# them, it answered more of the questions no document answers (off-topic refusals held out
+# 0.952 -> 0.885). So whether to answer is decided as before; precedents pick what to quote.
+DECISION_FEATURES = tuple(f for f in FEATURES if f not in PRECEDENT_COLUMNS)
+DECISION_COLUMNS = np.array([FEATURES.index(f) for f in DECISION_FEATURES])
+BY_PRECEDENT = FEATURES.index("by_precedent")
 
 
 @dataclass
@@ -111,10 +126,21 @@ def gather_candidates(
     query_vector: np.ndarray,
     question_vector: np.ndarray,
     previous_quotes: set[int],
+    recalled: Recalled | None = None,
+    precedent_hits: Sequence[tuple[int, Hit]] = (),
 ) -> Candidates:
-    """The sentences that could answer, with one row of :data:`FEATURES` each."""
+    """The sentences that could answer, with one row of :data:`FEATURES` each.
+
+    ``recalled`` is what answered the nearest earlier questions elsewhere, and
+    ``precedent_hits`` (rank, hit) the later passages most like it (``precedents.py``)."""
     staying = previous_sections(index, previous_quotes)
     passage_score, passage_rank, passage_hit = _sentences_of_top_passages(index, hits, staying)
+    added = set()
+    for rank, hit in precedent_hits:
+        for sid in index.passages[hit.passage_id].sentence_ids:
+            if sid not in passage_score:
+                passage_score[sid], passage_rank[sid], passage_hit[sid] = hit.score, rank, hit
+                added.add(sid)
     if facts.overview:
         opening = overview_sentences(index, facts, hits)
     else:
@@ -214,6 +240,7 @@ def gather_candidates(
         "strangers": np.full(len(ids), len(facts.strangers)),
         "follow_up": np.full(len(ids), facts.standalone != facts.question),
         **placement_columns(index, ids, facts, query_stems, families, previous_quotes),
+        **precedent_columns(index, ids, recalled, added),
     }
     features = np.column_stack([np.asarray(columns[f], dtype=np.float64) for f in FEATURES])
     order = np.argsort(-hand, kind="stable")

@@ -24,7 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from .candidates import FEATURES, Candidates
+from .candidates import BY_PRECEDENT, DECISION_COLUMNS, DECISION_FEATURES, FEATURES, Candidates
+from .precedents import FILE_NAME as PRECEDENTS_FILE
+from .precedents import Precedents
 from .question import QuestionFacts
 from .refusals import KIND_MISSING, Reason
 from .tunables import MIN_CONFIDENCE_TO_ANSWER
@@ -80,13 +82,13 @@ class DecisionModel:
         self.confidence_model = (
             lightgbm.Booster(model_file=str(confidence_file)) if confidence_file.is_file() else None
         )
+        # What answered earlier questions elsewhere: the candidates' precedent features.
+        self.precedents = Precedents.load(model_dir / PRECEDENTS_FILE)
 
     def probabilities(self, features: np.ndarray) -> np.ndarray:
         """P(sentence holds the answer) for each row of features, with the ranker's choice
         lifted to the top (see :func:`rank_first`)."""
-        probabilities = np.asarray(self.booster.predict(features, num_threads=1), dtype=float)
-        ranking = np.asarray(self.ranker.predict(features, num_threads=1), dtype=float)
-        return rank_first(probabilities, ranking)
+        return scored(self.booster, self.ranker, features, num_threads=1)
 
     def confidence(self, score: float) -> float:
         """The calibrated chance that an answer with this score (the confidence model's, or
@@ -124,10 +126,22 @@ def confidence_row(
     others = np.delete(probabilities, order[0])
     second = float(others.max()) if len(others) else 0.0
     head = np.array([best, second, best - second, float(len(probabilities))])
-    return np.concatenate([head, candidates.features[int(order[0])]])
+    return np.concatenate([head, candidates.features[int(order[0])][DECISION_COLUMNS]])
 
 
-CONFIDENCE_INPUTS = ("best", "second", "margin", "candidates", *FEATURES)
+CONFIDENCE_INPUTS = ("best", "second", "margin", "candidates", *DECISION_FEATURES)
+
+
+def scored(classifier: Any, ranker: Any, features: np.ndarray, num_threads: int = 0) -> np.ndarray:
+    """The classifier's probabilities (0 for the candidates only a precedent added: they never
+    decide whether to answer) with the ranker's choice first (:func:`rank_first`); shared by
+    the service and the trainer's held-out scoring."""
+    probabilities = np.asarray(
+        classifier.predict(features[:, DECISION_COLUMNS], num_threads=num_threads), dtype=float
+    )
+    probabilities[features[:, BY_PRECEDENT] > 0] = 0.0
+    ranking = np.asarray(ranker.predict(features, num_threads=num_threads), dtype=float)
+    return rank_first(probabilities, ranking)
 
 
 def rank_first(probabilities: np.ndarray, ranking: np.ndarray) -> np.ndarray:

@@ -32,6 +32,22 @@ NEIGHBOUR_CREDIT = 0.9
 # (the country of a briefing): it constrains nothing.
 COMMON_NAME_SHARE = 0.30
 
+# Earlier questions recalled as precedents (precedents.py), and the softmax temperature over
+# their cosine nearness: what answered the nearest ten, the nearest weighing most. A
+# leave-one-policy-out retrieval trial on PolicyQA (flat sentence search, 2026-12-07) moved
+# less than 0.01 over 5-20 questions and temperatures 0.02-0.05, so these are not tuned.
+PRECEDENTS_RECALLED = 10
+PRECEDENT_TEMPERATURE = 0.05
+# A precedent this near (cosine of the questions) adds candidates: of the passages ranked
+# after the first five (HITS_RETRIEVED + PRECEDENT_RESERVE retrieved), the PRECEDENT_PASSAGES
+# most like what answered it. In the same trial the answer-holding sentence was among the
+# candidates for 0.60 of the questions with the first five passages, 0.67 with the first
+# seven, 0.72 with five and two so chosen from the first twenty. Questions with no near
+# precedent (a new kind of document) read five passages as before.
+PRECEDENT_NEAR = 0.8
+PRECEDENT_PASSAGES = 2
+PRECEDENT_RESERVE = 15
+
 # --- the hand score (a feature of the model, and the order of candidates) --------------------
 # Weights of the pre-model sentence score, set on the briefing's dev set before the model
 # existed; the model receives each part as its own feature, so these only order candidates.
