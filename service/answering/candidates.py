@@ -28,8 +28,8 @@ from .constraints import (
     ordinals_in_terms,
 )
 from .focus import previous_sections
-from .matching import overlap_share, stem_families, weighted_stems
-from .placement import named_section_opening, placement_columns
+from .matching import best_context_similarity, overlap_share, stem_families, weighted_stems
+from .placement import named_section_opening, overview_sentences, placement_columns
 from .precedents import COLUMNS as PRECEDENT_COLUMNS
 from .precedents import Recalled, precedent_columns
 from .question import QuestionFacts, is_negation, opens_by_referring
@@ -184,7 +184,7 @@ def gather_candidates(
         + OVERVIEW_WEIGHT * overview
     )
     next_quote = max(previous_quotes) + 1 if previous_quotes else -1
-    context_similarity = _best_context_similarity(index, contexts, query_vector)
+    context_similarity = best_context_similarity(index, contexts, query_vector)
     unknown, question_terms = _unknown_share(index, facts)
     columns = {
         "similarity": similarity,
@@ -268,43 +268,6 @@ def _sentences_of_top_passages(
     return score, rank, best
 
 
-def overview_sentences(index: LoadedIndex, facts: QuestionFacts, hits: list[Hit]) -> list[int]:
-    """For a question asking for the gist: the opening sentences of the section it names, by
-    number ("what does section 10.1 say?") or by its words ("summarise the press freedom
-    section"), else of the document the best passage is in."""
-    document_id = index.passages[hits[0].passage_id].document_id
-    # Only sections of the documents the hits come from: the hits are within the question's
-    # scope, and a section of another document must never be quoted.
-    searched = {index.passages[h.passage_id].document_id for h in hits}
-    numbered = [
-        k for k in index.structure.sections_numbered(list(facts.sections_asked)) if k[0] in searched
-    ]
-    if numbered:  # "What does section 10.1 say?"
-        document_id, title = next((k for k in numbered if k[0] == document_id), numbered[0])
-        wanted: str | None = title
-    else:
-        asked = {stem(t) for t in content_terms(facts.question)}
-        sections = [
-            s
-            for s in index.documents[document_id].sections
-            if s.title and {stem(t) for t in content_terms(s.title)} <= asked and s.end > s.start
-        ]
-        wanted = sections[0].title if sections else None
-    opening = [
-        sid
-        for sid, sentence in enumerate(index.sentences)
-        if sentence.document_id == document_id
-        and (sentence.section == wanted if wanted else _opens_its_region(index, sid))
-    ]
-    return opening[:3]
-
-
-def _opens_its_region(index: LoadedIndex, sentence_id: int) -> bool:
-    """The sentence belongs to its document's opening summary (before the first heading)."""
-    sentence = index.sentences[sentence_id]
-    return sentence.section in ("", index.documents[sentence.document_id].title)
-
-
 def _unknown_share(index: LoadedIndex, facts: QuestionFacts) -> tuple[float, int]:
     """The share of the question's topical words the corpus never uses in any form, and how
     many topical words it has."""
@@ -334,16 +297,3 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 
 def _context_text(index: LoadedIndex, ids: list[int]) -> str:
     return " ".join(index.sentences[i].text for i in ids)
-
-
-def _best_context_similarity(
-    index: LoadedIndex, contexts: list[list[int]], query_vector: np.ndarray
-) -> np.ndarray:
-    """Each context's best sentence similarity to the query: one product over the sentences
-    of all contexts (the vectors are float16; widening them once costs less than once per
-    context)."""
-    every = sorted({s for ctx in contexts for s in ctx})
-    similarity = dict(
-        zip(every, (index.sentence_vectors[every] @ query_vector).tolist(), strict=True)
-    )
-    return np.array([max(similarity[s] for s in ctx) for ctx in contexts])

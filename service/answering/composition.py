@@ -59,8 +59,9 @@ def compose(
     elif second is not None:
         chosen.append(second)
         # Neighbours read in the document's order; a sentence from elsewhere comes after the
-        # likeliest one, so citation [1] is the best answer's passage.
-        if abs(second - best) <= 1:
+        # likeliest one, so citation [1] is the best answer's passage. A yes/no question's
+        # answer leads with its likeliest sentence, the one that settles it, whatever precedes.
+        if abs(second - best) <= 1 and facts.yes_no is None:
             chosen.sort(key=lambda s: (index.sentences[s].document_id, index.sentences[s].start))
         third = _another_runner_up(index, candidates, order, probabilities, chosen)
         if third is not None:

@@ -85,3 +85,40 @@ def named_section_opening(index: LoadedIndex, facts: QuestionFacts, hits: list[H
         if sentence.document_id == document.id and sentence.section == wanted
     ]
     return opening[:3]
+
+
+def overview_sentences(index: LoadedIndex, facts: QuestionFacts, hits: list[Hit]) -> list[int]:
+    """For a question asking for the gist: the opening sentences of the section it names, by
+    number ("what does section 10.1 say?") or by its words ("summarise the press freedom
+    section"), else of the document the best passage is in."""
+    document_id = index.passages[hits[0].passage_id].document_id
+    # Only sections of the documents the hits come from: the hits are within the question's
+    # scope, and a section of another document must never be quoted.
+    searched = {index.passages[h.passage_id].document_id for h in hits}
+    numbered = [
+        k for k in index.structure.sections_numbered(list(facts.sections_asked)) if k[0] in searched
+    ]
+    if numbered:  # "What does section 10.1 say?"
+        document_id, title = next((k for k in numbered if k[0] == document_id), numbered[0])
+        wanted: str | None = title
+    else:
+        asked = {stem(t) for t in content_terms(facts.question)}
+        sections = [
+            s
+            for s in index.documents[document_id].sections
+            if s.title and {stem(t) for t in content_terms(s.title)} <= asked and s.end > s.start
+        ]
+        wanted = sections[0].title if sections else None
+    opening = [
+        sid
+        for sid, sentence in enumerate(index.sentences)
+        if sentence.document_id == document_id
+        and (sentence.section == wanted if wanted else _opens_its_region(index, sid))
+    ]
+    return opening[:3]
+
+
+def _opens_its_region(index: LoadedIndex, sentence_id: int) -> bool:
+    """The sentence belongs to its document's opening summary (before the first heading)."""
+    sentence = index.sentences[sentence_id]
+    return sentence.section in ("", index.documents[sentence.document_id].title)
