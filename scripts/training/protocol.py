@@ -21,7 +21,7 @@ import numpy as np
 from decision_data import Example
 from decision_replay import Replay, replay
 
-from service.answering.decision import scored
+from service.answering.decision import rank_first
 
 # Outer folds: ten keeps the briefing's one document and each policy document apart from most
 # of the rest while costing ~10 x (inner fits + 2) LightGBM fits instead of one per group.
@@ -41,6 +41,9 @@ class Trainer:
     fit: Fit
     fit_ranker: FitRanker
     features: Callable[[Example], np.ndarray]
+    # Each candidate's score from the two fitted models and its features (the service's
+    # ``decision.scored``; by default the classifier's probability, the ranker's choice first).
+    score: Callable[[lightgbm.Booster, lightgbm.Booster, np.ndarray], np.ndarray] | None = None
 
 
 @dataclass(frozen=True)
@@ -92,7 +95,7 @@ def nested_scores(
         model, ranker = trainer.fit(rest, value), trainer.fit_ranker(rest)
         for i, e in enumerate(examples):
             if e.group in held:
-                scores[i] = _scored(model, ranker, trainer.features(e))
+                scores[i] = _scored(trainer, model, ranker, trainer.features(e))
         chosen.update(dict.fromkeys(outer, value))
         print(f"  outer fold {number + 1}: {len(outer)} groups, chose {value}", file=sys.stderr)
     return NestedResult(scores, chosen)
@@ -114,13 +117,18 @@ def choose(
             model = trainer.fit([e for e in examples if e.group not in held], value)
             for i, e in enumerate(examples):
                 if e.group in held:
-                    scores[i] = _scored(model, ranker, trainer.features(e))
+                    scores[i] = _scored(trainer, model, ranker, trainer.features(e))
         judged.append(handled_right(replay(examples, scores, target)))
     return candidates[int(np.argmax(judged))]
 
 
-def _scored(model: lightgbm.Booster, ranker: lightgbm.Booster, x: np.ndarray) -> np.ndarray:
-    return scored(model, ranker, x)
+def _scored(
+    trainer: Trainer, model: lightgbm.Booster, ranker: lightgbm.Booster, x: np.ndarray
+) -> np.ndarray:
+    if trainer.score is not None:
+        return trainer.score(model, ranker, x)
+    probabilities = np.asarray(model.predict(x), dtype=float)
+    return rank_first(probabilities, np.asarray(ranker.predict(x), dtype=float))
 
 
 def _sizes(examples: list[Example]) -> dict[str, int]:

@@ -67,7 +67,7 @@ from service.answering.candidates import (
     DECISION_FEATURES,
     FEATURES,
 )
-from service.answering.decision import MODEL_DIR
+from service.answering.decision import MODEL_DIR, scored
 from service.answering.precedents import FILE_NAME as PRECEDENTS_FILE
 from service.answering.precedents import Precedents
 from service.answering.tunables import MIN_CONFIDENCE_TO_ANSWER
@@ -143,7 +143,7 @@ def fit_ranker(examples: list[Example]) -> lightgbm.Booster:
     return lightgbm.train(RANK_PARAMS, data, ROUNDS)
 
 
-TRAINER = protocol.Trainer(fit, fit_ranker, candidate_features)
+TRAINER = protocol.Trainer(fit, fit_ranker, candidate_features, scored)
 
 
 def held_out_scores(examples: list[Example], target: float) -> protocol.NestedResult:
