@@ -6,8 +6,9 @@ answer uses; the sentence that answered the same question in another document of
 are kept beside the decision model — each question's vector, the vector of what answered it
 and the digest of the document it was answered in — and a question recalls its nearest ones:
 each candidate sentence gets its similarity to what answered them, and the question how near
-the nearest one was. Both are features the decision model weighs, so where no earlier question
-is near (a kind of document the training never saw) it learns to lean on them less.
+the nearest one was. Only the ranker reads them (which sentence to quote; ``candidates.py``
+says why the answer-or-refuse classifier does not), and only when a precedent is near: on a
+kind of document the training never saw they are zero.
 
 Nothing is recalled from the documents a question is asked of: a document's own answers would
 be read back to it (in training, a held-out document's labels; in use, a training document
