@@ -107,11 +107,20 @@ class LoadedIndex:
     scope: Scope | None = field(default=None, repr=False)  # None: the whole version
     _vocabulary: Vocabulary | None = field(default=None, repr=False)
     _structure: Structure | None = field(default=None, repr=False)
+    _digests: frozenset[str] | None = field(default=None, repr=False)
 
     @property
     def passage_count(self) -> int:
         """How many passages this view sees."""
         return len(self.passages) if self.scope is None else self.scope.passages.count
+
+    @property
+    def digests(self) -> frozenset[str]:
+        """The sha256 digests of the documents this view sees (built once per view: a
+        question asked of the whole view need not walk every document)."""
+        if self._digests is None:
+            self._digests = frozenset(d.digest for d in self.documents.values())
+        return self._digests
 
     @property
     def structure(self) -> Structure:
@@ -159,6 +168,7 @@ class LoadedIndex:
             acronyms=merged_acronyms(self.document_acronyms.get(k, {}) for k in documents),
             scope=scope,
             _vocabulary=None,
+            _digests=None,
             _structure=self.structure.within(wanted),
         )
 

@@ -118,11 +118,12 @@ class Precedents:
             )
 
 
-def asked_digests(index: LoadedIndex, documents: Collection[str] | None) -> set[str]:
+def asked_digests(index: LoadedIndex, documents: Collection[str] | None) -> Collection[str]:
     """The digests of the documents a question is asked of: its scope, or every document the
     index (as its asker sees it) holds."""
-    asked = index.documents if documents is None else documents
-    return {index.documents[d].digest for d in asked if d in index.documents}
+    if documents is None:
+        return index.digests
+    return {index.documents[d].digest for d in documents if d in index.documents}
 
 
 def recall_for(
