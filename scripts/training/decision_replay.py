@@ -58,6 +58,7 @@ class Replay:
     follow_up: bool = False
     group: str = ""
     source: str = ""
+    span_in_candidates: bool = False
 
 
 def simulate(e: Example, probabilities: np.ndarray, threshold: float) -> Replay:
@@ -85,6 +86,7 @@ def simulate(e: Example, probabilities: np.ndarray, threshold: float) -> Replay:
         follow_up=case.follow_up,
         group=e.group,
         source=e.source,
+        span_in_candidates=bool(np.any(e.labels)),
     )
 
 
@@ -202,6 +204,11 @@ def policyqa_figures(
             "accuracy": share([r.correct and r.chars <= policyqa_data.MAX_CHARS for r in rows]),
             "false_refusals": share([not r.answered for r in rows]),
             "r_at_3": share([r.rank is not None and r.rank <= 3 for r in rows]),
+            # Where the rest is lost: a candidate held a span (what choosing can reach), the
+            # first citation's passage held it, the answer held it at any length or refused.
+            "span_in_candidates": share([r.span_in_candidates for r in rows]),
+            "r_at_1": share([r.rank == 1 for r in rows]),
+            "span_quoted_any_length": share([r.right_sentence for r in rows]),
         }
 
     everything = [p for pairs in asked.values() for p in pairs]

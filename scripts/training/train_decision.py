@@ -39,6 +39,7 @@ import protocol
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import confidence_model
+import examples_cache
 import policyqa_data
 from decision_data import (
     DEVELOPMENT_EVERY,
@@ -349,12 +350,21 @@ def main() -> None:
         help="keep the held-out scores here and reuse them when the questions and features "
         "are the same (to rework the report without the 15 minutes of folds)",
     )
+    parser.add_argument(
+        "--examples-cache",
+        type=Path,
+        help="keep the gathered questions here and reuse them while the gathering code and "
+        "the questions are the same (to rework composition or the report without gathering)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     started = time.time()
     settings = Settings()
     embedder = load_embedder(settings)
-    examples = collect(embedder, args.work)
+    question_files = [f for _, _, fs in SETS for f in fs] + [policyqa_data.DEV]
+    examples = examples_cache.cached(
+        args.examples_cache, question_files, lambda: collect(embedder, args.work)
+    )
     print(
         f"{len(examples)} questions, {sum(len(e.labels) for e in examples)} candidates",
         file=sys.stderr,
