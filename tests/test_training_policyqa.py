@@ -40,11 +40,20 @@ def test_policyqa_labels_follow_the_sets_scoring(sentence: str, label: float) ->
 
 
 def test_policyqa_sample_is_bounded_per_policy_and_independent_of_order() -> None:
-    asked = [Asked(p, f"Question {n} of {p}?", ["x"]) for p in ("a", "b") for n in range(100)]
+    asked = [
+        Asked(p, f"Question {n} of {p}?", ["x"])
+        for p in ("a", "b")
+        for n in range(policyqa_data.PER_POLICY + 40)
+    ]
     kept = policyqa_data.sample(asked)
     for policy in ("a", "b"):
         assert sum(q.policy == policy for q in kept) == policyqa_data.PER_POLICY
     assert [q.question for q in policyqa_data.sample(asked[::-1])] == [q.question for q in kept]
+    # The ranker's larger sample holds the smaller one: every model learns from the same
+    # questions, the ranker from more.
+    more = policyqa_data.sample(asked, policyqa_data.PER_POLICY + 20)
+    assert len(more) == 2 * (policyqa_data.PER_POLICY + 20)
+    assert {q.question for q in kept} < {q.question for q in more}
 
 
 def _replay(answerable: bool, answered: bool, correct: bool, source: str) -> Replay:

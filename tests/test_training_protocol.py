@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -106,3 +107,27 @@ def _sizes(examples: list[Any]) -> dict[str, int]:
     for e in examples:
         sizes[e.group] = sizes.get(e.group, 0) + 1
     return sizes
+
+
+def test_ranker_learns_extra_questions_of_its_training_groups_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import train_decision
+
+    def asked_of(group: str, rows: int) -> Any:
+        features = np.full((rows, 3), float(len(group)))
+        found = SimpleNamespace(candidates=SimpleNamespace(features=features))
+        return SimpleNamespace(group=group, labels=np.eye(rows)[0], found=found)
+
+    trained_on: list[int] = []
+
+    def remember(params: dict[str, Any], data: Any, rounds: int) -> str:
+        trained_on.append(len(data.data))
+        return "ranker"
+
+    monkeypatch.setattr(train_decision.lightgbm, "train", remember)
+    examples = [asked_of("policyqa:a", 2), asked_of("policyqa:b", 3)]
+    # Extra questions of a training group are learnt from; of a held-out one ("c") never.
+    extra = [asked_of("policyqa:a", 4), asked_of("policyqa:c", 5)]
+    train_decision.fit_ranker(examples, extra)
+    assert trained_on == [2 + 3 + 4]

@@ -79,6 +79,9 @@ class Example:
     # The question set the question came from ("squad", "briefing", "policy", "policyqa"): what the
     # training weights balance. ``group`` is where it is asked, what cross-validation holds out.
     source: str = ""
+    # Learnt from by the ranker alone (``policyqa_data.RANKER_PER_POLICY``): no classifier,
+    # threshold, confidence or figure reads it (``decision_and_ranker_only`` splits them off).
+    ranker_only: bool = False
 
 
 def file_digest(path: Path) -> str:
@@ -127,20 +130,33 @@ def collect(embedder: Embedder, work_dir: Path) -> list[Example]:
     return examples + _gather_policyqa(embedder, policies, policyqa_asked, bank)
 
 
+def decision_and_ranker_only(examples: list[Example]) -> tuple[list[Example], list[Example]]:
+    """The examples every model and figure reads, and those only the ranker learns from."""
+    return [e for e in examples if not e.ranker_only], [e for e in examples if e.ranker_only]
+
+
 def _gather_policyqa(
-    embedder: Embedder, index: LoadedIndex, asked: list[tuple[Case, str]], bank: Precedents
+    embedder: Embedder, index: LoadedIndex, asked: list[tuple[Case, str, bool]], bank: Precedents
 ) -> list[Example]:
     """PolicyQA's kept questions, each asked of its own policy, labelled as the set scores."""
     answerer = Answerer(embedder, lambda: index, None, precedents=bank)  # type: ignore[arg-type]
     examples = []
-    for case, document in tqdm(asked, desc="candidates (policyqa)", unit="q"):
+    for case, document, ranker_only in tqdm(asked, desc="candidates (policyqa)", unit="q"):
         found = answerer.gather(index, case.question, [], documents=[document])
         if found.candidates is None:
             continue
         texts = [index.sentences[s].text for s in found.candidates.sentence_ids]
         labels = policyqa_data.labels(texts, case.gold_spans)
         examples.append(
-            Example(case, case.group, index, found, labels, source=policyqa_data.SOURCE)
+            Example(
+                case,
+                case.group,
+                index,
+                found,
+                labels,
+                source=policyqa_data.SOURCE,
+                ranker_only=ranker_only,
+            )
         )
     return examples
 

@@ -23,6 +23,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import hashlib
 import json
@@ -31,6 +32,7 @@ import pickle
 import shutil
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import lightgbm
@@ -47,6 +49,7 @@ from decision_data import (
     SETS,
     Example,
     collect,
+    decision_and_ranker_only,
     file_digest,
     is_development,
     reader_pairs,
@@ -135,26 +138,39 @@ def fit(examples: list[Example], balance: float) -> lightgbm.Booster:
     return lightgbm.train(PARAMS, data, ROUNDS)
 
 
-def fit_ranker(examples: list[Example]) -> lightgbm.Booster:
-    """The ranker on the candidates of ``examples`` that have a right answer among them."""
-    ranked = [e for e in examples if e.labels.sum() > 0]
+def fit_ranker(examples: list[Example], extra: Sequence[Example] = ()) -> lightgbm.Booster:
+    """The ranker on the candidates of ``examples``, and of the ``extra`` (ranker-only)
+    questions asked of the same groups — so a fold's ranker never learns from a held-out
+    document —, that have a right answer among them."""
+    groups = {e.group for e in examples}
+    pool = [*examples, *(e for e in extra if e.group in groups)]
+    ranked = [e for e in pool if e.labels.sum() > 0]
     x = np.vstack([candidate_features(e) for e in ranked])
     y = np.concatenate([e.labels for e in ranked])
     data = lightgbm.Dataset(x, y, group=[len(e.labels) for e in ranked])
     return lightgbm.train(RANK_PARAMS, data, ROUNDS)
 
 
-TRAINER = protocol.Trainer(fit, fit_ranker, candidate_features, scored)
+def trainer(ranker_extra: Sequence[Example] = ()) -> protocol.Trainer:
+    """The models as the protocol fits them, the ranker also on ``ranker_extra``."""
+    return protocol.Trainer(
+        fit, functools.partial(fit_ranker, extra=ranker_extra), candidate_features, scored
+    )
 
 
-def held_out_scores(examples: list[Example], target: float) -> protocol.NestedResult:
+def held_out_scores(
+    examples: list[Example], target: float, ranker_extra: Sequence[Example] = ()
+) -> protocol.NestedResult:
     """Each question's candidate probabilities with the ranker's choice first (as the service
     computes them), from models that never saw its document, under nested cross-validation."""
-    return protocol.nested_scores(examples, FAMILY_BALANCES, TRAINER, target)
+    return protocol.nested_scores(examples, FAMILY_BALANCES, trainer(ranker_extra), target)
 
 
 def held_out_scores_cached(
-    examples: list[Example], cache: Path | None, target: float
+    examples: list[Example],
+    cache: Path | None,
+    target: float,
+    ranker_extra: Sequence[Example] = (),
 ) -> protocol.NestedResult:
     """:func:`held_out_scores`, read from ``cache`` when it was made for these questions,
     features and protocol (and written there when it was not)."""
@@ -166,10 +182,11 @@ def held_out_scores_cached(
                 FAMILY_BALANCES,
                 [protocol.OUTER_FOLDS, protocol.INNER_FOLDS, target],
                 [(e.case.id, e.group, e.source, len(e.labels)) for e in examples],
+                [(e.case.id, e.group, len(e.labels)) for e in ranker_extra],
             ]
         ).encode()
     )
-    for e in examples:  # the candidates themselves: a changed feature must not reuse scores
+    for e in [*examples, *ranker_extra]:  # a changed feature must not reuse scores
         key.update(candidate_features(e).tobytes())
         key.update(e.labels.tobytes())
     digest = key.hexdigest()
@@ -178,7 +195,7 @@ def held_out_scores_cached(
         if stored["key"] == digest:
             print("  held-out scores: from the cache", file=sys.stderr)
             return protocol.NestedResult(list(stored["scores"]), stored["chosen"])
-    result = held_out_scores(examples, target)
+    result = held_out_scores(examples, target, ranker_extra)
     if cache is not None:
         cache.parent.mkdir(parents=True, exist_ok=True)
         stored = {"key": digest, "scores": result.scores, "chosen": result.chosen}
@@ -362,17 +379,20 @@ def main() -> None:
     settings = Settings()
     embedder = load_embedder(settings)
     question_files = [f for _, _, fs in SETS for f in fs] + [policyqa_data.DEV]
-    examples = examples_cache.cached(
-        args.examples_cache, question_files, lambda: collect(embedder, args.work)
+    examples, ranker_extra = decision_and_ranker_only(
+        examples_cache.cached(
+            args.examples_cache, question_files, lambda: collect(embedder, args.work)
+        )
     )
     print(
-        f"{len(examples)} questions, {sum(len(e.labels) for e in examples)} candidates",
+        f"{len(examples)} questions, {sum(len(e.labels) for e in examples)} candidates; "
+        f"{len(ranker_extra)} more for the ranker alone",
         file=sys.stderr,
     )
     if args.reader_pairs:
         with gzip.open(args.reader_pairs, "wt") as out:
             out.writelines(json.dumps(row) + "\n" for row in reader_pairs(examples))
-    nested = held_out_scores_cached(examples, args.scores_cache, args.target)
+    nested = held_out_scores_cached(examples, args.scores_cache, args.target, ranker_extra)
     ranked = nested.scores
     rows_by_group = replay(examples, ranked, args.target)
     report = held_out_report(examples, ranked, rows_by_group)
@@ -395,8 +415,8 @@ def main() -> None:
     report["confidence_refusal_curve"] = confidence_refusal_curve(raw, rows_by_group)
     iso = confidence_model.calibration(raw, y, w)
     grid = np.linspace(0.0, 1.0, 51)
-    balance = protocol.choose(examples, FAMILY_BALANCES, TRAINER, args.target)
-    final, final_ranker = fit(examples, balance), fit_ranker(examples)
+    balance = protocol.choose(examples, FAMILY_BALANCES, trainer(ranker_extra), args.target)
+    final, final_ranker = fit(examples, balance), fit_ranker(examples, ranker_extra)
     args.out.mkdir(parents=True, exist_ok=True)
     final.save_model(str(args.out / "decision.txt"))
     shutil.copyfile(args.work / PRECEDENTS_FILE, args.out / PRECEDENTS_FILE)
@@ -420,6 +440,7 @@ def main() -> None:
             os.path.relpath(policyqa_data.DEV): file_digest(policyqa_data.DEV),
         },
         "questions": len(examples),
+        "ranker_only_questions": len(ranker_extra),
         "precedents": len(Precedents.load(args.out / PRECEDENTS_FILE).questions),  # type: ignore[union-attr]
         "candidates": int(sum(len(e.labels) for e in examples)),
         "operating_points": operating_points(examples, ranked),

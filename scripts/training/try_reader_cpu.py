@@ -39,7 +39,7 @@ from sklearn.linear_model import LogisticRegression
 from transformers import AutoTokenizer, BertModel, PreTrainedTokenizerBase
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from decision_data import collect
+from decision_data import collect, decision_and_ranker_only
 from train_decision import held_out_scores
 
 from index.encoder.model_files import bundled_model_path
@@ -99,7 +99,7 @@ def _additive(mask: torch.Tensor) -> torch.Tensor:
 def questions_with_cache(base: BertModel, tokenizer: PreTrainedTokenizerBase) -> list[Question]:
     """The candidates of every question, and the frozen layers' output for each pair."""
     embedder = load_embedder(Settings())
-    examples = collect(embedder, Path("var/train-indexes"))
+    examples, _ = decision_and_ranker_only(collect(embedder, Path("var/train-indexes")))
     # The default operating point (3 % false abstention) that train_decision.py uses.
     scores = held_out_scores(examples, 0.03).scores
     out: list[Question] = []

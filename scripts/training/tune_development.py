@@ -30,7 +30,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import confidence_model
 import train_decision
-from decision_data import Example, collect, is_development
+from decision_data import Example, collect, decision_and_ranker_only, is_development
 from decision_replay import figures, replay
 from protocol import handled_right
 
@@ -111,10 +111,12 @@ def main() -> None:
         print(f"  {row}")
     if args.floor_only:
         return
-    examples = collect(load_embedder(Settings()), args.work)
+    examples, ranker_extra = decision_and_ranker_only(collect(load_embedder(Settings()), args.work))
     development = sorted({e.group for e in examples if is_development(e.group)})
     print(f"development groups: {', '.join(development)}", file=sys.stderr)
-    nested = train_decision.held_out_scores_cached(examples, args.scores_cache, args.target)
+    nested = train_decision.held_out_scores_cached(
+        examples, args.scores_cache, args.target, ranker_extra
+    )
     for name, rows in sweep(examples, nested.scores, args.target).items():
         best = max(rows, key=lambda r: r["handled_right"])
         print(f"{name}: best {best['value']} (shipped {getattr(composition, name)})")
