@@ -19,6 +19,17 @@ from index.store.versions import versions_dir
 from tests.conftest import BRIEFING
 
 
+class Counted:
+    """A gathering that counts how often it ran."""
+
+    def __init__(self, examples: list[Any]) -> None:
+        self.examples, self.made = examples, 0
+
+    def gather(self) -> list[Any]:
+        self.made += 1
+        return self.examples
+
+
 @pytest.fixture
 def gathered(tmp_path: Path, embedder: Embedder) -> tuple[Path, list[Any]]:
     """A one-document index, and 'examples' that hold it whole and as a view."""
@@ -38,16 +49,10 @@ def test_cache_reuses_examples_with_their_index_version_and_view(
     root, examples = gathered
     questions = root / "questions.jsonl"
     questions.write_text('{"question": "How large is the lake?"}\n')
-    calls: list[int] = []
-
-    def gather() -> list[Any]:
-        calls.append(1)
-        return examples
-
-    cache = root / "examples.pkl"
-    examples_cache.cached(cache, [questions], gather)
-    again = examples_cache.cached(cache, [questions], gather)
-    assert len(calls) == 1
+    cache, calls = root / "examples.pkl", Counted(examples)
+    examples_cache.cached(cache, [questions], calls.gather)
+    again = examples_cache.cached(cache, [questions], calls.gather)
+    assert calls.made == 1
     original, reread = examples[0], again[0]
     assert reread["labels"] == [1, 0]
     assert reread["index"].version == original["index"].version
@@ -56,8 +61,8 @@ def test_cache_reuses_examples_with_their_index_version_and_view(
     assert len(reread["view"].documents) == 1
     # A changed question file: gathered again.
     questions.write_text('{"question": "How deep is the lake?"}\n')
-    examples_cache.cached(cache, [questions], gather)
-    assert len(calls) == 2
+    examples_cache.cached(cache, [questions], calls.gather)
+    assert calls.made == 2
 
 
 def test_cache_naming_a_removed_index_version_gathers_again(
@@ -66,14 +71,8 @@ def test_cache_naming_a_removed_index_version_gathers_again(
     root, examples = gathered
     questions = root / "questions.jsonl"
     questions.write_text("{}\n")
-    calls: list[int] = []
-
-    def gather() -> list[Any]:
-        calls.append(1)
-        return examples
-
-    cache = root / "examples.pkl"
-    examples_cache.cached(cache, [questions], gather)
+    cache, calls = root / "examples.pkl", Counted(examples)
+    examples_cache.cached(cache, [questions], calls.gather)
     shutil.rmtree(versions_dir(root / "index") / examples[0]["index"].version)
-    examples_cache.cached(cache, [questions], gather)
-    assert len(calls) == 2
+    examples_cache.cached(cache, [questions], calls.gather)
+    assert calls.made == 2

@@ -1,6 +1,6 @@
 """Train the decision model, cross-validated by article, and write it beside the answerer.
 
-    nice .venv/bin/python scripts/training/train_decision.py   # ~46 minutes on 2 shared cores
+    nice .venv/bin/python scripts/training/train_decision.py   # ~30 minutes on 2 cores
 
 1. Every question of the shared SQuAD articles, the briefing's sets, the policy set and a
    sample of PolicyQA is run through the real pipeline up to the decision
@@ -45,25 +45,18 @@ import examples_cache
 import policyqa_data
 from decision_data import (
     DEVELOPMENT_EVERY,
-    POLICY_PREFIX,
     SETS,
     Example,
     collect,
     decision_and_ranker_only,
     file_digest,
-    is_development,
     reader_pairs,
 )
 from decision_replay import (
-    CURVE_RATES,
-    Replay,
-    family_of,
-    figures,
     operating_points,
-    policyqa_figures,
-    refusals,
     replay,
 )
+from decision_report import confidence_refusal_curve, floor_report, held_out_report
 
 from service.answering.candidates import (
     BY_PRECEDENT,
@@ -74,7 +67,6 @@ from service.answering.candidates import (
 from service.answering.decision import MODEL_DIR, scored
 from service.answering.precedents import FILE_NAME as PRECEDENTS_FILE
 from service.answering.precedents import Precedents
-from service.answering.tunables import MIN_CONFIDENCE_TO_ANSWER
 from service.settings import Settings
 from service.state import load_embedder
 
@@ -96,12 +88,6 @@ ROUNDS = 300
 # equal totals): chosen per outer fold by nested cross-validation among these values (see
 # scripts/training/protocol.py), never by the figures reported.
 FAMILY_BALANCES = (0.0, 0.25, 0.5)
-# The policy set's documents by the format they are read from.
-POLICY_FORMATS = {
-    "pdf": ["debian-policy"],
-    "text": ["menu-policy", "copyright-format"],
-    "html": ["fhs-3-0"],
-}
 # The ranker: the same trees, ordering one question's candidates (LambdaRank, graded on the
 # first place, which is the sentence quoted).
 RANK_PARAMS = {
@@ -201,156 +187,6 @@ def held_out_scores_cached(
         stored = {"key": digest, "scores": result.scores, "chosen": result.chosen}
         cache.write_bytes(pickle.dumps(stored))
     return result
-
-
-def reported(rows_by_group: dict[str, list[Replay]]) -> dict[str, list[Replay]]:
-    """The groups a report may show: all but the development ones."""
-    return {g: rows for g, rows in rows_by_group.items() if not is_development(g)}
-
-
-def held_out_report(
-    examples: list[Example], ranked: list[np.ndarray], all_groups: dict[str, list[Replay]]
-) -> dict[str, object]:
-    """The cross-validated figures per question set, per policy document and format, the
-    refusal curves, and off-topic refusals — over the reported groups (the development ones
-    apart, under ``development``)."""
-    rows_by_group = reported(all_groups)
-
-    def on_topic(family: str) -> list[Replay]:
-        return [
-            r
-            for g, rows in rows_by_group.items()
-            if family_of(g) == family
-            for r in rows
-            if not r.off_topic
-        ]
-
-    policy_documents: dict[str, list[Replay]] = {}
-    for row in on_topic("policy"):
-        document = row.group.removeprefix(POLICY_PREFIX).split("/")[0]
-        policy_documents.setdefault(document, []).append(row)
-    off_topic = [r for rows in rows_by_group.values() for r in rows if r.off_topic]
-    return {
-        "squad_all_articles": figures(on_topic("squad")),
-        "briefing_sets": figures(on_topic("briefing")),
-        "policy_set": figures(on_topic("policy")),
-        "policy_per_document": {d: figures(rows) for d, rows in sorted(policy_documents.items())},
-        "policy_per_format": {
-            fmt: figures([r for d in docs for r in policy_documents.get(d, [])])
-            for fmt, docs in POLICY_FORMATS.items()
-        },
-        "off_topic_abstention": figures(off_topic)["abstention"],
-        # Scored as scripts/eval/eval_policyqa.py scores it, each policy held out.
-        "policyqa_held_out": policyqa_figures(examples, rows_by_group),
-        # How far the operating point alone can move refusals (held out).
-        "squad_refusal_curve": [
-            {"target": rate, **refusals(reported(replay(examples, ranked, rate)))}
-            for rate in CURVE_RATES
-        ],
-        "policy_refusal_curve": [
-            {"target": rate, **refusals(reported(replay(examples, ranked, rate)), "policy")}
-            for rate in CURVE_RATES
-        ],
-        "per_group": {
-            g: figures([r for r in rows if not r.off_topic]) for g, rows in rows_by_group.items()
-        },
-        "development": {
-            g: figures([r for r in rows if not r.off_topic])
-            for g, rows in all_groups.items()
-            if g not in rows_by_group
-        },
-    }
-
-
-def confidence_refusal_curve(
-    raw: np.ndarray, rows_by_group: dict[str, list[Replay]]
-) -> list[dict[str, object]]:
-    """Refusing by the confidence model instead of the best probability, held out: for each
-    target false-abstention rate, abstention / false abstention / accuracy per question set,
-    each group refused at a threshold taken from the other groups' answerable questions."""
-    replays = [r for rows in rows_by_group.values() for r in rows]
-    groups = np.array([r.group for r in replays])
-    shown = reported(rows_by_group)
-    answerable = np.array([r.answerable and not r.off_topic for r in replays])
-    curve = []
-    for rate in CURVE_RATES:
-        thresholds = {
-            g: float(np.quantile(raw[answerable & (groups != g)], rate)) for g in rows_by_group
-        }
-        refused = [
-            not r.answered or c < thresholds[r.group] for r, c in zip(replays, raw, strict=True)
-        ]
-        point: dict[str, object] = {"target": rate}
-        for family in ("squad", "briefing", "policy", policyqa_data.SOURCE):
-            rows = [
-                (r, no)
-                for r, no in zip(replays, refused, strict=True)
-                if family_of(r.group) == family and not r.off_topic and r.group in shown
-            ]
-            pos = [(r, no) for r, no in rows if r.answerable]
-            neg = [no for r, no in rows if not r.answerable]
-            point[family] = {
-                # PolicyQA has no unanswerable question: no abstention to show.
-                "abstention": round(float(np.mean(neg)), 4) if neg else None,
-                "false_abstention": round(float(np.mean([no for _, no in pos])), 4),
-                "answer_accuracy": round(
-                    float(np.mean([r.correct and not no for r, no in pos])), 4
-                ),
-            }
-        curve.append(point)
-    return curve
-
-
-def floor_report(
-    examples: list[Example],
-    rows_by_group: dict[str, list[Replay]],
-    x: np.ndarray,
-    raw: np.ndarray,
-    y: np.ndarray,
-    w: np.ndarray,
-    groups: list[str],
-) -> dict[str, object]:
-    """The refusal floor (MIN_CONFIDENCE_TO_ANSWER), held out: the development groups' sweep
-    of it (where its value is chosen), and the reported figures with the shipped value
-    applied as the service applies it (confidence from a model and calibration that did not
-    see the group)."""
-    confidence = confidence_model.held_out_confidence(raw, y, w, groups)
-    flat = [r for rows in rows_by_group.values() for r in rows]
-    sweep = confidence_model.floor_sweep(
-        x,
-        confidence,
-        y,
-        np.array([r.answerable for r in flat]),
-        np.array([r.answered for r in flat]),
-        np.array([r.source for r in flat]),
-        np.array([is_development(r.group) for r in flat]),
-    )
-    best = confidence_model.best_floor(sweep)
-
-    def at(floor: float) -> dict[str, object]:
-        shown = reported(confidence_model.floored(rows_by_group, x, confidence, floor))
-        out: dict[str, object] = {"floor": floor}
-        for family in ("squad", "briefing", "policy"):
-            out[family] = figures(
-                [
-                    r
-                    for g, rs in shown.items()
-                    if family_of(g) == family
-                    for r in rs
-                    if not r.off_topic
-                ]
-            )
-        off_topic = [r for rows in shown.values() for r in rows if r.off_topic]
-        out["off_topic_abstention"] = figures(off_topic)["abstention"]
-        out["policyqa"] = policyqa_figures(examples, shown)
-        return out
-
-    return {
-        "development_sweep": sweep,
-        "development_best": best,
-        "with_development_best": at(best),
-        "with_shipped_floor": at(MIN_CONFIDENCE_TO_ANSWER),
-    }
 
 
 def main() -> None:
