@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,9 +31,19 @@ class Counted:
         return self.examples
 
 
+@dataclass
+class World:
+    root: Path
+    examples: list[Any]
+    questions: Path
+    cache: Path
+    calls: Counted
+
+
 @pytest.fixture
-def gathered(tmp_path: Path, embedder: Embedder) -> tuple[Path, list[Any]]:
-    """A one-document index, and 'examples' that hold it whole and as a view."""
+def gathered(tmp_path: Path, embedder: Embedder) -> World:
+    """A two-document index, 'examples' that hold it whole and as a one-document view, a
+    question file and a gathering that counts its runs."""
     corpus = tmp_path / "corpus"
     corpus.mkdir()
     shutil.copy(BRIEFING, corpus / BRIEFING.name)
@@ -40,16 +51,17 @@ def gathered(tmp_path: Path, embedder: Embedder) -> tuple[Path, list[Any]]:
     build_index(corpus, tmp_path / "index", embedder)
     index = load_index(tmp_path / "index")
     one = next(iter(index.documents))
-    return tmp_path, [{"index": index, "view": index.within([one]), "labels": [1, 0]}]
+    examples = [{"index": index, "view": index.within([one]), "labels": [1, 0]}]
+    questions = tmp_path / "questions.jsonl"
+    questions.write_text('{"question": "How large is the lake?"}\n')
+    return World(tmp_path, examples, questions, tmp_path / "examples.pkl", Counted(examples))
 
 
 def test_cache_reuses_examples_with_their_index_version_and_view(
-    gathered: tuple[Path, list[Any]],
+    gathered: World,
 ) -> None:
-    root, examples = gathered
-    questions = root / "questions.jsonl"
-    questions.write_text('{"question": "How large is the lake?"}\n')
-    cache, calls = root / "examples.pkl", Counted(examples)
+    g = gathered
+    examples, questions, cache, calls = g.examples, g.questions, g.cache, g.calls
     examples_cache.cached(cache, [questions], calls.gather)
     again = examples_cache.cached(cache, [questions], calls.gather)
     assert calls.made == 1
@@ -66,13 +78,10 @@ def test_cache_reuses_examples_with_their_index_version_and_view(
 
 
 def test_cache_naming_a_removed_index_version_gathers_again(
-    gathered: tuple[Path, list[Any]],
+    gathered: World,
 ) -> None:
-    root, examples = gathered
-    questions = root / "questions.jsonl"
-    questions.write_text("{}\n")
-    cache, calls = root / "examples.pkl", Counted(examples)
-    examples_cache.cached(cache, [questions], calls.gather)
-    shutil.rmtree(versions_dir(root / "index") / examples[0]["index"].version)
-    examples_cache.cached(cache, [questions], calls.gather)
-    assert calls.made == 2
+    g = gathered
+    examples_cache.cached(g.cache, [g.questions], g.calls.gather)
+    shutil.rmtree(versions_dir(g.root / "index") / g.examples[0]["index"].version)
+    examples_cache.cached(g.cache, [g.questions], g.calls.gather)
+    assert g.calls.made == 2
