@@ -31,6 +31,7 @@ AFTER_GATHERING = frozenset(
         "service/answering/citations.py",
         "service/answering/refusals.py",
         "service/answering/decision.py",
+        "service/answering/settling.py",
     }
 )
 GATHERING_SCRIPTS = ("decision_data.py", "policyqa_data.py", "precedent_bank.py")

@@ -6,7 +6,8 @@ The development groups (``decision_data.is_development``: one group in five by a
 name) are in no reported figure. This replays their held-out answers (the nested scores that
 ``train_decision.py --scores-cache`` kept) at each value of a tunable that shapes the answer
 after the model — how close a runner-up must be to join the answer, how much of a sentence a
-part-quote keeps — one tunable at a time, the others as shipped, and prints each value's share
+part-quote keeps, how close a sentence that settles a yes/no question must be rated to be
+quoted first — one tunable at a time, the others as shipped, and prints each value's share
 of questions handled right (answered right, or refused when nothing answers), accuracy and
 answer length. The value in ``service/answering/tunables.py`` should be the best printed here;
 a change to it is then measured on the reported groups by ``train_decision.py``.
@@ -24,6 +25,7 @@ import argparse
 import os
 import sys
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 
@@ -34,14 +36,17 @@ from decision_data import Example, collect, decision_and_ranker_only, is_develop
 from decision_replay import figures, replay
 from protocol import handled_right
 
-from service.answering import composition, decision
+from service.answering import composition, decision, tunables
 from service.settings import Settings
 from service.state import load_embedder
 
-# The values tried: the shipped one and its neighbours on either side.
-CANDIDATES: dict[str, tuple[float, ...]] = {
-    "SECOND_SENTENCE_MARGIN": (0.2, 0.3, 0.4, 0.5, 0.6),
-    "MIN_EXCERPT_CHARS": (60, 80, 100, 120),
+# The values tried: the shipped one and its neighbours on either side. SETTLING_MARGIN is read
+# by settling.prefer_settling from ``tunables`` at call time; the others are names composition
+# imported, so they are set there.
+CANDIDATES: dict[str, tuple[ModuleType, tuple[float, ...]]] = {
+    "SECOND_SENTENCE_MARGIN": (composition, (0.2, 0.3, 0.4, 0.5, 0.6)),
+    "MIN_EXCERPT_CHARS": (composition, (60, 80, 100, 120)),
+    "SETTLING_MARGIN": (tunables, (0.0, 0.05, 0.1, 0.2, 0.4)),
 }
 
 
@@ -50,17 +55,17 @@ def sweep(
 ) -> dict[str, list[dict[str, float]]]:
     """Each tunable's values, judged on the development groups' held-out answers."""
     table: dict[str, list[dict[str, float]]] = {}
-    for name, values in CANDIDATES.items():
-        shipped = getattr(composition, name)
+    for name, (module, values) in CANDIDATES.items():
+        shipped = getattr(module, name)
         table[name] = []
         for value in values:
-            setattr(composition, name, type(shipped)(value))
+            setattr(module, name, type(shipped)(value))
             try:
                 rows = {
                     g: r for g, r in replay(examples, scores, target).items() if is_development(g)
                 }
             finally:
-                setattr(composition, name, shipped)
+                setattr(module, name, shipped)
             on_topic = [r for rs in rows.values() for r in rs if not r.off_topic]
             shown = figures(on_topic)
             table[name].append(
@@ -117,9 +122,19 @@ def main() -> None:
     nested = train_decision.held_out_scores_cached(
         examples, args.scores_cache, args.target, ranker_extra
     )
+    shipped = {
+        g: r for g, r in replay(examples, nested.scores, args.target).items() if is_development(g)
+    }
+    on_topic = [r for rs in shipped.values() for r in rs if not r.off_topic]
+    # The line to compare across runs that gathered differently (a gathering tunable such as
+    # PRECEDENT_NEAR is tried by a whole train_decision.py run per value).
+    print(
+        f"development groups, shipped values: handled right {handled_right(shipped):.4f}, "
+        f"{figures(on_topic)}"
+    )
     for name, rows in sweep(examples, nested.scores, args.target).items():
         best = max(rows, key=lambda r: r["handled_right"])
-        print(f"{name}: best {best['value']} (shipped {getattr(composition, name)})")
+        print(f"{name}: best {best['value']} (shipped {getattr(CANDIDATES[name][0], name)})")
         for row in rows:
             print(f"  {row}")
 

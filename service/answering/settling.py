@@ -23,7 +23,8 @@ import numpy as np
 from index import LoadedIndex
 from index.text import QUERY_FILLER, content_terms, in_family, stem
 
-from .tunables import SETTLING_MARGIN, VERB_NEGATION_WINDOW
+from . import tunables
+from .tunables import VERB_NEGATION_WINDOW
 from .yes_no import YesNo
 
 YES, NO, CONDITIONAL = "yes", "no", "conditional"
@@ -222,11 +223,13 @@ def prefer_settling(
     order: np.ndarray,
     probabilities: np.ndarray,
     settling: np.ndarray,
-    margin: float = SETTLING_MARGIN,
+    margin: float | None = None,
 ) -> np.ndarray:
     """``order`` with the likeliest settling candidate first, when the model rates it within
-    ``margin`` (SETTLING_MARGIN) of its own choice (which then follows it, a close runner-up
-    that composition quotes beside it when it fits)."""
+    ``margin`` (default SETTLING_MARGIN, read at call time so that a sweep can set it) of its
+    own choice (which then follows it, a close runner-up that composition quotes beside it when
+    it fits)."""
+    margin = tunables.SETTLING_MARGIN if margin is None else margin
     best = float(probabilities[order[0]])
     for position, candidate in enumerate(order):
         if best - float(probabilities[candidate]) > margin:
