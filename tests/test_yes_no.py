@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index import Embedder
+from service.answering import tunables
 from service.answering.settling import (
     object_key,
     prefer_settling,
@@ -154,6 +155,17 @@ def test_prefer_settling_only_within_what_the_model_cannot_tell_apart() -> None:
     assert list(prefer_settling(order, close, settling)) == [0, 1, 2]
     tied = np.array([0.8, 0.8, 0.7])
     assert list(prefer_settling(order, tied, np.array([False, True, False]))) == [1, 0, 2]
+
+
+def test_prefer_settling_reads_the_tunable_when_called(monkeypatch: pytest.MonkeyPatch) -> None:
+    # tune_development.py sweeps SETTLING_MARGIN by setting it on ``tunables``: the default
+    # margin must follow it, not the value at import.
+    order, settling = np.array([0, 1, 2]), np.array([False, False, True])
+    close = np.array([0.8, 0.78, 0.76])
+    monkeypatch.setattr(tunables, "SETTLING_MARGIN", 0.1)
+    assert list(prefer_settling(order, close, settling)) == [2, 0, 1]
+    monkeypatch.setattr(tunables, "SETTLING_MARGIN", 0.01)
+    assert list(prefer_settling(order, close, settling)) == [0, 1, 2]
 
 
 def _ask(client: TestClient, question: str) -> dict[str, object]:
