@@ -189,6 +189,17 @@ def held_out_scores_cached(
     return result
 
 
+def gathered(cache: Path | None, work: Path) -> tuple[list[Example], list[Example]]:
+    """Every question's candidates (from ``cache`` while the gathering code and questions are
+    the same), split into the decision's examples and the ranker's extras."""
+    question_files = [f for _, _, fs in SETS for f in fs] + [policyqa_data.DEV]
+
+    def gather() -> list[Example]:
+        return collect(load_embedder(Settings()), work)
+
+    return decision_and_ranker_only(examples_cache.cached(cache, question_files, gather))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--work", type=Path, default=Path("var/train-indexes"))
@@ -212,14 +223,7 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     started = time.time()
-    settings = Settings()
-    embedder = load_embedder(settings)
-    question_files = [f for _, _, fs in SETS for f in fs] + [policyqa_data.DEV]
-    examples, ranker_extra = decision_and_ranker_only(
-        examples_cache.cached(
-            args.examples_cache, question_files, lambda: collect(embedder, args.work)
-        )
-    )
+    examples, ranker_extra = gathered(args.examples_cache, args.work)
     print(
         f"{len(examples)} questions, {sum(len(e.labels) for e in examples)} candidates; "
         f"{len(ranker_extra)} more for the ranker alone",

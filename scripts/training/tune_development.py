@@ -1,6 +1,7 @@
 """Choose the answer-shaping tunables on the development groups alone.
 
-    .venv/bin/python scripts/training/tune_development.py --scores-cache var/scores.pkl
+    .venv/bin/python scripts/training/tune_development.py --scores-cache var/scores.pkl \
+        --examples-cache var/examples.pkl
 
 The development groups (``decision_data.is_development``: one group in five by a hash of its
 name) are in no reported figure. This replays their held-out answers (the nested scores that
@@ -32,19 +33,17 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import confidence_model
 import train_decision
-from decision_data import Example, collect, decision_and_ranker_only, is_development
+from decision_data import Example, is_development
 from decision_replay import figures, replay
 from protocol import handled_right
 
 from service.answering import composition, decision, tunables
-from service.settings import Settings
-from service.state import load_embedder
 
 # The values tried: the shipped one and its neighbours on either side. SETTLING_MARGIN is read
 # by settling.prefer_settling from ``tunables`` at call time; the others are names composition
 # imported, so they are set there.
 CANDIDATES: dict[str, tuple[ModuleType, tuple[float, ...]]] = {
-    "SECOND_SENTENCE_MARGIN": (composition, (0.2, 0.3, 0.4, 0.5, 0.6)),
+    "SECOND_SENTENCE_MARGIN": (composition, (0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)),
     "MIN_EXCERPT_CHARS": (composition, (60, 80, 100, 120)),
     "SETTLING_MARGIN": (tunables, (0.0, 0.05, 0.1, 0.2, 0.4)),
 }
@@ -101,6 +100,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--work", type=Path, default=Path("var/train-indexes"))
     parser.add_argument("--scores-cache", type=Path, required=True)
+    parser.add_argument(
+        "--examples-cache", type=Path, help="the gathered questions train_decision.py kept"
+    )
     parser.add_argument("--target", type=float, default=0.03)
     parser.add_argument("--floor-only", action="store_true", help="sweep the refusal floor only")
     args = parser.parse_args()
@@ -116,7 +118,7 @@ def main() -> None:
         print(f"  {row}")
     if args.floor_only:
         return
-    examples, ranker_extra = decision_and_ranker_only(collect(load_embedder(Settings()), args.work))
+    examples, ranker_extra = train_decision.gathered(args.examples_cache, args.work)
     development = sorted({e.group for e in examples if is_development(e.group)})
     print(f"development groups: {', '.join(development)}", file=sys.stderr)
     nested = train_decision.held_out_scores_cached(
