@@ -8,6 +8,7 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import pytest
@@ -17,7 +18,9 @@ import examples_cache
 
 from index import Embedder, build_index, load_index
 from index.store.versions import versions_dir
-from tests.conftest import BRIEFING
+from service.cli.evaluation import load_cases
+from service.state import AppState
+from tests.conftest import BRIEFING, DEV_SET
 
 
 class Counted:
@@ -85,3 +88,36 @@ def test_cache_naming_a_removed_index_version_gathers_again(
     shutil.rmtree(versions_dir(g.root / "index") / g.examples[0]["index"].version)
     examples_cache.cached(g.cache, [g.questions], g.calls.gather)
     assert g.calls.made == 2
+
+
+def test_gathering_runs_no_module_the_cache_key_leaves_out(app_state: AppState) -> None:
+    # The key skips the modules in AFTER_GATHERING, so a change to them reuses what was
+    # gathered: that is only right while gathering never runs their code. The real gathering
+    # (decision_data._gather: follow-ups, yes/no questions, precedents) is traced here.
+    import decision_data
+    import precedent_bank
+
+    index = app_state.holder.current()
+    cases = load_cases(DEV_SET)
+    bank = precedent_bank.build(app_state.embedder, precedent_bank.answered_cases(index, cases))
+    cases = cases[:40] + [c for c in cases if c.history_questions][:10]
+    ran: set[str] = set()
+
+    def record(frame: FrameType, event: str, arg: object) -> None:
+        if event == "call":
+            ran.add(frame.f_code.co_filename)
+
+    sys.setprofile(record)
+    try:
+        examples = decision_data._gather(
+            app_state.embedder, index, cases, "briefing", bank, off_topic=False
+        )
+    finally:
+        sys.setprofile(None)
+    assert examples and any(e.case.history_questions for e in examples)
+    root = Path(__file__).resolve().parents[1]
+    ran_here = {
+        Path(f).resolve().relative_to(root).as_posix() for f in ran if f.startswith(str(root))
+    }
+    assert "service/answering/candidates.py" in ran_here  # the trace sees the gathering
+    assert not ran_here & examples_cache.AFTER_GATHERING
