@@ -13,6 +13,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts" / "training"))
 import confidence_model
 import policyqa_data
+from decision_data import is_development
 from decision_replay import Replay
 from eval_policyqa import Asked
 
@@ -98,3 +99,29 @@ def test_the_floor_sweep_credits_refusing_an_unsure_wrong_answer() -> None:
     assert confidence_model.best_floor(table) == min(
         f for f, h in handled.items() if h == max(handled.values())
     )
+
+
+def test_confidence_source_is_the_one_nearer_the_truth_on_development_groups() -> None:
+    # Each group answers right at its own base rate over the quoted probability (an offset no
+    # held-out group can learn), and a column names the group: a model fitted on the other
+    # groups learns their offsets through it, which the held-out group does not share, so the
+    # bare probability, calibrated, is nearer the truth there — and is what must be chosen.
+    rng = np.random.default_rng(3)
+    names = [f"group-{i}" for i in range(40)]
+    assert any(is_development(g) for g in names)
+    rows, right, groups = [], [], []
+    for number, name in enumerate(names):
+        offset = rng.uniform(-0.4, 0.4)
+        best = rng.uniform(0, 1, 300)
+        row = np.zeros((300, len(CONFIDENCE_INPUTS)))
+        row[:, CONFIDENCE_INPUTS.index("best")] = best
+        row[:, -1] = number
+        rows.append(row)
+        right.append(rng.uniform(0, 1, 300) < np.clip(best + offset, 0, 1))
+        groups += [name] * 300
+    x, y = np.vstack(rows), np.concatenate(right).astype(float)
+    w, answered = np.ones(len(y)), np.ones(len(y), dtype=bool)
+    source, raw, scores = confidence_model.choose_source(x, y, w, groups, answered)
+    assert set(scores) == set(confidence_model.SOURCES)
+    assert source == min(scores, key=lambda s: scores[s]) == "best_probability"
+    assert np.array_equal(raw, x[:, CONFIDENCE_INPUTS.index("best")])

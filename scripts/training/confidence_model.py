@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 import lightgbm
 import numpy as np
-from decision_data import Example
+from decision_data import Example, is_development
 from decision_replay import Replay
 from sklearn.isotonic import IsotonicRegression
 
@@ -85,6 +85,46 @@ def held_out_raw(x: np.ndarray, y: np.ndarray, w: np.ndarray, groups: list[str])
         inside = group_array == group
         raw[inside] = fit(x[~inside], y[~inside], w[~inside]).predict(x[inside], num_threads=2)
     return raw
+
+
+# Where a confidence's raw score comes from: the confidence model over the question's decision
+# (CONFIDENCE_INPUTS), or the quoted candidate's probability alone (what the service reads when
+# the model folder holds no confidence.txt). Which one ships is chosen on the development
+# groups (:func:`choose_source`): on 2026-12-07's rows the model scored below the bare
+# probability within every question set (held-out AUC, e.g. the briefing 0.68 against 0.71)
+# and put its top band below the next (0.68 against 0.76).
+SOURCES = ("model", "best_probability")
+_BEST = CONFIDENCE_INPUTS.index("best")
+
+
+def held_out_raw_from(
+    source: str, x: np.ndarray, y: np.ndarray, w: np.ndarray, groups: list[str]
+) -> np.ndarray:
+    """Each question's raw score from ``source``, held out by group where it is fitted."""
+    if source == "best_probability":
+        return x[:, _BEST].copy()
+    return held_out_raw(x, y, w, groups)
+
+
+def development_brier(
+    raw: np.ndarray, y: np.ndarray, w: np.ndarray, groups: list[str], answered: np.ndarray
+) -> float:
+    """The weighted Brier score of the development groups' answers' held-out confidence."""
+    confidence = held_out_confidence(raw, y, w, groups)
+    chosen = answered & np.array([is_development(g) for g in groups])
+    weights = w[chosen]
+    return float(np.sum(weights * (confidence[chosen] - y[chosen]) ** 2) / weights.sum())
+
+
+def choose_source(
+    x: np.ndarray, y: np.ndarray, w: np.ndarray, groups: list[str], answered: np.ndarray
+) -> tuple[str, np.ndarray, dict[str, float]]:
+    """The source whose held-out confidence is nearest the truth on the development groups'
+    answers (lowest Brier score), its held-out raw scores, and every source's score."""
+    raws = {s: held_out_raw_from(s, x, y, w, groups) for s in SOURCES}
+    scores = {s: round(development_brier(r, y, w, groups, answered), 5) for s, r in raws.items()}
+    best = min(SOURCES, key=lambda s: scores[s])
+    return best, raws[best], scores
 
 
 def calibration(raw: np.ndarray, y: np.ndarray, w: np.ndarray) -> IsotonicRegression:

@@ -249,7 +249,8 @@ def main() -> None:
             answerable=[r.answerable for r in flat],
             sources=[r.source for r in flat],
         )
-    raw = confidence_model.held_out_raw(x, y, w, groups)
+    source, raw, by_source = confidence_model.choose_source(x, y, w, groups, np.array(answered))
+    report["confidence_source"] = {"chosen": source, "development_brier": by_source}
     report["confidence_held_out"] = confidence_model.check(raw, y, w, groups, answered)
     report["confidence_floor"] = floor_report(examples, rows_by_group, x, raw, y, w, groups)
     report["confidence_refusal_curve"] = confidence_refusal_curve(raw, rows_by_group)
@@ -261,7 +262,11 @@ def main() -> None:
     final.save_model(str(args.out / "decision.txt"))
     shutil.copyfile(args.work / PRECEDENTS_FILE, args.out / PRECEDENTS_FILE)
     final_ranker.save_model(str(args.out / "ranker.txt"))
-    confidence_model.fit(x, y, w).save_model(str(args.out / "confidence.txt"))
+    confidence_file = args.out / "confidence.txt"
+    if source == "model":
+        confidence_model.fit(x, y, w).save_model(str(confidence_file))
+    else:  # the service calibrates the quoted candidate's probability when there is none
+        confidence_file.unlink(missing_ok=True)
     files = sorted(
         {f for _, _, fs in SETS for f in fs}
         | {p for _, corpus, _ in SETS for p in corpus.glob("*")}
@@ -292,7 +297,8 @@ def main() -> None:
             f"asked of it), the "
             f"question sets' weighting chosen among {list(FAMILY_BALANCES)} by "
             f"{protocol.INNER_FOLDS} inner folds of the rest; each group's threshold from "
-            f"the other groups' scores; the confidence model held out by group; one "
+            f"the other groups' scores; the confidence (its source chosen on the development "
+            f"groups) held out by group; one "
             f"group in {DEVELOPMENT_EVERY} (by name hash) kept for choosing hand tunables "
             f"and out of every figure here but 'development'",
             "family_balance_chosen": nested.chosen,

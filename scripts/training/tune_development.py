@@ -83,14 +83,15 @@ def floor_sweep(confidence_rows: Path) -> list[dict[str, float]]:
     """The refusal floor's values judged on the development groups (see the module's doc)."""
     kept = np.load(confidence_rows)
     x, y, w, groups = kept["x"], kept["y"], kept["w"], [str(g) for g in kept["groups"]]
-    raw = confidence_model.held_out_raw(x, y, w, groups)
+    answered = kept["answered"].astype(bool)
+    _, raw, _ = confidence_model.choose_source(x, y, w, groups, answered)
     confidence = confidence_model.held_out_confidence(raw, y, w, groups)
     return confidence_model.floor_sweep(
         x,
         confidence,
         y,
         kept["answerable"].astype(bool),
-        kept["answered"].astype(bool),
+        answered,
         kept["sources"],
         np.array([is_development(g) for g in groups]),
     )
