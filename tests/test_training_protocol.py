@@ -17,6 +17,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts" / "training"))
 import protocol
+import tune_development
 from decision_replay import Replay
 
 
@@ -131,3 +132,18 @@ def test_ranker_learns_extra_questions_of_its_training_groups_only(
     extra = [asked_of("policyqa:a", 4), asked_of("policyqa:c", 5)]
     train_decision.fit_ranker(examples, extra)
     assert trained_on == [2 + 3 + 4]
+
+
+def test_a_tunable_moves_only_for_more_than_one_questions_worth() -> None:
+    # tune_development's choice: a gain within MIN_GAIN (one question flipping) keeps the
+    # shipped value; a real gain moves it, to the smallest of equally good values.
+    def rows(*scores: tuple[float, float]) -> list[dict[str, float]]:
+        return [{"value": v, "handled_right": h} for v, h in scores]
+
+    gain = tune_development.MIN_GAIN
+    within = rows((0.3, 0.59), (0.4, 0.5936), (0.5, 0.5936 + gain / 2), (0.6, 0.5936 + gain / 2))
+    assert tune_development.chosen(within, 0.4) == 0.4
+    beyond = rows((0.3, 0.59), (0.4, 0.5936), (0.5, 0.6), (0.6, 0.6))
+    assert tune_development.chosen(beyond, 0.4) == 0.5
+    worse = rows((0.3, 0.6), (0.4, 0.58))
+    assert tune_development.chosen(worse, 0.4) == 0.3
