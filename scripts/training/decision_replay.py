@@ -14,7 +14,7 @@ from service.answering.candidates import FEATURES
 from service.answering.citations import cite
 from service.answering.composition import compose
 from service.answering.decision import decide_from, threshold_for, vetoed
-from service.answering.settling import prefer_settling, settling_candidates
+from service.answering.settling import settling_first
 from service.answering.tunables import MAX_ANSWER_CHARS
 from service.cli.evaluation import Case, case_correct, policy_normalize
 
@@ -67,11 +67,10 @@ def simulate(e: Example, probabilities: np.ndarray, threshold: float) -> Replay:
     candidates = e.found.candidates
     assert candidates is not None
     verdict = decide_from(probabilities, candidates, e.found.facts, threshold)
-    order, answered = verdict.order, verdict.answered
-    asked_yes_no = e.found.facts.yes_no
-    if asked_yes_no is not None:  # as the answerer does: the settling sentence, if close
-        settling = settling_candidates(e.index, candidates.sentence_ids, asked_yes_no)
-        order = prefer_settling(order, probabilities, settling)
+    answered = verdict.answered
+    order = settling_first(  # as the answerer does: the settling sentence, if close
+        e.index, candidates.sentence_ids, verdict.order, probabilities, e.found.facts.yes_no
+    )
     composed = compose(e.index, candidates, order, probabilities, e.found.facts)
     citations, text = cite(
         e.index, e.found.hits, composed.chosen, composed.runners_up, 3, composed.quotes

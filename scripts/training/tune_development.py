@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import confidence_model
 import train_decision
 from decision_data import Example, is_development
-from decision_replay import figures, replay
+from decision_replay import Replay, figures, replay
 from protocol import handled_right
 
 from service.answering import composition, decision, tunables
@@ -50,6 +50,13 @@ CANDIDATES: dict[str, tuple[ModuleType, tuple[float, ...]]] = {
 }
 
 
+def development_replay(
+    examples: list[Example], scores: list[np.ndarray], target: float
+) -> dict[str, list[Replay]]:
+    """The development groups' held-out answers, replayed with the tunables as they are set."""
+    return {g: r for g, r in replay(examples, scores, target).items() if is_development(g)}
+
+
 def sweep(
     examples: list[Example], scores: list[np.ndarray], target: float
 ) -> dict[str, list[dict[str, float]]]:
@@ -61,9 +68,7 @@ def sweep(
         for value in values:
             setattr(module, name, type(shipped)(value))
             try:
-                rows = {
-                    g: r for g, r in replay(examples, scores, target).items() if is_development(g)
-                }
+                rows = development_replay(examples, scores, target)
             finally:
                 setattr(module, name, shipped)
             on_topic = [r for rs in rows.values() for r in rs if not r.off_topic]
@@ -142,9 +147,7 @@ def main() -> None:
     nested = train_decision.held_out_scores_cached(
         examples, args.scores_cache, args.target, ranker_extra
     )
-    shipped = {
-        g: r for g, r in replay(examples, nested.scores, args.target).items() if is_development(g)
-    }
+    shipped = development_replay(examples, nested.scores, args.target)
     on_topic = [r for rs in shipped.values() for r in rs if not r.off_topic]
     # The line to compare across runs that gathered differently (a gathering tunable such as
     # PRECEDENT_NEAR is tried by a whole train_decision.py run per value).

@@ -33,7 +33,7 @@ from .memo import LruCache, cache_key
 from .precedents import Precedents, precedent_passages, recall_for
 from .question import QuestionFacts, read_question
 from .refusals import Reason, refusal_for
-from .settling import prefer_settling, settling_candidates, what_it_settles
+from .settling import settling_first, what_it_settles
 from .tunables import HITS_RETRIEVED, PASSAGES_FOR_SENTENCES, PRECEDENT_RESERVE
 
 
@@ -212,11 +212,14 @@ class Answerer:
             return self._refuse(
                 index, found, started, decision.reason, decision.confidence, signals, documents
             )
-        order, asked_yes_no = decision.order, found.facts.yes_no
-        if asked_yes_no is not None:  # quote the sentence that settles it, if the model agrees
-            ids = found.candidates.sentence_ids
-            settling = settling_candidates(index, ids, asked_yes_no)
-            order = prefer_settling(order, decision.probabilities, settling)
+        asked_yes_no = found.facts.yes_no  # quote the sentence that settles it, if the model agrees
+        order = settling_first(
+            index,
+            found.candidates.sentence_ids,
+            decision.order,
+            decision.probabilities,
+            asked_yes_no,
+        )
         composed = compose(index, found.candidates, order, decision.probabilities, found.facts)
         citations, text = cite(
             index, found.hits, composed.chosen, composed.runners_up, top_k, composed.quotes

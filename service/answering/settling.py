@@ -241,6 +241,22 @@ def prefer_settling(
     return order
 
 
+def settling_first(
+    index: LoadedIndex,
+    sentence_ids: list[int],
+    order: np.ndarray,
+    probabilities: np.ndarray,
+    asked: YesNo | None,
+) -> np.ndarray:
+    """The decision's ``order``, with a sentence that settles ``asked`` first when the model
+    rates it close enough (:func:`prefer_settling`); unchanged for other questions. Shared by
+    the answerer and the trainer's replay."""
+    if asked is None:
+        return order
+    settling = settling_candidates(index, sentence_ids, asked)
+    return prefer_settling(order, probabilities, settling)
+
+
 def settling_candidates(index: LoadedIndex, sentence_ids: list[int], asked: YesNo) -> np.ndarray:
     """For each candidate sentence, whether it settles ``asked``."""
     return np.array([settles(asked, index.sentences[s].text) for s in sentence_ids], dtype=bool)
