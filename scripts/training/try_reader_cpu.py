@@ -76,9 +76,9 @@ class Question:
 class UpperLayers(torch.nn.Module):
     """The trained part: the upper encoder layers, a scoring head and the no-answer logit."""
 
-    def __init__(self, base: BertModel) -> None:
+    def __init__(self, base: BertModel, frozen: int = FROZEN_LAYERS) -> None:
         super().__init__()
-        self.layers = torch.nn.ModuleList(copy.deepcopy(base.encoder.layer[FROZEN_LAYERS:]))
+        self.layers = torch.nn.ModuleList(copy.deepcopy(base.encoder.layer[frozen:]))
         self.head = torch.nn.Linear(2 * base.config.hidden_size, 1)
         self.no_answer = torch.nn.Parameter(torch.zeros(1))
 
