@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import random
 import sys
 import time
 from dataclasses import dataclass, field
@@ -42,14 +41,10 @@ from transformers import AutoTokenizer, BertModel
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import train_decision
 from decision_data import Example, is_development
-from try_reader_cpu import UpperLayers, _additive
+from try_reader_cpu import UpperLayers, _padded, fine_tuned, lower_layers
 
 from index.encoder.model_files import bundled_model_path
 
-EPOCHS = 2
-QUESTIONS_PER_BATCH = 8
-LEARNING_RATE = 5e-5
-MAX_TOKENS = 128
 FOLDS = 4
 # Blend weights tried on the development groups (the last: the reader alone).
 ALPHAS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, math.inf)
@@ -94,20 +89,7 @@ def cached_questions(
         assert candidates is not None
         order = np.argsort(-rankings[id(e)], kind="stable")[:k]
         sentences = [e.index.sentences[candidates.sentence_ids[i]].text for i in order]
-        batch = tokenizer(
-            [e.found.facts.own_words] * len(sentences),
-            sentences,
-            truncation=True,
-            max_length=MAX_TOKENS,
-            padding=True,
-            return_tensors="pt",
-        )
-        hidden = base.embeddings(
-            input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"]
-        )
-        for layer in base.encoder.layer[:frozen]:
-            result = layer(hidden, attention_mask=_additive(batch["attention_mask"]))
-            hidden = result[0] if isinstance(result, tuple) else result
+        hidden, mask = lower_layers(base, tokenizer, e.found.facts.own_words, sentences, frozen)
         labels = (e.labels[order] > 0).astype(float)
         out.append(
             Question(
@@ -116,18 +98,10 @@ def cached_questions(
                 labels,
                 rankings[id(e)][order],
                 hidden.half(),
-                batch["attention_mask"],
+                mask,
             )
         )
     return out
-
-
-def _padded(qs: list[Question]) -> tuple[torch.Tensor, torch.Tensor]:
-    width = max(q.hidden.shape[1] for q in qs)
-    pad = torch.nn.functional.pad
-    hidden = torch.cat([pad(q.hidden.float(), (0, 0, 0, width - q.hidden.shape[1])) for q in qs])
-    mask = torch.cat([pad(q.mask, (0, width - q.mask.shape[1])) for q in qs])
-    return hidden, mask
 
 
 def _loss(model: UpperLayers, qs: list[Question]) -> torch.Tensor:
@@ -145,26 +119,8 @@ def _loss(model: UpperLayers, qs: list[Question]) -> torch.Tensor:
 
 def train(base: BertModel, qs: list[Question], frozen: int) -> UpperLayers:
     """The upper layers fine-tuned on the questions of ``qs`` with a right candidate."""
-    torch.manual_seed(7)
-    random.seed(7)
     taught = [q for q in qs if q.labels.sum() > 0]  # a list without one teaches nothing
-    model = UpperLayers(base, frozen)
-    model.train()
-    steps = max(1, EPOCHS * math.ceil(len(taught) / QUESTIONS_PER_BATCH))
-    optimizer = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE, weight_decay=0.01)
-    schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min(1.0, s / (0.1 * steps)) * max(0.0, (steps - s) / steps)
-    )
-    for _ in range(EPOCHS):
-        order = list(taught)
-        random.shuffle(order)
-        for start in range(0, len(order), QUESTIONS_PER_BATCH):
-            _loss(model, order[start : start + QUESTIONS_PER_BATCH]).backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            schedule.step()
-            optimizer.zero_grad()
-    return model
+    return fine_tuned(lambda: UpperLayers(base, frozen), taught, _loss)
 
 
 def _standard(v: np.ndarray) -> np.ndarray:

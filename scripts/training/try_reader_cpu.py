@@ -30,8 +30,10 @@ import os
 import random
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import numpy as np
 import torch
@@ -56,6 +58,7 @@ LEARNING_RATE = 5e-5
 MAX_TOKENS = 128
 FOLDS = 4
 RATES = (0.03, 0.05, 0.10)
+T = TypeVar("T")
 
 
 @dataclass
@@ -109,20 +112,9 @@ def questions_with_cache(base: BertModel, tokenizer: PreTrainedTokenizerBase) ->
             assert candidates is not None
             order = np.argsort(-s, kind="stable")[:CANDIDATES]
             sentences = [e.index.sentences[candidates.sentence_ids[i]].text for i in order]
-            batch = tokenizer(
-                [e.found.facts.standalone] * len(sentences),
-                sentences,
-                truncation=True,
-                max_length=MAX_TOKENS,
-                padding=True,
-                return_tensors="pt",
+            hidden, mask = lower_layers(
+                base, tokenizer, e.found.facts.standalone, sentences, FROZEN_LAYERS
             )
-            hidden = base.embeddings(
-                input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"]
-            )
-            for layer in base.encoder.layer[:FROZEN_LAYERS]:
-                result = layer(hidden, attention_mask=_additive(batch["attention_mask"]))
-                hidden = result[0] if isinstance(result, tuple) else result
             out.append(
                 Question(
                     group=e.group,
@@ -133,13 +125,44 @@ def questions_with_cache(base: BertModel, tokenizer: PreTrainedTokenizerBase) ->
                     sentences=sentences,
                     labels=[float(e.labels[i]) for i in order],
                     hidden=hidden.half(),
-                    mask=batch["attention_mask"],
+                    mask=mask,
                 )
             )
     return out
 
 
-def _padded(qs: list[Question]) -> tuple[torch.Tensor, torch.Tensor]:
+def lower_layers(
+    base: BertModel,
+    tokenizer: PreTrainedTokenizerBase,
+    question: str,
+    sentences: list[str],
+    frozen: int,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The (question, sentence) pairs through the embeddings and the lower ``frozen`` layers,
+    and their attention mask."""
+    batch = tokenizer(
+        [question] * len(sentences),
+        sentences,
+        truncation=True,
+        max_length=MAX_TOKENS,
+        padding=True,
+        return_tensors="pt",
+    )
+    hidden = base.embeddings(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"])
+    for layer in base.encoder.layer[:frozen]:
+        result = layer(hidden, attention_mask=_additive(batch["attention_mask"]))
+        hidden = result[0] if isinstance(result, tuple) else result
+    return hidden, batch["attention_mask"]
+
+
+class Cached(Protocol):
+    """A question's pairs as the frozen layers left them."""
+
+    hidden: torch.Tensor
+    mask: torch.Tensor
+
+
+def _padded(qs: Sequence[Cached]) -> tuple[torch.Tensor, torch.Tensor]:
     width = max(q.hidden.shape[1] for q in qs)
     pad = torch.nn.functional.pad
     hidden = torch.cat([pad(q.hidden.float(), (0, 0, 0, width - q.hidden.shape[1])) for q in qs])
@@ -163,9 +186,19 @@ def _loss(model: UpperLayers, qs: list[Question]) -> torch.Tensor:
 
 def train(base: BertModel, qs: list[Question]) -> UpperLayers:
     """The upper layers fine-tuned on ``qs`` (listwise, with the no-answer logit)."""
+    return fine_tuned(lambda: UpperLayers(base), qs, _loss)
+
+
+def fine_tuned(
+    make: Callable[[], UpperLayers],
+    qs: Sequence[T],
+    loss: Callable[[UpperLayers, list[T]], torch.Tensor],
+) -> UpperLayers:
+    """A model from ``make`` (its head drawn after seeding, so runs repeat) trained on ``qs``
+    by ``loss``: AdamW, warm-up then linear decay."""
     torch.manual_seed(7)
     random.seed(7)
-    model = UpperLayers(base)
+    model = make()
     model.train()
     steps = max(1, EPOCHS * math.ceil(len(qs) / QUESTIONS_PER_BATCH))
     optimizer = torch.optim.AdamW(model.parameters(), lr=LEARNING_RATE, weight_decay=0.01)
@@ -176,7 +209,7 @@ def train(base: BertModel, qs: list[Question]) -> UpperLayers:
         order = list(qs)
         random.shuffle(order)
         for start in range(0, len(order), QUESTIONS_PER_BATCH):
-            _loss(model, order[start : start + QUESTIONS_PER_BATCH]).backward()
+            loss(model, order[start : start + QUESTIONS_PER_BATCH]).backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             schedule.step()
