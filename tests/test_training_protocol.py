@@ -87,7 +87,7 @@ def test_no_held_out_score_comes_from_a_model_that_saw_its_group(
     for e, scores in zip(examples, result.scores, strict=True):
         model = fitted[int(scores[0])]
         assert e.group not in model.groups
-    outer = protocol.deal(sorted({e.group for e in examples}), _sizes(examples), 10)
+    outer = protocol.deal(sorted({e.group for e in examples}), protocol.group_sizes(examples), 10)
     assert len(judged_on) == len(outer) * 2  # each candidate judged once per outer fold
     for fold, seen in zip(outer, judged_on[::2], strict=True):
         assert not seen & set(fold)
@@ -101,13 +101,6 @@ def test_the_inner_objective_weighs_question_sets_alike() -> None:
     many_wrong = [row(False, "squad")] * 90
     few_right = [row(True, "briefing")] * 10
     assert protocol.handled_right({"a": many_wrong, "b": few_right}) == pytest.approx(0.5)
-
-
-def _sizes(examples: list[Any]) -> dict[str, int]:
-    sizes: dict[str, int] = {}
-    for e in examples:
-        sizes[e.group] = sizes.get(e.group, 0) + 1
-    return sizes
 
 
 def test_ranker_learns_extra_questions_of_its_training_groups_only(

@@ -85,7 +85,7 @@ def nested_scores(
 ) -> NestedResult:
     """Held-out scores for every question under nested cross-validation over ``candidates``
     (values of the tunable ``fit`` takes)."""
-    sizes = _sizes(examples)
+    sizes = group_sizes(examples)
     scores: list[np.ndarray] = [np.zeros(0)] * len(examples)
     chosen: dict[str, float] = {}
     for number, outer in enumerate(deal(sorted(sizes), sizes, OUTER_FOLDS)):
@@ -106,7 +106,7 @@ def choose(
 ) -> float:
     """The candidate whose inner held-out answers are handled right most often (the first
     of equals)."""
-    sizes = _sizes(examples)
+    sizes = group_sizes(examples)
     inner = deal(sorted(sizes), sizes, INNER_FOLDS)
     rankers = [trainer.fit_ranker([e for e in examples if e.group not in set(f)]) for f in inner]
     judged: list[float] = []
@@ -131,7 +131,8 @@ def _scored(
     return rank_first(probabilities, np.asarray(ranker.predict(x), dtype=float))
 
 
-def _sizes(examples: list[Example]) -> dict[str, int]:
+def group_sizes(examples: list[Example]) -> dict[str, int]:
+    """How many questions each group holds (what :func:`deal` balances folds by)."""
     sizes: dict[str, int] = {}
     for e in examples:
         sizes[e.group] = sizes.get(e.group, 0) + 1

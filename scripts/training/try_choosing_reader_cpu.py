@@ -65,7 +65,7 @@ class Question:
 
 def held_out_rankings(examples: list[Example], extras: list[Example]) -> dict[int, np.ndarray]:
     """Each question's candidates scored by a ranker that never saw its group (keyed by id)."""
-    sizes = protocol._sizes(examples)
+    sizes = protocol.group_sizes(examples)
     scores: dict[int, np.ndarray] = {}
     for outer in protocol.deal(sorted(sizes), sizes, protocol.OUTER_FOLDS):
         held = set(outer)
