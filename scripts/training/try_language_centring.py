@@ -16,7 +16,7 @@ it on XQuAD, held out by article (five folds, as ``train_crosslingual.py``'s), a
 3. A question language the model never saw (held out by language and by article): how each
    model does on it, centred by ``cldr`` (no questions in it exist) or not at all.
 
-    nice .venv/bin/python scripts/training/try_language_centring.py    # ~20 min on two cores
+    nice .venv/bin/python scripts/training/try_language_centring.py    # ~12 min on two cores
 
 Rows go to ``var/xquad-centring``; the corpora are ``crosslingual_data.py``'s (var/xquad).
 Nothing in the repo is written.
