@@ -18,7 +18,8 @@ it on XQuAD, held out by article (five folds, as ``train_crosslingual.py``'s), a
 
     nice .venv/bin/python scripts/training/try_language_centring.py    # ~12 min on two cores
 
-Rows go to ``var/xquad-centring``; the corpora are ``crosslingual_data.py``'s (var/xquad).
+Rows go to ``var/xquad-centring``; the corpora and the question vectors are
+``crosslingual_data.py``'s and ``xquad_retrieval.py``'s (var/xquad).
 Nothing in the repo is written.
 """
 
@@ -37,12 +38,15 @@ from babel import Locale
 from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "eval"))
 import crosslingual_data as cd
 from train_crosslingual import FOLDS, TARGET_FALSE_REFUSALS, figures, fit, thresholds_for, verdicts
+from xquad_retrieval import query_vectors
 
 from index import load_index
 from index.store.multilingual import load_multilingual
 from service.answering.crosslingual import threshold_of
+from service.answering.crosslingual_candidates import FEATURES
 
 WORK = cd.ROOT / "var" / "xquad-centring"
 EVAL = cd.ROOT.parent / "shared" / "eval"
@@ -97,14 +101,10 @@ class Vectors:
         self.cldr = {lang: english + names[lang] - names["en"] for lang in cd.LANGUAGES}
 
     def _encoded(self, language: str) -> dict[str, np.ndarray]:
-        cache = WORK / f"queries-{language}.npz"
         asked = cd.questions(language)
         ids = sorted(asked)
-        if not cache.is_file():
-            vectors = self.encoder.encode_queries([asked[q] for q in ids])
-            np.savez(cache, ids=np.asarray(ids), vectors=vectors)
-        kept = np.load(cache)
-        return dict(zip(ids, kept["vectors"], strict=True))
+        vectors = query_vectors(language, ids, [asked[q] for q in ids])  # cached in var/xquad
+        return dict(zip(ids, vectors, strict=True))
 
     def own(self, language: str, article: str) -> np.ndarray:
         """The mean question of ``language`` over the articles of the other folds."""
@@ -206,17 +206,11 @@ def flagged(rows: Sequence[cd.Row], flag: float) -> list[cd.Row]:
     for row in rows:
         x = row.features
         if len(row.sentence_ids):
-            if x.shape[1] == len(cd_features()):
+            if x.shape[1] == len(FEATURES):
                 x = np.column_stack([x, x[:, 0], x[:, 1]])
             x = np.column_stack([x, np.full(len(x), flag)])
         out.append(dataclasses.replace(row, features=x))
     return out
-
-
-def cd_features() -> tuple[str, ...]:
-    from service.answering.crosslingual_candidates import FEATURES
-
-    return FEATURES
 
 
 def held_out(
