@@ -15,6 +15,8 @@ from index import Embedder, build_index, load_index
 from index.encoder.multilingual import MultilingualEncoder
 from service.answering import Answer, Answerer, DecisionModel
 from service.answering.crosslingual import (
+    ACROSS,
+    WITHIN,
     Crosslingual,
     CrosslingualModel,
     quoted_beside,
@@ -157,16 +159,22 @@ def test_close_runners_up_are_quoted_beside_the_best_when_they_fit() -> None:
     assert quoted_beside(np.array([0.8]), np.array([0]), [50]) == []
 
 
-def test_the_threshold_is_the_pairs_then_the_question_languages_then_the_general_one() -> None:
+def test_the_threshold_is_the_pairs_then_the_question_languages_then_its_kinds() -> None:
     """Across scripts the model is less sure than within one: English questions over Chinese
-    documents get their own operating point, a pair never measured its question language's."""
+    documents get their own operating point, a pair never measured its question language's,
+    and a language never trained on that of the pairs of its kind (within or across)."""
     thresholds = {"en>zh": 0.02, "en>en": 0.2, "en": 0.04, "*": 0.05}
     assert threshold_of(thresholds, "en", "zh") == 0.02
     assert threshold_of(thresholds, "en", "en") == 0.2
     assert threshold_of(thresholds, "en", "de") == 0.04
     assert threshold_of(thresholds, "fr", "en") == 0.05
+    kinds = thresholds | {"*within": 0.15, "*across": 0.03}
+    assert threshold_of(kinds, "ru", "ru") == 0.15
+    assert threshold_of(kinds, "ru", "en") == 0.03
+    assert threshold_of(kinds, "en", "ru") == 0.04  # the question language's comes first
     shipped = CrosslingualModel()
     assert any(">" in key for key in shipped.thresholds)
+    assert {WITHIN, ACROSS} <= set(shipped.thresholds)  # a kept-aside language has its kind's
     for key in shipped.thresholds:
         language = key.split(">")[0]
         if ">" in key:

@@ -31,7 +31,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from crosslingual_data import ASKED, ROOT, WORK, Row, collect, models
 
-from service.answering.crosslingual import pair_key, quoted_beside, threshold_of
+from service.answering.crosslingual import kind_key, pair_key, quoted_beside, threshold_of
 from service.answering.crosslingual_candidates import FEATURES
 from service.answering.tunables import MARKER_CHARS, SECOND_SENTENCE_MARGIN
 
@@ -97,7 +97,8 @@ def verdicts(model: lightgbm.Booster, rows: list[Row]) -> list[Verdict]:
 
 def thresholds_for(found: list[Verdict], rate: float) -> dict[str, float]:
     """The probability below which ``rate`` of the answerable questions fall: per question
-    language and documents' language (``de>en``), per question language, and over all
+    language and documents' language (``de>en``), per question language, per kind of pair
+    (``*within`` a language, ``*across``: what a pair no one trained on takes), and over all
     (``*``). The model is surer in some languages than in others — one threshold for all
     refused a quarter of the Arabic questions it could answer — and across scripts than within
     one: with one threshold per question language, English questions over Chinese documents
@@ -105,7 +106,8 @@ def thresholds_for(found: list[Verdict], rate: float) -> dict[str, float]:
     groups: dict[str, list[float]] = {}
     for v in found:
         if v.row.answerable:
-            for key in (pair_key(v.row.language, v.row.corpus), v.row.language, "*"):
+            pair = (v.row.language, v.row.corpus)
+            for key in (pair_key(*pair), v.row.language, kind_key(*pair), "*"):
                 groups.setdefault(key, []).append(v.probability)
     table = {key: float(np.quantile(values, rate)) for key, values in groups.items()}
     return table if "*" in table else table | {"*": 0.5}
@@ -154,6 +156,28 @@ def held_out(rows: list[Row]) -> tuple[list[Verdict], list[float]]:
     plain = [(v.best, v.probability, v.beside) for v in found]
     cache.write_bytes(pickle.dumps({"stamp": stamp, "found": plain, "thresholds": thresholds}))
     return found, thresholds
+
+
+def unseen_language(rows: list[Row], language: str, corpus: str) -> dict:
+    """The figures of ``language``'s questions over ``corpus`` from models that never saw a
+    question in that language nor the article (held out by language and by article): how a
+    language no one trained on — a kept-aside one — is met."""
+    articles = sorted({r.article for r in rows})
+    fold_of = {a: i % FOLDS for i, a in enumerate(articles)}
+    found, thresholds = [], []
+    for fold in range(FOLDS):
+        train = [r for r in rows if fold_of[r.article] != fold and r.language != language]
+        model = fit(train)
+        inner = thresholds_for(verdicts(model, train), TARGET_FALSE_REFUSALS)
+        test = [
+            r
+            for r in rows
+            if fold_of[r.article] == fold and r.language == language and r.corpus == corpus
+        ]
+        for v in verdicts(model, test):
+            found.append(v)
+            thresholds.append(threshold_of(inner, language, corpus))
+    return figures(found, thresholds)[(corpus, language)]
 
 
 def outcome(verdict: Verdict, threshold: float) -> tuple[bool, bool, bool, int]:
