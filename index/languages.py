@@ -87,3 +87,15 @@ def _looks_english(text: str) -> bool:
         return False
     words = _WORD.findall(text.lower())
     return sum(w in _ENGLISH_FUNCTION_WORDS for w in words) >= _ENGLISH_WORDS_NEEDED
+
+
+@functools.cache
+def script_of(code: str) -> str:
+    """The script ``code`` is written in (ISO 15924, "Latn", "Hans", "Arab"), from CLDR's
+    likely subtags, which Babel ships; the code itself when CLDR does not know it (a script
+    no other language shares)."""
+    from babel.core import get_global
+
+    likely = get_global("likely_subtags").get(code)
+    parts = str(likely).split("_") if likely else []
+    return parts[1] if len(parts) > 2 else code

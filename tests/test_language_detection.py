@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from index.encoder.multilingual import MultilingualEncoder
-from index.languages import detect_language
+from index.languages import detect_language, script_of
 from index.stemming import language_tokens, words
 from index.text import split_sentences
 
@@ -117,3 +117,24 @@ def test_split_sentences_leaves_english_as_it_was() -> None:
 def test_split_sentences_of_a_script_without_capitals() -> None:
     text = "هذه الجملة الأولى. وهذه الثانية."
     assert [text[a:b] for a, b in split_sentences(text)] == ["هذه الجملة الأولى.", "وهذه الثانية."]
+
+
+@pytest.mark.parametrize(
+    ("code", "script"),
+    [
+        ("en", "Latn"),
+        ("tr", "Latn"),
+        ("ru", "Cyrl"),
+        ("el", "Grek"),
+        ("th", "Thai"),
+        ("zh", "Hans"),
+        ("ar", "Arab"),
+        ("fa", "Arab"),
+        ("hi", "Deva"),
+        ("qq", "qq"),
+    ],
+)
+def test_script_of_a_language_is_cldrs(code: str, script: str) -> None:
+    """What the cross-lingual thresholds group pairs by; a code CLDR does not know is a
+    script of its own (shared with no other language)."""
+    assert script_of(code) == script

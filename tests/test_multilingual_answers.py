@@ -15,8 +15,9 @@ from index import Embedder, build_index, load_index
 from index.encoder.multilingual import MultilingualEncoder
 from service.answering import Answer, Answerer, DecisionModel
 from service.answering.crosslingual import (
-    ACROSS,
-    WITHIN,
+    OTHER_SCRIPT,
+    SAME_LANGUAGE,
+    SAME_SCRIPT,
     Crosslingual,
     CrosslingualModel,
     quoted_beside,
@@ -159,22 +160,24 @@ def test_close_runners_up_are_quoted_beside_the_best_when_they_fit() -> None:
     assert quoted_beside(np.array([0.8]), np.array([0]), [50]) == []
 
 
-def test_the_threshold_is_the_pairs_then_the_question_languages_then_its_kinds() -> None:
+def test_the_threshold_is_the_pairs_then_its_kinds_then_the_general_one() -> None:
     """Across scripts the model is less sure than within one: English questions over Chinese
-    documents get their own operating point, a pair never measured its question language's,
-    and a language never trained on that of the pairs of its kind (within or across)."""
-    thresholds = {"en>zh": 0.02, "en>en": 0.2, "en": 0.04, "*": 0.05}
+    documents get their own operating point, and a pair never trained on that of the trained
+    pairs of its kind — one language, one script, or two scripts."""
+    thresholds = {"en>zh": 0.02, "en>en": 0.2, "*": 0.05}
     assert threshold_of(thresholds, "en", "zh") == 0.02
     assert threshold_of(thresholds, "en", "en") == 0.2
-    assert threshold_of(thresholds, "en", "de") == 0.04
     assert threshold_of(thresholds, "fr", "en") == 0.05
-    kinds = thresholds | {"*within": 0.15, "*across": 0.03}
+    kinds = thresholds | {SAME_LANGUAGE: 0.15, SAME_SCRIPT: 0.09, OTHER_SCRIPT: 0.03}
     assert threshold_of(kinds, "ru", "ru") == 0.15
-    assert threshold_of(kinds, "ru", "en") == 0.03
-    assert threshold_of(kinds, "en", "ru") == 0.04  # the question language's comes first
+    assert threshold_of(kinds, "fr", "en") == 0.09  # both Latin
+    assert threshold_of(kinds, "en", "ru") == 0.03  # Latin and Cyrillic
+    assert threshold_of(kinds, "ar", "fa") == 0.09  # two languages of the Arabic script
+    assert threshold_of(kinds, "en", "zh") == 0.02  # a trained pair keeps its own
     shipped = CrosslingualModel()
     assert any(">" in key for key in shipped.thresholds)
-    assert {WITHIN, ACROSS} <= set(shipped.thresholds)  # a kept-aside language has its kind's
+    # A kept-aside language finds the threshold of its kind.
+    assert {SAME_LANGUAGE, SAME_SCRIPT, OTHER_SCRIPT} <= set(shipped.thresholds)
     for key in shipped.thresholds:
         language = key.split(">")[0]
         if ">" in key:
