@@ -1,6 +1,7 @@
 """Words for BM25 in any language (issue #32): each text cut into words the Unicode way and
 stemmed with the Snowball stemmer of its language (PyStemmer; ~30 languages), with Chinese,
-Japanese and Korean, which do not separate words, cut into characters and character pairs.
+Japanese, Korean, Thai, Lao, Khmer and Burmese, which do not separate words, cut into
+characters and character pairs.
 
 The unstemmed word is kept beside its stem, so what is written the same in every language —
 names, numbers, years — still matches across languages.
@@ -50,12 +51,34 @@ SNOWBALL = {
     "tr": "turkish",
     "yi": "yiddish",
 }
-_WORD = re.compile(r"\w+")
-# Scripts written without spaces between words: Han, kana, Hangul syllables.
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+# Scripts written without spaces between words: Thai, Lao, Myanmar, Khmer, kana, Han,
+# Hangul syllables.
+_CJK = (
+    "\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff"
+    "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+)
 _UNSPACED = re.compile(f"[{_CJK}]")
 # Inside such a run, each character alone; other scripts (a Latin name, a number) whole.
 _PIECES = re.compile(f"[{_CJK}]|[^{_CJK}]+")
+# Where combining marks live (the Unicode categories Mn, Mc, Me): every block to U+1FFFF, and
+# the variation selectors beyond it.
+_MARK_PLANES = (range(0x0300, 0x20000), range(0xE0100, 0xE01F0))
+
+
+@functools.cache
+def _word() -> re.Pattern[str]:
+    """A word: letters, digits and the combining marks inside them. ``\\w`` alone stops at a
+    mark, and the vowel signs of Devanagari, Bengali, Tamil or Thai, and Arabic's vowel points,
+    are marks: "भारत" came out as "भ" and "रत". Built once (~20 ms)."""
+    ranges: list[tuple[int, int]] = []
+    for code in itertools.chain(*_MARK_PLANES):
+        if unicodedata.category(chr(code)).startswith("M"):
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    marks = "".join(f"{re.escape(chr(a))}-{re.escape(chr(b))}" for a, b in ranges)
+    return re.compile(f"[\\w{marks}]+")
 
 
 @functools.cache
@@ -71,7 +94,7 @@ def _stemmer(language: str) -> Any:
 def words(text: str) -> list[str]:
     """The words of ``text``, case-folded; unspaced scripts as characters and their pairs."""
     out: list[str] = []
-    for word in _WORD.findall(unicodedata.normalize("NFKC", text).casefold()):
+    for word in _word().findall(unicodedata.normalize("NFKC", text).casefold()):
         if _UNSPACED.search(word):
             out.extend(_unspaced(word))
         else:

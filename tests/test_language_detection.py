@@ -69,6 +69,28 @@ def test_words_cut_chinese_into_characters_and_pairs() -> None:
     assert "丁路" in cut and "德1546" not in cut
 
 
+@pytest.mark.parametrize(
+    ("text", "whole"),
+    [
+        ("भारत की राजधानी क्या है?", ["भारत", "की", "राजधानी", "क्या", "है"]),  # vowel signs
+        ("தமிழ்நாடு அரசு", ["தமிழ்நாடு", "அரசு"]),  # Tamil's virama
+        ("مُحَمَّد رسول", ["مُحَمَّد", "رسول"]),  # Arabic vowel points
+    ],
+)
+def test_words_keep_the_marks_inside_them(text: str, whole: list[str]) -> None:
+    """A combining mark is part of its word, not a break: "भारत" stays one word and stems in
+    Hindi, as the documents' words do."""
+    assert words(text) == whole
+    assert "भारत" in language_tokens("भारत की राजधानी", ["hi"])
+
+
+def test_words_cut_thai_into_characters_and_pairs() -> None:
+    """Thai writes no spaces between words: like Chinese, characters and their pairs, so a
+    question's words meet the document's inside its runs; a number stays whole."""
+    cut = words("กรุงเทพ 1782")
+    assert {"ก", "กร", "รุ", "1782"} <= set(cut)
+
+
 @pytest.fixture(scope="module")
 def encoder() -> MultilingualEncoder:
     return MultilingualEncoder()
