@@ -5,7 +5,7 @@
 * the English route on the English paragraphs, asked in English: the reference;
 * the cross-lingual route, held out by article (five folds: every figure of an article comes
   from a model that never saw it): the English paragraphs asked in each shared language, the
-  German and Chinese paragraphs asked in their language and in English;
+  German, Chinese, Hindi and Arabic paragraphs asked in their language and in English;
 * each question language, and each documents' language, as if no one had trained on it (held
   out by language as well): how a language kept aside is met, with the threshold of the pairs
   of its kind.

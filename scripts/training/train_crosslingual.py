@@ -5,11 +5,13 @@ beside the answerer.
 
 1. The rows (``crosslingual_data.py``): every XQuAD question of the shared articles, in every
    shared language, run through the cross-lingual route of the English paragraphs (and of the
-   German and Chinese ones), asked of the corpus and of the corpus without its article.
+   German, Chinese, Hindi and Arabic ones), asked of the corpus and of the corpus without its
+   article.
 2. Five folds by article: a model trained on the other articles scores each article's rows;
-   the threshold of each question language (answer when the best candidate's probability
-   reaches it) is the one that refuses ``TARGET_FALSE_REFUSALS`` of the training folds'
-   answerable questions in that language (``*``: all languages, for the others). The figures
+   the threshold of each pair of question and documents' language (answer when the best
+   candidate's probability reaches it) is the one that refuses ``TARGET_FALSE_REFUSALS`` of
+   the training folds' answerable questions of that pair (a pair no one trained on: of its
+   kind, ``thresholds_for``). The figures
    (``scripts/eval/eval_xquad.py`` prints them) come from these held-out scores only.
 3. A final model on every row, its threshold from the held-out scores, is written to
    ``service/answering/model/crosslingual.txt`` with ``crosslingual.json`` (features, data,
@@ -244,7 +246,8 @@ def main() -> None:
         "thresholds": {lang: round(t, 6) for lang, t in sorted(thresholds.items())},
         "target_false_refusals": TARGET_FALSE_REFUSALS,
         "data": "XQuAD (CC BY-SA 4.0), the 33 shared articles: English paragraphs asked in "
-        "en/de/es/zh/ar/hi; German and Chinese paragraphs asked in their language and English; "
+        "en/de/es/zh/ar/hi; German, Chinese, Hindi and Arabic paragraphs asked in their language "
+        "and English; "
         "each question asked of the corpus and of the corpus without its article",
         "rows": len(rows),
         "held_out": f"{FOLDS} folds by article",
