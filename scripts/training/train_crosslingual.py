@@ -127,6 +127,11 @@ def rows_digest(rows: list[Row]) -> str:
     return digest.hexdigest()
 
 
+def folds_of(rows: list[Row]) -> dict[str, int]:
+    """Each article's fold: the articles in order, dealt round the ``FOLDS`` folds."""
+    return {a: i % FOLDS for i, a in enumerate(sorted({r.article for r in rows}))}
+
+
 def held_out(rows: list[Row]) -> tuple[list[Verdict], list[float]]:
     """Every row scored by a model that never saw its article, and the threshold its fold's
     training rows give its language (returned per verdict). Cached beside the rows."""
@@ -144,8 +149,7 @@ def held_out(rows: list[Row]) -> tuple[list[Verdict], list[float]]:
         if kept["stamp"] == stamp:  # plain values: the rows are matched back by position
             found = [Verdict(r, *v) for r, v in zip(rows, kept["found"], strict=True)]
             return found, kept["thresholds"]
-    articles = sorted({r.article for r in rows})
-    fold_of = {a: i % FOLDS for i, a in enumerate(articles)}
+    fold_of = folds_of(rows)
     by_row: dict[int, tuple[Verdict, float]] = {}
     for fold in range(FOLDS):
         train = [r for r in rows if fold_of[r.article] != fold]
@@ -165,8 +169,7 @@ def unseen(rows: list[Row], corpus: str, language: str, left_out: Callable[[Row]
     """The figures of ``language``'s questions over ``corpus`` from models that saw none of
     the rows ``left_out`` marks (a question language, or the documents' language) nor the
     article: how a language no one trained on — a kept-aside one — is met."""
-    articles = sorted({r.article for r in rows})
-    fold_of = {a: i % FOLDS for i, a in enumerate(articles)}
+    fold_of = folds_of(rows)
     found, thresholds = [], []
     for fold in range(FOLDS):
         train = [r for r in rows if fold_of[r.article] != fold and not left_out(r)]
