@@ -1,5 +1,6 @@
 """Words for BM25 in any language (issue #32): each text cut into words the Unicode way and
-stemmed with the Snowball stemmer of its language (PyStemmer; ~30 languages), with Chinese,
+stemmed with the Snowball stemmer of its language (PyStemmer; ~30 languages), Arabic's
+optional vowel points dropped, with Chinese,
 Japanese, Korean, Thai, Lao, Khmer and Burmese, which do not separate words, cut into
 characters and character pairs.
 
@@ -91,10 +92,18 @@ def _stemmer(language: str) -> Any:
     return Stemmer.Stemmer(algorithm)
 
 
+# Arabic-script vowel points (harakat, U+064B-U+065F), the superscript alef and the tatweel
+# (a stretching stroke) are written in some texts and left out of most: "أيضاً" and "أيضا"
+# are one word. Dropped before words are cut (a word keeps its other marks, which in
+# Devanagari or Thai are vowels that tell words apart).
+_UNWRITTEN = dict.fromkeys([*range(0x064B, 0x0660), 0x0670, 0x0640])
+
+
 def words(text: str) -> list[str]:
     """The words of ``text``, case-folded; unspaced scripts as characters and their pairs."""
     out: list[str] = []
-    for word in _word().findall(unicodedata.normalize("NFKC", text).casefold()):
+    folded = unicodedata.normalize("NFKC", text).casefold().translate(_UNWRITTEN)
+    for word in _word().findall(folded):
         if _UNSPACED.search(word):
             out.extend(_unspaced(word))
         else:

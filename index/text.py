@@ -78,11 +78,18 @@ _BOUNDARY = re.compile(
 )
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?][\"'\u2019\u201d)\]]*$")
 # Scripts that end sentences with marks of their own (issue #32): the Chinese and Japanese
-# full stop, exclamation and question marks (no space after them), Devanagari's danda, the
-# Arabic question mark. English text has none of them, so English documents are cut exactly
-# as before.
+# full stop, exclamation and question marks (no space after them), Devanagari's danda and
+# double danda, the Arabic question mark and the Urdu full stop, the Greek question mark, the
+# Armenian, Ethiopic, Burmese and Khmer full stops. English text has none of them, so English
+# documents are cut exactly as before.
+_OWN_ENDS = "\u3002\uff01\uff1f\u0964\u0965\u061f\u06d4\u037e\u0589\u1362\u104b\u17d4"
+# Greek is mostly typed with the plain semicolon as its question mark (U+037E decomposes to
+# it; the Greek semicolon is the raised dot), so ";" between Greek words ends a sentence (a
+# word of two letters or more before it, one opening with a capital after: not a lone symbol).
+_GREEK = "\u0370-\u03ff\u1f00-\u1fff"
+_GREEK_QUESTION = f"(?<=[{_GREEK}]{{2}});(?=\\s+[\u0386-\u03a9][{_GREEK}])"
 _OWN_BOUNDARY = re.compile(
-    "[\u3002\uff01\uff1f\u0964\u061f][\"'\u2019\u201d\u300d\u300f)\uff09\\]]*(\\s*)(?=\\S)"
+    f"(?:[{_OWN_ENDS}]|{_GREEK_QUESTION})[\"'\u2019\u201d\u300d\u300f)\uff09\\]]*(\\s*)(?=\\S)"
 )
 
 

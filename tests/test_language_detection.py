@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (Greek, Urdu and Armenian text is written with letters that look Latin)
 """The language of a question or a document (index/languages.py), the words BM25 reads in each
 language (index/stemming.py) and the multilingual model (index/encoder/multilingual.py)."""
 
@@ -74,7 +75,7 @@ def test_words_cut_chinese_into_characters_and_pairs() -> None:
     [
         ("भारत की राजधानी क्या है?", ["भारत", "की", "राजधानी", "क्या", "है"]),  # vowel signs
         ("தமிழ்நாடு அரசு", ["தமிழ்நாடு", "அரசு"]),  # Tamil's virama
-        ("مُحَمَّد رسول", ["مُحَمَّد", "رسول"]),  # Arabic vowel points
+        ("مُحَمَّد رسول", ["محمد", "رسول"]),  # Arabic vowel points: dropped, not breaks
     ],
 )
 def test_words_keep_the_marks_inside_them(text: str, whole: list[str]) -> None:
@@ -82,6 +83,13 @@ def test_words_keep_the_marks_inside_them(text: str, whole: list[str]) -> None:
     Hindi, as the documents' words do."""
     assert words(text) == whole
     assert "भारत" in language_tokens("भारत की राजधानी", ["hi"])
+
+
+def test_words_written_with_and_without_arabic_vowel_points_are_one_word() -> None:
+    """Most Arabic text leaves the vowel points out, some writes them (and stretches words
+    with the tatweel): either way the question meets the document."""
+    assert words("أيضاً مُحَمَّد العـــربية") == words("أيضا محمد العربية")
+    assert words("أيضا") != words("أيضت")  # a letter still tells words apart
 
 
 def test_words_cut_thai_into_characters_and_pairs() -> None:
@@ -128,6 +136,28 @@ def test_split_sentences_at_the_marks_of_other_scripts() -> None:
         "यह पहला वाक्य है।",
         "यह दूसरा है।",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        (
+            "Πώς θα επηρεαστεί η αλιεία; Σύμφωνα με μελέτη, λίγο.",
+            ["Πώς θα επηρεαστεί η αλιεία;", "Σύμφωνα με μελέτη, λίγο."],
+        ),
+        ("Τι είναι\u037e Αυτό.", ["Τι είναι\u037e", "Αυτό."]),  # the Greek question mark itself
+        ("یہ پہلا جملہ ہے۔ یہ دوسرا ہے۔", ["یہ پہلا جملہ ہے۔", "یہ دوسرا ہے۔"]),  # Urdu's full stop
+        ("Բարեւ։ Ինչպես ես։", ["Բարեւ։", "Ինչպես ես։"]),  # Armenian's
+        ("Hay tres; Él dijo: sí.", ["Hay tres; Él dijo: sí."]),  # a semicolon elsewhere
+        ("the angles α; Β and γ.", ["the angles α; Β and γ."]),  # Greek letters in English
+    ],
+)
+def test_split_sentences_at_the_ends_of_greek_urdu_and_armenian(
+    text: str, pieces: list[str]
+) -> None:
+    """Greek writes its question mark as a semicolon between Greek words; other scripts have
+    full stops of their own."""
+    assert [text[a:b] for a, b in split_sentences(text)] == pieces
 
 
 def test_split_sentences_leaves_english_as_it_was() -> None:
