@@ -40,6 +40,8 @@ def test_detect_language_questions_in_other_languages(language: str) -> None:
     [
         ("Wer ist der Präsident des Landes?", "de"),  # not ASCII: no English guard
         ("Quien es el presidente del pais?", "es"),  # ASCII but no English function words
+        # ASCII with English function words in a title, but the detector rules English out
+        ("Welches Prinzip wurde in The Mask of Anarchy dargestellt?", "de"),
         ("Who is the president of the country?", "en"),
         ("哈萨克斯坦的总统是谁\uff1f", "zh"),
     ],

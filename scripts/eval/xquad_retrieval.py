@@ -59,6 +59,7 @@ def query_vectors(language: str, ids: list[str], texts: list[str]) -> np.ndarray
             return np.asarray(kept["vectors"])
     _, encoder = models()
     vectors = encoder.encode_queries(texts)
+    WORK.mkdir(parents=True, exist_ok=True)  # a fresh checkout has no var/xquad yet
     np.savez(cache, ids=np.asarray(ids), vectors=vectors)
     return vectors
 
