@@ -13,6 +13,8 @@ import pytest
 
 from index import Embedder, build_index, load_index
 from index.encoder.multilingual import MultilingualEncoder
+from index.store.multilingual import load_multilingual
+from index.store.multilingual_search import search_multilingual
 from service.answering import Answer, Answerer, DecisionModel
 from service.answering.crosslingual import (
     OTHER_SCRIPT,
@@ -23,6 +25,7 @@ from service.answering.crosslingual import (
     quoted_beside,
     threshold_of,
 )
+from service.answering.crosslingual_candidates import FEATURES, gather_cross_candidates
 from service.answering.tunables import SECOND_SENTENCE_MARGIN
 from service.cli.evaluation import load_cases
 from tests.conftest import BRIEFING, DEV_SET
@@ -182,3 +185,33 @@ def test_the_threshold_is_the_pairs_then_its_kinds_then_the_general_one() -> Non
         language = key.split(">")[0]
         if ">" in key:
             assert shipped.threshold(language, key.split(">")[1]) == shipped.thresholds[key]
+
+
+@pytest.mark.parametrize(
+    ("question", "found"),
+    [
+        ("¿Cuántos habitantes tiene Hohenfels?", 1.0),  # the German document names it
+        ("¿Cuántos habitantes tiene Tannenberg?", 0.0),  # nothing read names it
+        ("¿cuántos habitantes tiene el pueblo?", -1.0),  # it names nothing
+    ],
+)
+def test_names_the_question_asks_are_looked_for_in_what_was_read(
+    multilingual_world: Path,
+    multilingual_encoder: MultilingualEncoder,
+    question: str,
+    found: float,
+) -> None:
+    """A name is written alike in languages of one script: one that nothing read holds says
+    the documents are about something else (a cross-lingual question has few other words to
+    tell it)."""
+    index = load_index(multilingual_world / "index")
+    second = load_multilingual(index.path)
+    assert second is not None
+    vector = multilingual_encoder.encode_queries([question])[0]
+    hits = search_multilingual(index, second, question, "es", vector, 10)
+    candidates = gather_cross_candidates(index, second, hits, vector, question, "es")
+    assert candidates is not None
+    column = candidates.features[:, FEATURES.index("names_in_read")]
+    assert set(column) == {found}
+    in_passage = candidates.features[:, FEATURES.index("names_in_passage")]
+    assert (in_passage <= max(found, 0.0)).all() and (found != 1.0 or in_passage.max() == 1.0)

@@ -7,6 +7,7 @@ passage's place in the fused search, and name/number overlap carry the decision.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -39,6 +40,9 @@ FEATURES = (
     "passage_similarity_gap",
     "neighbour_similarity",
     "similarity_z",
+    "capitalised_share",
+    "names_in_passage",
+    "names_in_read",
 )
 
 
@@ -86,6 +90,10 @@ def gather_cross_candidates(
     ]
     asked = _salient(words(question))
     numbers = {w for w in asked if w.isdigit()}
+    names, capitalised_share = _names(question)
+    passage_words = [set(words(index.passages[hit.passage_id].text)) for hit in read]
+    in_passage = [_share_found(names, found) for found in passage_words]
+    in_read = _share_found(names, set().union(*passage_words))
     rows = []
     for i, sid in enumerate(ids):
         rank, place = owner[sid]
@@ -114,9 +122,48 @@ def gather_cross_candidates(
                 passage_best[rank] - similarity[i],
                 _neighbour(index.passages[hit.passage_id].sentence_ids, place, similarity, at),
                 (similarity[i] - centre) / spread,
+                capitalised_share,
+                in_passage[rank],
+                in_read,
             ]
         )
     return CrossCandidates(ids, np.asarray(rows, dtype=float))
+
+
+def _names(question: str) -> tuple[list[str], float]:
+    """The words capitalised inside ``question`` (not its first: any word opens a question),
+    case-folded, and their share of its words. Names are written the same in languages of one
+    script, so a name found nowhere in what was read says the documents are about something
+    else; the share lets the model learn where capitals mark nouns as well as names."""
+    raw = _CASED_WORD.findall(question)[1:]
+    capitalised = [w for w in raw if w[0].isupper()]
+    names = [w for w in dict.fromkeys(words(" ".join(capitalised))) if len(w) > 1]
+    return names, len(capitalised) / len(raw) if raw else 0.0
+
+
+def _share_found(names: list[str], found: set[str]) -> float:
+    """The share of ``names`` in ``found`` (-1: none asked), an inflected name ("Warszawie")
+    meeting its stem's form ("Warszawa") when they share all but their last three letters."""
+    if not names:
+        return -1.0
+    return sum(any(_same_name(n, w) for w in found) for n in names) / len(names)
+
+
+def _same_name(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    shared = next(
+        (i for i, (x, y) in enumerate(zip(a, b, strict=False)) if x != y), min(len(a), len(b))
+    )
+    return shared >= _NAME_STEM and shared >= min(len(a), len(b)) - _INFLECTION
+
+
+# A word of letters (any script, with its marks) as written, to tell capitals from lower case.
+_CASED_WORD = re.compile(r"[^\W\d_][\w\u0300-\u036f]*")
+# Inflected names share a stem of four letters or more and differ in at most three letters of
+# ending (Polish "Warszawa"/"Warszawie", German "Luthers"/"Luther", Russian "Москва"/"Москве").
+_NAME_STEM = 4
+_INFLECTION = 3
 
 
 def _neighbour(
