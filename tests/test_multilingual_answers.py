@@ -188,17 +188,21 @@ def test_the_threshold_is_the_pairs_then_its_kinds_then_the_general_one() -> Non
 
 
 @pytest.mark.parametrize(
-    ("question", "found"),
+    ("question", "language", "found"),
     [
-        ("¿Cuántos habitantes tiene Hohenfels?", 1.0),  # the German document names it
-        ("¿Cuántos habitantes tiene Tannenberg?", 0.0),  # nothing read names it
-        ("¿cuántos habitantes tiene el pueblo?", -1.0),  # it names nothing
+        ("¿Cuántos habitantes tiene Hohenfels?", "es", 1.0),  # the German document names it
+        ("¿Cuántos habitantes tiene Tannenberg?", "es", 0.0),  # nothing read names it
+        ("¿cuántos habitantes tiene el pueblo?", "es", -1.0),  # it names nothing
+        ("Hohenfels有多少居民\uff1f", "zh", 1.0),  # a Latin name inside Chinese
+        ("Tannenberg有多少居民\uff1f", "zh", 0.0),
+        ("这个村有多少居民\uff1f", "zh", -1.0),  # Chinese has no capitals to tell names by
     ],
 )
 def test_names_the_question_asks_are_looked_for_in_what_was_read(
     multilingual_world: Path,
     multilingual_encoder: MultilingualEncoder,
     question: str,
+    language: str,
     found: float,
 ) -> None:
     """A name is written alike in languages of one script: one that nothing read holds says
@@ -208,8 +212,8 @@ def test_names_the_question_asks_are_looked_for_in_what_was_read(
     second = load_multilingual(index.path)
     assert second is not None
     vector = multilingual_encoder.encode_queries([question])[0]
-    hits = search_multilingual(index, second, question, "es", vector, 10)
-    candidates = gather_cross_candidates(index, second, hits, vector, question, "es")
+    hits = search_multilingual(index, second, question, language, vector, 10)
+    candidates = gather_cross_candidates(index, second, hits, vector, question, language)
     assert candidates is not None
     column = candidates.features[:, FEATURES.index("names_in_read")]
     assert set(column) == {found}

@@ -7,7 +7,7 @@ passage's place in the fused search, and name/number overlap carry the decision.
 from __future__ import annotations
 
 import math
-import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -135,10 +135,29 @@ def _names(question: str) -> tuple[list[str], float]:
     case-folded, and their share of its words. Names are written the same in languages of one
     script, so a name found nowhere in what was read says the documents are about something
     else; the share lets the model learn where capitals mark nouns as well as names."""
-    raw = _CASED_WORD.findall(question)[1:]
+    raw = _cased_words(question)
     capitalised = [w for w in raw if w[0].isupper()]
     names = [w for w in dict.fromkeys(words(" ".join(capitalised))) if len(w) > 1]
     return names, len(capitalised) / len(raw) if raw else 0.0
+
+
+def _cased_words(question: str) -> list[str]:
+    """The words of ``question`` in scripts with capitals (Latin, Greek, Cyrillic, ...), also
+    where they stand inside Chinese or Arabic; the opening word of a question written in such
+    a script left out unless it is an acronym (a capital there says nothing)."""
+    found: list[tuple[int, str]] = []
+    start = 0
+    for at, ch in enumerate(f"{question} "):
+        cased = ch.isalpha() and ch.lower() != ch.upper()
+        if cased or (at > start and unicodedata.category(ch).startswith("M")):
+            continue
+        if at > start:
+            found.append((start, question[start:at]))
+        start = at + 1
+    opening = len(found) > 1 and not question[: found[0][0]].strip(_OPENING)
+    if opening and not found[0][1].isupper():
+        found = found[1:]
+    return [word for _, word in found]
 
 
 def _share_found(names: list[str], found: set[str]) -> float:
@@ -158,8 +177,8 @@ def _same_name(a: str, b: str) -> bool:
     return shared >= _NAME_STEM and shared >= min(len(a), len(b)) - _INFLECTION
 
 
-# A word of letters (any script, with its marks) as written, to tell capitals from lower case.
-_CASED_WORD = re.compile(r"[^\W\d_][\w\u0300-\u036f]*")
+# What may come before a question's first word: opening marks and spaces.
+_OPENING = " \t\"'\u00bf\u00a1\u00ab\u201c\u201e\u2018("
 # Inflected names share a stem of four letters or more and differ in at most three letters of
 # ending (Polish "Warszawa"/"Warszawie", German "Luthers"/"Luther", Russian "Москва"/"Москве").
 _NAME_STEM = 4
