@@ -1,8 +1,7 @@
 """Words for BM25 in any language (issue #32): each text cut into words the Unicode way and
 stemmed with the Snowball stemmer of its language (PyStemmer; ~30 languages), Arabic's
-optional vowel points dropped, with Chinese,
-Japanese, Korean, Thai, Lao, Khmer and Burmese, which do not separate words, cut into
-characters and character pairs.
+optional vowel points dropped, with Chinese, Japanese, Korean, Thai, Lao, Khmer and Burmese,
+which do not separate words, cut into characters and character pairs.
 
 The unstemmed word is kept beside its stem, so what is written the same in every language —
 names, numbers, years — still matches across languages.

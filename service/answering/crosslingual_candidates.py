@@ -131,8 +131,8 @@ def gather_cross_candidates(
 
 
 def _names(question: str) -> tuple[list[str], float]:
-    """The words capitalised inside ``question`` (not its first: any word opens a question),
-    case-folded, and their share of its words. Names are written the same in languages of one
+    """The capitalised words of ``question`` (as :func:`_cased_words` finds them), case-folded,
+    and their share of its words. Names are written the same in languages of one
     script, so a name found nowhere in what was read says the documents are about something
     else; the share lets the model learn where capitals mark nouns as well as names."""
     raw = _cased_words(question)
