@@ -10,6 +10,7 @@ import pytest
 
 from index import load_index
 from index.encoder.multilingual import MultilingualEncoder
+from index.store.latent import question_terms
 from index.store.multilingual import load_multilingual
 from index.store.multilingual_search import search_multilingual
 from service.answering.crosslingual_candidates import FEATURES, gather_cross_candidates
@@ -27,8 +28,9 @@ def found(
     second = load_multilingual(index.path)
     assert second is not None
     vector = multilingual_encoder.encode_queries([QUESTION])[0]
-    hits = search_multilingual(index, second, QUESTION, "de", vector, HITS_RETRIEVED)
-    candidates = gather_cross_candidates(index, second, hits, vector, QUESTION, "de")
+    terms = question_terms(multilingual_encoder, QUESTION)
+    hits = search_multilingual(index, second, QUESTION, "de", vector, terms, HITS_RETRIEVED)
+    candidates = gather_cross_candidates(index, second, hits, vector, terms, QUESTION, "de")
     assert candidates is not None
     passages = [list(index.passages[h.passage_id].sentence_ids) for h in hits]
     ids = np.asarray(candidates.sentence_ids)
@@ -62,3 +64,19 @@ def test_neighbour_similarity_is_the_closest_sentence_either_side(
         assert own[place] == sid
         either = [own[p] for p in (place - 1, place + 1) if 0 <= p < len(own)]
         assert value == pytest.approx(max((similarity[s] for s in either), default=0.0), abs=1e-5)
+
+
+def test_sentence_latent_terms_read_the_sentence_that_answers(
+    found: tuple[list[list[int]], dict[int, float], list[int], np.ndarray],
+    multilingual_world: Path,
+) -> None:
+    """The German question about the vote shares no word with the English sentence giving
+    the result; their latent terms meet, closer than any other candidate's, and each
+    candidate's gap is measured from that best one."""
+    _, _, ids, features = found
+    index = load_index(multilingual_world / "index")
+    latent = _column(features, "sentence_latent")
+    best = index.sentences[ids[int(np.argmax(latent))]].text
+    assert "95.55%" in best, best
+    gaps = _column(features, "sentence_latent_gap")
+    assert np.allclose(gaps, latent.max() - latent) and (latent > 0).all()

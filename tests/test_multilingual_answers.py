@@ -13,6 +13,7 @@ import pytest
 
 from index import Embedder, build_index, load_index
 from index.encoder.multilingual import MultilingualEncoder
+from index.store.latent import question_terms
 from index.store.multilingual import load_multilingual
 from index.store.multilingual_search import search_multilingual
 from service.answering import Answer, Answerer, DecisionModel
@@ -212,8 +213,9 @@ def test_names_the_question_asks_are_looked_for_in_what_was_read(
     second = load_multilingual(index.path)
     assert second is not None
     vector = multilingual_encoder.encode_queries([question])[0]
-    hits = search_multilingual(index, second, question, language, vector, 10)
-    candidates = gather_cross_candidates(index, second, hits, vector, question, language)
+    terms = question_terms(multilingual_encoder, question)
+    hits = search_multilingual(index, second, question, language, vector, terms, 10)
+    candidates = gather_cross_candidates(index, second, hits, vector, terms, question, language)
     assert candidates is not None
     column = candidates.features[:, FEATURES.index("names_in_read")]
     assert set(column) == {found}

@@ -18,6 +18,7 @@ import pytest
 
 from index import Embedder, LoadedIndex, build_index, load_index
 from index.encoder.multilingual import MultilingualEncoder
+from index.store.latent import question_terms
 from index.store.multilingual import (
     MultilingualIndex,
     MultilingualReport,
@@ -59,7 +60,8 @@ def _top_texts(
 ) -> list[str]:
     _, index, second = built
     vector = encoder.encode_queries([question])[0]
-    hits = search_multilingual(index, second, question, language, vector, k)
+    terms = question_terms(encoder, question)
+    hits = search_multilingual(index, second, question, language, vector, terms, k)
     return [index.passages[h.passage_id].text for h in hits]
 
 
@@ -90,6 +92,38 @@ def test_english_question_finds_the_german_documents_passage(
 ) -> None:
     texts = _top_texts(built, encoder, "How much did the renewal of the pipes cost?", "en", k=1)
     assert "1,8 Millionen" in texts[0]
+
+
+def test_latent_terms_meet_across_languages(
+    built: tuple[Path, LoadedIndex, MultilingualIndex], encoder: MultilingualEncoder
+) -> None:
+    """The sparse channel alone: questions share no word with the passage that answers them
+    (the German document's price rise asked in English and Russian, the Chinese document's
+    fare in English), yet their latent terms are closer to it than to any other passage's."""
+    _, index, second = built
+    every = np.arange(len(index.passages))
+    for question, holds in (
+        ("By how much did the water prices rise?", "zwölf Prozent"),
+        ("На сколько выросли цены на воду?", "zwölf Prozent"),
+        ("How much does a metro ticket cost?", "两元"),
+    ):
+        scores = second.latent.scores(question_terms(encoder, question), every)
+        best = index.passages[int(np.argmax(scores))].text
+        assert holds in best, (question, best[:80])
+        assert 0.0 < scores.max() <= 1.0 + 1e-3
+
+
+def test_latent_scores_of_some_passages_are_those_of_all(
+    built: tuple[Path, LoadedIndex, MultilingualIndex], encoder: MultilingualEncoder
+) -> None:
+    """A view's passages (any subset, any order) score as they do among all of them."""
+    _, index, second = built
+    terms = question_terms(encoder, "Wie viele Stimmen erhielt Nasarbajew bei der Wahl?")
+    every = np.arange(len(index.passages))
+    whole = second.latent.scores(terms, every)
+    some = np.random.default_rng(3).permutation(every)[: len(every) // 3]
+    assert np.allclose(second.latent.scores(terms, some), whole[some], atol=1e-6)
+    assert second.latent.ids.dtype == np.uint16 and second.latent.codes.dtype == np.uint8
 
 
 def test_german_document_is_stemmed_in_german(
@@ -127,6 +161,7 @@ def test_changed_passage_reembeds_only_itself(
     # The changed sentence and the passage holding it; nothing else.
     assert 1 <= report.embedded <= 3
     assert report.reused > 50
+    assert report.latent_encoded == report.embedded  # latent terms of the same texts
 
 
 def test_second_phase_is_made_once(
@@ -146,6 +181,7 @@ def test_second_phase_reports_documents_by_language(
     report = build_multilingual(index, tmp_path / "index", encoder)
     assert report.languages == {"en": 1, "de": 1, "zh": 1}
     assert report.embedded == 0  # every vector came from the cache
+    assert report.latent_encoded == 0
 
 
 def test_servers_sharing_an_index_folder_make_the_second_phase_once(

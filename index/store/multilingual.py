@@ -5,6 +5,8 @@ For each version, in ``versions/<name>/multilingual/`` (written whole in a stagi
 renamed; a version without it is simply not ready yet)::
 
     vectors.npz      passages' and sentences' multilingual-e5 vectors, 8-bit (one scale each)
+    passages-*.npy   the passages' latent terms (``latent.py``), read into memory
+    sentences-*.npy  the sentences' latent terms, memory-mapped (read for candidates only)
     languages.json   each document's detected language
     terms.npz  terms.json   BM25 counts of the passages, stemmed in each document's language
 
@@ -30,6 +32,7 @@ from ..encoder.cache import EmbeddingCache, embed_with_cache
 from ..encoder.multilingual import MultilingualEncoder
 from ..languages import detect_language
 from ..stemming import language_tokens
+from .latent import LatentIndex, LatentTermsForCache
 from .loaded import LoadedIndex
 from .terms import Terms
 from .versions import fsync_dir, fsync_files, phase_lock
@@ -37,6 +40,7 @@ from .versions import fsync_dir, fsync_files, phase_lock
 FOLDER = "multilingual"
 _VECTORS = "vectors.npz"
 _LANGUAGES = "languages.json"
+_PASSAGES, _SENTENCES = "passages", "sentences"  # the latent terms' files
 StageCallback = Callable[[str, int, int], None]
 
 
@@ -71,6 +75,8 @@ class MultilingualIndex:
     passages: QuantisedVectors
     sentences: QuantisedVectors
     terms: Terms
+    latent: LatentIndex  # the passages'
+    sentence_latent: LatentIndex
 
     def document_languages(self, documents: Iterable[str]) -> set[str]:
         """The languages of ``documents``."""
@@ -84,6 +90,7 @@ class MultilingualReport:
     version: str
     embedded: int = 0
     reused: int = 0
+    latent_encoded: int = 0  # texts whose latent terms were computed (not in the cache)
     languages: dict[str, int] | None = None
     superseded: bool = False  # the version was pruned before its phase finished
 
@@ -139,21 +146,50 @@ def _make(
 ) -> None:
     languages = {key: document_language(d.text) for key, d in index.documents.items()}
     report.languages = dict(Counter(languages.values()))
-    cache = EmbeddingCache(index_dir / "embeddings.sqlite", encoder.model_key)
-    try:
-        vectors, report.embedded = embed_with_cache(
-            encoder, cache, texts, progress=lambda d, t: stage("multilingual", d, t)
-        )
-    finally:
-        cache.close()
+    passage_texts = [p.search_text for p in index.passages]
+    # One count for the whole phase: the vectors, then each text's latent terms (the same
+    # texts: the passages' and the sentences').
+    latent_work = len(set(texts))
+    vectors, report.embedded = _cached(
+        encoder,
+        index_dir,
+        texts,
+        lambda d, t: stage("multilingual", d, t + latent_work),
+    )
+    dense_work = len(set(texts))
+    packed, report.latent_encoded = _cached(
+        LatentTermsForCache(encoder),
+        index_dir,
+        texts,
+        lambda d, t: stage("multilingual", dense_work + d, dense_work + t),
+    )
     report.reused = len(set(texts)) - report.embedded
     terms = Terms.of(
         language_tokens(p.search_text, [languages[p.document_id]]) for p in index.passages
     )
+    unpacked = LatentTermsForCache.unpack(packed)
+    latent = (
+        LatentIndex.of(unpacked[: len(passage_texts)]),
+        LatentIndex.of(unpacked[len(passage_texts) :]),
+    )
     try:
-        _write(index.path, languages, vectors, len(index.passages), terms)
+        _write(index.path, languages, vectors, len(index.passages), terms, latent)
     except FileNotFoundError:
         report.superseded = True
+
+
+def _cached(
+    encoder: MultilingualEncoder | LatentTermsForCache,
+    index_dir: Path,
+    texts: list[str],
+    progress: Callable[[int, int], None],
+) -> tuple[np.ndarray, int]:
+    """``texts`` encoded, reusing what the index folder's embedding cache holds."""
+    cache = EmbeddingCache(index_dir / "embeddings.sqlite", encoder.model_key)
+    try:
+        return embed_with_cache(encoder, cache, texts, progress=progress)
+    finally:
+        cache.close()
 
 
 def _write(
@@ -162,6 +198,7 @@ def _write(
     vectors: np.ndarray,
     passage_count: int,
     terms: Terms,
+    latent: tuple[LatentIndex, LatentIndex],
 ) -> None:
     staging = version_dir / f".{FOLDER}-{uuid.uuid4().hex[:8]}"
     staging.mkdir()
@@ -175,6 +212,8 @@ def _write(
             sentence_codes=sentences.codes,
             sentence_scales=sentences.scales,
         )
+        latent[0].save(staging, _PASSAGES)
+        latent[1].save(staging, _SENTENCES)
         (staging / _LANGUAGES).write_text(json.dumps(languages), encoding="utf-8")
         terms.save(staging)
         fsync_files(staging)
@@ -194,4 +233,11 @@ def load_multilingual(version_dir: Path) -> MultilingualIndex | None:
         passages = QuantisedVectors(arrays["passage_codes"], arrays["passage_scales"])
         sentences = QuantisedVectors(arrays["sentence_codes"], arrays["sentence_scales"])
     languages = json.loads((folder / _LANGUAGES).read_text(encoding="utf-8"))
-    return MultilingualIndex(languages, passages, sentences, Terms.load(folder))
+    return MultilingualIndex(
+        languages,
+        passages,
+        sentences,
+        Terms.load(folder),
+        LatentIndex.load(folder, _PASSAGES),
+        LatentIndex.load(folder, _SENTENCES, mapped=True),
+    )

@@ -1,6 +1,7 @@
 """Searching a version's second phase (issue #32): a question in any language against passages
 in any language — multilingual-e5 (passage and best sentence) fused with BM25 over words
-stemmed in each document's language, where names and numbers match across languages."""
+stemmed in each document's language, where names and numbers match across languages, and with
+the passages' latent terms (``latent.py``), which match what is meant across languages."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..encoder.multilingual import LatentTerms
 from ..stemming import language_tokens
 from .loaded import LoadedIndex
 from .multilingual import MultilingualIndex
@@ -26,7 +28,9 @@ class MultilingualWeights:
     passage_dense: float = 0.5
     sentence_dense: float = 0.35
     bm25: float = 0.15
-    # Passages scored by every channel: the nearest by e5 and the best by BM25, this many each.
+    latent: float = 0.2
+    # Passages scored by every channel: the nearest by e5, by latent terms and the best by
+    # BM25, this many each.
     pool: int = 40
 
 
@@ -36,6 +40,7 @@ def search_multilingual(
     question: str,
     language: str,
     query_vector: np.ndarray,
+    query_terms: LatentTerms,
     k: int = 10,
     weights: MultilingualWeights | None = None,
     documents: Collection[str] | None = None,
@@ -49,6 +54,7 @@ def search_multilingual(
         language: the question's language (its words are stemmed in it and in the languages
             of the documents asked).
         query_vector: the question's multilingual-e5 vector (query side).
+        query_terms: the question's latent terms.
         k: how many hits to return.
         weights: fusion weights.
         documents: when given, only passages of these documents are ranked (the statistics
@@ -70,8 +76,18 @@ def search_multilingual(
     pool = min(weights.pool, len(rows))
     nearest = rows[np.argpartition(-dense_all, pool - 1)[:pool]]
     best_bm25 = rows[np.argpartition(-bm25[rows], pool - 1)[:pool]]
+    latent_all = second.latent.scores(query_terms, rows)
+    closest = rows[np.argpartition(-latent_all, pool - 1)[:pool]]
     candidates = np.asarray(
-        list(dict.fromkeys([*nearest.tolist(), *best_bm25[bm25[best_bm25] > 0].tolist()]))
+        list(
+            dict.fromkeys(
+                [
+                    *nearest.tolist(),
+                    *closest.tolist(),
+                    *best_bm25[bm25[best_bm25] > 0].tolist(),
+                ]
+            )
+        )
     )
     dense = second.passages.scores(query_vector, candidates)
     spans = [index.passages[p].sentence_ids for p in candidates]
@@ -79,13 +95,15 @@ def search_multilingual(
     starts = np.cumsum([0] + [len(span) for span in spans[:-1]])
     sentence_best = np.maximum.reduceat(second.sentences.scores(query_vector, flat), starts)
     bm25_norm = bm25[candidates] / _ceiling(second.terms, tokens, within)
+    latent = second.latent.scores(query_terms, candidates)
     fused = (
         weights.passage_dense * dense
         + weights.sentence_dense * sentence_best
         + weights.bm25 * bm25_norm
+        + weights.latent * latent
     )
     order = np.lexsort((candidates, -fused))[:k]  # ties broken by passage id
-    return hits_in_order(order, candidates, fused, dense, sentence_best, bm25, bm25_norm)
+    return hits_in_order(order, candidates, fused, dense, sentence_best, bm25, bm25_norm, latent)
 
 
 def _ceiling(terms: Terms, tokens: Sequence[str], within: PassageSet) -> float:

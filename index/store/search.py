@@ -36,6 +36,9 @@ class Hit:
     sentence_dense: float
     bm25: float
     bm25_normalized: float
+    # The cosine of the question's and the passage's latent terms (the multilingual search
+    # only; 0 where it was not asked: the English search has no such channel).
+    latent: float = 0.0
 
 
 def search(
@@ -114,6 +117,7 @@ def hits_in_order(
     sentence_best: np.ndarray,
     bm25: np.ndarray,
     bm25_norm: np.ndarray,
+    latent: np.ndarray | None = None,
 ) -> list[Hit]:
     """The hits at positions ``order`` of the candidate arrays (``bm25`` is indexed by passage
     id, the others by candidate position), as both channels' searches return them."""
@@ -125,6 +129,7 @@ def hits_in_order(
             sentence_dense=float(sentence_best[i]),
             bm25=float(bm25[candidates[i]]),
             bm25_normalized=float(bm25_norm[i]),
+            latent=float(latent[i]) if latent is not None else 0.0,
         )
         for i in order
     ]

@@ -8,13 +8,14 @@
   phase ready), the two answerers taking turns question by question, no answer cache;
 * vector memory per 100,000 passages: the English vectors as they were (all float32) and as
   they are (passages float32 in FAISS, sentences and words float16), and the multilingual
-  8-bit ones added, from this index's own counts;
+  8-bit ones and the passages' latent terms added, from this index's own counts (the
+  sentences' latent terms, memory-mapped, apart);
 * what float16 sentence vectors cost in English answers: the dev set over the briefing and the
   policy set over its four documents, answered with the stored float16 vectors and with the
   float32 ones from the embedding cache (accuracy, R@3, abstention; answers that differ);
 * what 8 bits cost in recall: XQuAD's German questions against the English paragraphs
   (var/xquad/en, made by scripts/training/crosslingual_data.py), dense e5 alone, float32 vs
-  8-bit vectors, paragraph R@1 and R@3.
+  8-bit vectors, and the latent terms alone, float32 vs 8-bit weights; paragraph R@1 and R@3.
 """
 
 from __future__ import annotations
@@ -41,7 +42,14 @@ from index import (
 )
 from index.acronyms import expand_acronyms
 from index.encoder.cache import embed_with_cache
-from index.encoder.multilingual import MultilingualEncoder
+from index.encoder.multilingual import LATENT_DIMENSION, LatentTerms, MultilingualEncoder
+from index.store.latent import (
+    QUESTION_TERMS,
+    TERMS_KEPT,
+    LatentIndex,
+    LatentTermsForCache,
+    unit,
+)
 from index.store.multilingual import (
     QuantisedVectors,
     build_multilingual,
@@ -101,10 +109,12 @@ def p50s(embedder: Embedder, encoder: MultilingualEncoder, index_dir: Path, roun
 
 
 def memory(index_dir: Path) -> None:
-    """Vector bytes per 100,000 passages, with this index's sentences per passage. The word
-    vectors (one per distinct corpus word) grow with the vocabulary, not the passages, so they
-    are given apart, for this corpus."""
+    """Vector bytes per 100,000 passages, with this index's sentences per passage and latent
+    terms per passage. The word vectors (one per distinct corpus word) grow with the
+    vocabulary, not the passages, so they are given apart, for this corpus."""
     index = load_index(index_dir)
+    phase = load_multilingual(index.path)
+    assert phase is not None
     passages, sentences = len(index.passages), len(index.sentences)
     dim, mib = 384, 2**20
     per_passage = (passages + sentences) / passages  # vectors per passage, each set
@@ -112,14 +122,24 @@ def memory(index_dir: Path) -> None:
     stored = index.sentence_vectors.dtype.itemsize
     now = 100_000 * (dim * 4 + (sentences / passages) * dim * stored)
     second = 100_000 * per_passage * (dim + 4)  # int8 codes and a float32 scale
+    latent_per_100k = 100_000 * _latent_bytes(phase.latent) / passages
+    on_disk = 100_000 * _latent_bytes(phase.sentence_latent) / passages
+    both = now + second + latent_per_100k
     print(
         f"vector memory per 100,000 passages ({sentences / passages:.1f} sentences each): "
         f"English all float32 (before) {before / mib:.0f} MiB; English now (passages float32, "
         f"sentences {index.sentence_vectors.dtype}) {now / mib:.0f} MiB; multilingual 8-bit "
-        f"{second / mib:.0f} MiB; both now {(now + second) / mib:.0f} MiB "
-        f"({(now + second) / before:.2f}x the English float32 vectors alone); the word vectors "
-        f"apart: {len(index.word_vectors) * dim * stored / mib:.1f} MiB for this corpus"
+        f"{second / mib:.0f} MiB; latent terms ({len(phase.latent.ids) / passages:.0f} a passage) "
+        f"{latent_per_100k / mib:.0f} MiB; both sets now {both / mib:.0f} MiB "
+        f"({both / before:.2f}x the English float32 vectors alone); the word vectors "
+        f"apart: {len(index.word_vectors) * dim * stored / mib:.1f} MiB for this corpus; the "
+        f"sentences' latent terms, memory-mapped (read for a question's candidates only), "
+        f"{on_disk / mib:.0f} MiB on disk"
     )
+
+
+def _latent_bytes(latent: LatentIndex) -> int:
+    return sum(a.nbytes for a in (latent.starts, latent.ids, latent.codes, latent.scales))
 
 
 def _answerer(embedder: Embedder, index: LoadedIndex) -> Answerer:
@@ -192,35 +212,57 @@ def _taking_turns(answerers: dict[str, Answerer], questions: list[str], rounds: 
 
 
 def quantisation_recall(encoder: MultilingualEncoder) -> None:
-    """Paragraph R@1/R@3 of German questions, float32 vs 8-bit e5 passage vectors."""
+    """Paragraph R@1/R@3 of German questions, float32 vs 8-bit e5 passage vectors, and the
+    latent terms alone with float32 weights vs the 8-bit ones the second phase keeps."""
     sys.path.insert(0, str(ROOT / "scripts" / "training"))
-    from crosslingual_data import WORK, gold_spans, holds, questions
+    from crosslingual_data import WORK, gold_spans, holds, question_terms, questions
 
     index_dir = WORK / "en" / "index"
     if load_multilingual(index_dir / "versions" / str(current_version(index_dir))) is None:
         print("8-bit recall: skipped (run scripts/training/crosslingual_data.py first)")
         return
     index = load_index(index_dir)
-    cache = EmbeddingCache(index_dir / "embeddings.sqlite", encoder.model_key)
     texts = [p.search_text for p in index.passages]
+    cache = EmbeddingCache(index_dir / "embeddings.sqlite", encoder.model_key)
     floats = embed_with_cache(encoder, cache, texts)[0]  # cached by the second phase
     cache.close()
+    packer = LatentTermsForCache(encoder)
+    cache = EmbeddingCache(index_dir / "embeddings.sqlite", packer.model_key)
+    latent_rows = packer.unpack(embed_with_cache(packer, cache, texts)[0])
+    cache.close()
     eight = QuantisedVectors.of(floats)
+    kept = LatentIndex.of(latent_rows)
+    every = np.arange(len(texts))
     gold = gold_spans("en")
     asked = questions("de")
     ids = list(asked)
     vectors = encoder.encode_queries([asked[q] for q in ids])
-    found = {"float32": [0, 0], "8-bit": [0, 0]}
-    for qid, vector in zip(ids, vectors, strict=True):
-        for name, scores in (("float32", floats @ vector), ("8-bit", eight.scores(vector))):
+    terms = question_terms(encoder, [asked[q] for q in ids])
+    found = {name: [0, 0] for name in ("float32", "8-bit", "latent float32", "latent 8-bit")}
+    for qid, vector, latent in zip(ids, vectors, terms, strict=True):
+        for name, scores in (
+            ("float32", floats @ vector),
+            ("8-bit", eight.scores(vector)),
+            ("latent float32", _latent_floats(latent_rows, latent)),
+            ("latent 8-bit", kept.scores(latent, every)),
+        ):
             top = np.argsort(-scores)[:3]
             right = [holds(index.passages[p].text, gold[qid][1], "en") for p in top]
             found[name][0] += right[0]
             found[name][1] += any(right)
     n = len(ids)
     print(
-        "dense e5 alone, German questions, English passages: "
+        "German questions, English passages, one channel alone: "
         + "; ".join(f"{k} R@1 {v[0] / n:.3f} R@3 {v[1] / n:.3f}" for k, v in found.items())
+    )
+
+
+def _latent_floats(rows: list[LatentTerms], question: LatentTerms) -> np.ndarray:
+    """Latent-term cosines with unquantised weights (the reference for the 8-bit ones)."""
+    asked = np.zeros(LATENT_DIMENSION)
+    asked[question.ids[:QUESTION_TERMS]] = unit(question.weights[:QUESTION_TERMS])
+    return np.asarray(
+        [float(asked[r.ids[:TERMS_KEPT]] @ unit(r.weights[:TERMS_KEPT])) for r in rows]
     )
 
 

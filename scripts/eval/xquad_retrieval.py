@@ -24,7 +24,16 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "training"))
-from crosslingual_data import ASKED, WORK, build_corpus, gold_spans, models, normalise, questions
+from crosslingual_data import (
+    ASKED,
+    WORK,
+    build_corpus,
+    gold_spans,
+    models,
+    normalise,
+    question_terms,
+    questions,
+)
 
 from index import load_index
 from index.store.multilingual import load_multilingual
@@ -40,12 +49,12 @@ def variants() -> dict[str, MultilingualWeights]:
     query, was measured by this script at commit c8ca99a: every variant lowered R@3.)"""
     base = MultilingualWeights()
     out = {"base": base}
-    for passage in (0.3, 0.4, 0.5, 0.6, 0.7):
-        for sentence in (0.2, 0.35, 0.5):
-            for bm25 in (0.05, 0.15, 0.25):
-                name = f"fuse-{passage}-{sentence}-{bm25}"
+    for latent in (0.0, 0.1, 0.2, 0.3, 0.4):
+        for passage in (0.4, 0.5, 0.6):
+            for bm25 in (0.1, 0.15):
+                name = f"fuse-{passage}-{bm25}-latent-{latent}"
                 out[name] = dataclasses.replace(
-                    base, passage_dense=passage, sentence_dense=sentence, bm25=bm25
+                    base, passage_dense=passage, bm25=bm25, latent=latent
                 )
     return out
 
@@ -85,12 +94,13 @@ def measure(
             found = questions(language)
             ids = sorted(found)
             vectors = query_vectors(language, ids, [found[q] for q in ids])
-            for qid, vector in zip(ids, vectors, strict=True):
+            terms = question_terms(encoder, [found[q] for q in ids])
+            for qid, vector, latent in zip(ids, vectors, terms, strict=True):
                 spans = [normalise(s) for s in gold[qid][1] if normalise(s)]
                 keys.append((corpus, language, gold[qid][0]))
                 for name, weights in chosen.items():
                     hits = search_multilingual(
-                        index, second, found[qid], language, vector, 10, weights
+                        index, second, found[qid], language, vector, latent, 10, weights
                     )
                     rank = next(
                         (

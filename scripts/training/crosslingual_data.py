@@ -28,7 +28,8 @@ import numpy as np
 from tqdm import tqdm
 
 from index import Embedder, LoadedIndex, build_index, load_index
-from index.encoder.multilingual import MultilingualEncoder
+from index.encoder.multilingual import LatentTerms, MultilingualEncoder
+from index.store.latent import QUESTION_TERMS
 from index.store.multilingual import MultilingualIndex, build_multilingual, load_multilingual
 from index.store.multilingual_search import search_multilingual
 from service.answering.crosslingual_candidates import gather_cross_candidates
@@ -131,12 +132,13 @@ def ask(
     question: str,
     language: str,
     vector: np.ndarray,
+    terms: LatentTerms,
     spans: list[str],
     gold_language: str,
 ) -> tuple[list[int], np.ndarray, np.ndarray, list[int], list[bool]]:
     """The route up to the decision, with each candidate's and hit's label."""
-    hits = search_multilingual(index, second, question, language, vector, HITS_RETRIEVED)
-    found = gather_cross_candidates(index, second, hits, vector, question, language)
+    hits = search_multilingual(index, second, question, language, vector, terms, HITS_RETRIEVED)
+    found = gather_cross_candidates(index, second, hits, vector, terms, question, language)
     hit_gold = [holds(index.passages[h.passage_id].text, spans, gold_language) for h in hits]
     if found is None:
         return [], np.zeros((0, 0)), np.zeros(0, dtype=bool), [], hit_gold
@@ -168,15 +170,29 @@ def collect(corpus: str, embedder: Embedder, encoder: MultilingualEncoder) -> li
         asked = questions(language)
         ids = sorted(asked, key=lambda q: gold[q][0])  # by article: one view at a time
         vectors = encoder.encode_queries([asked[q] for q in ids])
-        for qid, vector in tqdm(zip(ids, vectors, strict=True), total=len(ids), desc=language):
+        terms = question_terms(encoder, [asked[q] for q in ids])
+        for qid, vector, latent in tqdm(
+            zip(ids, vectors, terms, strict=True), total=len(ids), desc=language
+        ):
             article, spans = gold[qid]
             others = [k for name, k in by_article.items() if name != article]
             for answerable, view in ((True, whole), (False, whole.within(others))):
-                found = ask(view, second, asked[qid], language, vector, spans, corpus)
+                found = ask(view, second, asked[qid], language, vector, latent, spans, corpus)
                 chars = [len(whole.sentences[s].text) for s in found[0]]
                 rows.append(Row(corpus, language, qid, article, answerable, *found, chars))
     cache.write_bytes(pickle.dumps(rows))
     return rows
+
+
+def question_terms(encoder: MultilingualEncoder, texts: list[str]) -> list[LatentTerms]:
+    """The latent terms of questions, as the route computes them (cached by text in var/)."""
+    cache = WORK / "question-terms.pkl"
+    known: dict[str, LatentTerms] = pickle.loads(cache.read_bytes()) if cache.is_file() else {}
+    missing = [t for t in dict.fromkeys(texts) if t not in known]
+    if missing:
+        known.update(zip(missing, encoder.latent_terms(missing, QUESTION_TERMS), strict=True))
+        cache.write_bytes(pickle.dumps(known))
+    return [known[t] for t in texts]
 
 
 class _Rows(pickle.Unpickler):

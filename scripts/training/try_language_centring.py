@@ -164,6 +164,9 @@ def rows_of(vectors: Vectors, kind: str) -> list[cd.Row]:
         gold = cd.gold_spans(corpus)
         for language in cd.ASKED[corpus]:
             asked = cd.questions(language)
+            terms = dict(
+                zip(asked, cd.question_terms(vectors.encoder, list(asked.values())), strict=True)
+            )
             for qid in tqdm(
                 sorted(asked, key=lambda q: gold[q][0]), desc=f"{kind} {corpus}/{language}"
             ):
@@ -174,7 +177,7 @@ def rows_of(vectors: Vectors, kind: str) -> list[cd.Row]:
                 others = [k for name, k in by_article.items() if name != article]
                 for answerable, view in ((True, whole), (False, whole.within(others))):
                     ids, x, labels, owners, hit_gold = cd.ask(
-                        view, second, asked[qid], language, vector, spans, corpus
+                        view, second, asked[qid], language, vector, terms[qid], spans, corpus
                     )
                     if centre is not None and len(ids):  # the raw similarity beside
                         similarity = second.sentences.scores(raw, np.asarray(ids))

@@ -24,6 +24,7 @@ import numpy as np
 from index import Hit, LoadedIndex
 from index.encoder.multilingual import MultilingualEncoder
 from index.languages import ENGLISH, script_of
+from index.store.latent import question_terms
 from index.store.multilingual import MultilingualIndex, load_multilingual
 from index.store.multilingual_search import MultilingualWeights, search_multilingual
 
@@ -185,10 +186,19 @@ class Crosslingual:
     ) -> CrossVerdict:
         """Search, gather candidates and decide (``index``: the view the question sees)."""
         vector = self.encoder.encode_queries([question])[0]
+        terms = question_terms(self.encoder, question)
         hits = search_multilingual(
-            index, second, question, language, vector, HITS_RETRIEVED, self.weights, documents
+            index,
+            second,
+            question,
+            language,
+            vector,
+            terms,
+            HITS_RETRIEVED,
+            self.weights,
+            documents,
         )
-        found = gather_cross_candidates(index, second, hits, vector, question, language)
+        found = gather_cross_candidates(index, second, hits, vector, terms, question, language)
         if found is None:
             return CrossVerdict(hits, None, [], 0.0)
         probabilities = self.model.probabilities(found.features)

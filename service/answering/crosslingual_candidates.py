@@ -1,7 +1,8 @@
 """Candidate sentences of a question asked across languages, with features that do not lean
 on words the question and the document share (issue #32): they may share none but names and
 numbers. The multilingual model's question-sentence similarity, its rank and margins, the
-passage's place in the fused search, and name/number overlap carry the decision.
+passage's place in the fused search and the latent terms it shares with the question, and
+name/number overlap carry the decision.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from index import Hit, LoadedIndex
+from index.encoder.multilingual import LatentTerms
 from index.stemming import words
 from index.store.multilingual import MultilingualIndex
 
@@ -43,6 +45,10 @@ FEATURES = (
     "capitalised_share",
     "names_in_passage",
     "names_in_read",
+    "passage_latent",
+    "passage_latent_gap",
+    "sentence_latent",
+    "sentence_latent_gap",
 )
 
 
@@ -59,6 +65,7 @@ def gather_cross_candidates(
     second: MultilingualIndex,
     hits: list[Hit],
     query_vector: np.ndarray,
+    query_terms: LatentTerms,
     question: str,
     language: str,
 ) -> CrossCandidates | None:
@@ -72,6 +79,10 @@ def gather_cross_candidates(
             owner.setdefault(sid, (rank, place))
     ids = list(owner)
     similarity = second.sentences.scores(query_vector, np.asarray(ids))
+    # What the sentence and the question mean alike, beyond e5's one vector: it picks the
+    # sentence that answers within a passage better (docs/quality.md, #32).
+    latent = second.sentence_latent.scores(query_terms, np.asarray(ids))
+    latent_top = float(latent.max())
     order = np.argsort(-similarity, kind="stable")
     rank_of = np.empty(len(ids), dtype=float)
     rank_of[order] = np.arange(len(ids))
@@ -94,6 +105,7 @@ def gather_cross_candidates(
     passage_words = [set(words(index.passages[hit.passage_id].text)) for hit in read]
     in_passage = [_share_found(names, found) for found in passage_words]
     in_read = _share_found(names, set().union(*passage_words))
+    latent_best = max(hit.latent for hit in read)
     rows = []
     for i, sid in enumerate(ids):
         rank, place = owner[sid]
@@ -125,6 +137,10 @@ def gather_cross_candidates(
                 capitalised_share,
                 in_passage[rank],
                 in_read,
+                hit.latent,
+                latent_best - hit.latent,
+                latent[i],
+                latent_top - latent[i],
             ]
         )
     return CrossCandidates(ids, np.asarray(rows, dtype=float))
