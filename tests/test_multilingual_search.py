@@ -210,6 +210,24 @@ def test_servers_sharing_an_index_folder_make_the_second_phase_once(
     assert load_multilingual(index.path) is not None
 
 
+def test_second_phase_progress_counts_the_latent_terms_too(
+    tmp_path: Path, multilingual_world: Path, encoder: MultilingualEncoder
+) -> None:
+    """One count for the whole phase: the vectors, then the latent terms of the same texts,
+    reported as they are made (a long phase's bar keeps moving), never going back."""
+    shutil.copytree(multilingual_world / "index", tmp_path / "index")
+    index = load_index(tmp_path / "index")
+    shutil.rmtree(index.path / "multilingual")
+    for suffix in ("", "-wal", "-shm"):  # nothing cached: everything is made
+        (tmp_path / "index" / f"embeddings.sqlite{suffix}").unlink(missing_ok=True)
+    seen: list[tuple[int, int]] = []
+    build_multilingual(index, tmp_path / "index", encoder, lambda _s, d, t: seen.append((d, t)))
+    texts = {p.search_text for p in index.passages} | {s.text for s in index.sentences}
+    done = [d for d, _ in seen]
+    assert done == sorted(done) and seen[-1] == (2 * len(texts), 2 * len(texts))
+    assert sum(len(texts) < d < 2 * len(texts) for d in done) >= 3
+
+
 class _PriorityWitness(MultilingualEncoder):
     """The real encoder, noting the CPU priority of the thread that embeds."""
 

@@ -136,11 +136,13 @@ class LatentTermsForCache:
         """Packed rows of ``texts``' latent terms."""
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         out[:, :TERMS_KEPT] = -1
-        for i, terms in enumerate(self.encoder.latent_terms(texts, TERMS_KEPT)):
-            out[i, : len(terms.ids)] = terms.ids
-            out[i, TERMS_KEPT : TERMS_KEPT + len(terms.ids)] = terms.weights
-            if progress is not None and ((i + 1) % _PROGRESS_EVERY == 0 or i + 1 == len(texts)):
-                progress(i + 1, len(texts))
+        for begin in range(0, len(texts), _PROGRESS_EVERY):
+            part = texts[begin : begin + _PROGRESS_EVERY]
+            for i, terms in enumerate(self.encoder.latent_terms(part, TERMS_KEPT), begin):
+                out[i, : len(terms.ids)] = terms.ids
+                out[i, TERMS_KEPT : TERMS_KEPT + len(terms.ids)] = terms.weights
+            if progress is not None:
+                progress(begin + len(part), len(texts))
         return out
 
     @staticmethod

@@ -6,6 +6,7 @@
   builds each, in turns, medians; with it on, the second phase runs after, timed apart);
 * p50 of the dev set's first-turn English questions, multilingual off vs on (its second
   phase ready), the two answerers taking turns question by question, no answer cache;
+* p50 of 50 German questions on the cross-lingual route, and of their latent terms alone;
 * vector memory per 100,000 passages: the English vectors as they were (all float32) and as
   they are (passages float32 in FAISS, sentences and words float16), and the multilingual
   8-bit ones and the passages' latent terms added, from this index's own counts (the
@@ -48,6 +49,7 @@ from index.store.latent import (
     TERMS_KEPT,
     LatentIndex,
     LatentTermsForCache,
+    question_terms,
     unit,
 )
 from index.store.multilingual import (
@@ -105,6 +107,31 @@ def p50s(embedder: Embedder, encoder: MultilingualEncoder, index_dir: Path, roun
     print(
         f"English p50 ({len(questions)} dev questions x {rounds}): off {p50['off']:.2f} ms, "
         f"on {p50['on']:.2f} ms ({p50['on'] / p50['off']:.3f}x)"
+    )
+
+
+def crosslingual_p50(
+    embedder: Embedder, encoder: MultilingualEncoder, index_dir: Path, rounds: int
+) -> None:
+    """What a question in another language takes on the cross-lingual route (XQuAD's first
+    50 German questions over this corpus), and the part of it its latent terms take."""
+    sys.path.insert(0, str(ROOT / "scripts" / "training"))
+    from crosslingual_data import questions
+
+    index = load_index(index_dir)
+    across = Crosslingual(encoder, CrosslingualModel())
+    on = Answerer(embedder, lambda: index, DecisionModel(), cache_size=0, crosslingual=across)
+    asked = list(questions("de").values())[:50]
+    route = _taking_turns({"route": on}, asked, rounds)["route"]
+    took = []
+    for _ in range(rounds):
+        for question in asked:
+            start = time.perf_counter()
+            question_terms(encoder, question)
+            took.append((time.perf_counter() - start) * 1000)
+    print(
+        f"German questions ({len(asked)} x {rounds}), cross-lingual route p50 {route:.1f} ms; "
+        f"of it the question's latent terms p50 {statistics.median(took):.1f} ms"
     )
 
 
@@ -215,7 +242,8 @@ def quantisation_recall(encoder: MultilingualEncoder) -> None:
     """Paragraph R@1/R@3 of German questions, float32 vs 8-bit e5 passage vectors, and the
     latent terms alone with float32 weights vs the 8-bit ones the second phase keeps."""
     sys.path.insert(0, str(ROOT / "scripts" / "training"))
-    from crosslingual_data import WORK, gold_spans, holds, question_terms, questions
+    from crosslingual_data import WORK, gold_spans, holds, questions
+    from crosslingual_data import question_terms as cached_question_terms
 
     index_dir = WORK / "en" / "index"
     if load_multilingual(index_dir / "versions" / str(current_version(index_dir))) is None:
@@ -237,7 +265,7 @@ def quantisation_recall(encoder: MultilingualEncoder) -> None:
     asked = questions("de")
     ids = list(asked)
     vectors = encoder.encode_queries([asked[q] for q in ids])
-    terms = question_terms(encoder, [asked[q] for q in ids])
+    terms = cached_question_terms(encoder, [asked[q] for q in ids])
     found = {name: [0, 0] for name in ("float32", "8-bit", "latent float32", "latent 8-bit")}
     for qid, vector, latent in zip(ids, vectors, terms, strict=True):
         for name, scores in (
@@ -277,6 +305,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         index_dir = timed_builds(embedder, encoder, Path(folder), args.rounds)
         p50s(embedder, encoder, index_dir, args.rounds)
+        crosslingual_p50(embedder, encoder, index_dir, args.rounds)
         memory(index_dir)
         precision_cost(embedder, index_dir, Path(folder), args.rounds)
     quantisation_recall(encoder)
