@@ -6,6 +6,7 @@ finding the English briefing's passage, documents in German and Chinese."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import threading
@@ -27,6 +28,7 @@ from index.store.multilingual import (
     load_multilingual,
 )
 from index.store.multilingual_search import search_multilingual
+from service.cli.build import multilingual_with_progress
 from service.settings import Settings
 from service.state import PHASE_NICENESS, SecondPhase
 from tests.multilingual_world import GERMAN
@@ -226,6 +228,24 @@ def test_second_phase_progress_counts_the_latent_terms_too(
     done = [d for d, _ in seen]
     assert done == sorted(done) and seen[-1] == (2 * len(texts), 2 * len(texts))
     assert sum(len(texts) < d < 2 * len(texts) for d in done) >= 3
+
+
+def test_build_index_bar_ends_full(
+    tmp_path: Path, multilingual_world: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`build-index`'s bar for the second phase counts the vectors and the latent terms and
+    ends at its total, not past it (the count grows once the cache has been looked up)."""
+    shutil.copytree(multilingual_world / "index", tmp_path / "index")
+    shutil.rmtree(load_index(tmp_path / "index").path / "multilingual")
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / "index" / f"embeddings.sqlite{suffix}").unlink(missing_ok=True)
+    settings = Settings(corpus_dir=multilingual_world / "corpus", index_dir=tmp_path / "index")
+    multilingual_with_progress(settings)
+    captured = capsys.readouterr()
+    last = captured.err.strip().split("\r")[-1]
+    counts = re.search(r"(\d+)/(\d+)", last)
+    assert counts is not None and counts.group(1) == counts.group(2), last
+    assert "100%" in last and "Multilingual phase:" in captured.out
 
 
 class _PriorityWitness(MultilingualEncoder):

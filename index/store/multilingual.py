@@ -128,7 +128,8 @@ def build_multilingual(
     if is_ready(index.path):
         return report
     texts = [p.search_text for p in index.passages] + [s.text for s in index.sentences]
-    stage("multilingual", 0, len(set(texts)))  # while another server's phase is waited for
+    # While another server's phase is waited for: the vectors and the latent terms of each text.
+    stage("multilingual", 0, 2 * len(set(texts)))
     with phase_lock(index_dir):
         if is_ready(index.path):  # another server made it meanwhile
             return report

@@ -65,7 +65,8 @@ def build_with_progress(
 
 def multilingual_with_progress(settings: Settings, quiet: bool = False) -> None:
     """The second phase (issue #32) of the version just published, with its progress bar: the
-    multilingual vectors of passages and sentences, each document's language."""
+    multilingual vectors and latent terms of passages and sentences, each document's
+    language."""
     from tqdm import tqdm
 
     index = load_index(settings.index_dir)
@@ -77,6 +78,8 @@ def multilingual_with_progress(settings: Settings, quiet: bool = False) -> None:
             return
         if bar is None:
             bar = tqdm(total=total, desc="Multilingual vectors", unit="text", file=sys.stderr)
+        if total != bar.total:  # what the cache held is known once it is looked up
+            bar.total = total
         bar.update(done - bar.n)
 
     try:
