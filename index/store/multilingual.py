@@ -150,21 +150,17 @@ def _make(
     passage_texts = [p.search_text for p in index.passages]
     # One count for the whole phase: the vectors, then each text's latent terms (the same
     # texts: the passages' and the sentences').
-    latent_work = len(set(texts))
+    work = len(set(texts))
     vectors, report.embedded = _cached(
-        encoder,
-        index_dir,
-        texts,
-        lambda d, t: stage("multilingual", d, t + latent_work),
+        encoder, index_dir, texts, lambda d, t: stage("multilingual", d, t + work)
     )
-    dense_work = len(set(texts))
     packed, report.latent_encoded = _cached(
         LatentTermsForCache(encoder),
         index_dir,
         texts,
-        lambda d, t: stage("multilingual", dense_work + d, dense_work + t),
+        lambda d, t: stage("multilingual", work + d, work + t),
     )
-    report.reused = len(set(texts)) - report.embedded
+    report.reused = work - report.embedded
     terms = Terms.of(
         language_tokens(p.search_text, [languages[p.document_id]]) for p in index.passages
     )
