@@ -26,8 +26,8 @@ from ..encoder.multilingual import LATENT_DIMENSION, LatentTerms, MultilingualEn
 # Features kept per passage (or sentence) and per question: each kept feature costs a passage
 # 3 bytes of memory (the memory bar of docs/performance.md). Measured on XQuAD's paragraphs
 # (docs/quality.md, #32): the right paragraph first for Arabic questions over English ones,
-# dense e5 alone 0.693, with 64 latent terms a paragraph 0.715, with 128 0.748; 256 adds less
-# and doubles the bytes.
+# dense e5 alone 0.693, with 64 latent terms a paragraph 0.715, with 128 0.748; 256 (Chinese
+# questions 0.751 → 0.767) would take the vectors past the memory bar (about 1.07 times).
 TERMS_KEPT = 128
 QUESTION_TERMS = 64
 # Texts between two progress reports while encoding (one engine call each).
