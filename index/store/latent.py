@@ -67,12 +67,8 @@ class LatentIndex:
         if not starts[-1]:
             return cls(starts, np.zeros(0, np.uint16), np.zeros(0, np.uint8), scales)
         ids = np.concatenate([ids for ids, _ in kept]).astype(np.uint16)
-        codes = np.concatenate(
-            [
-                np.rint(w / scale).astype(np.uint8)
-                for (_, w), scale in zip(kept, scales, strict=True)
-            ]
-        )
+        weights = np.concatenate([w for _, w in kept])
+        codes = np.rint(weights / np.repeat(scales, np.diff(starts))).astype(np.uint8)
         return cls(starts, ids, codes, scales)
 
     def scores(self, question: LatentTerms, rows: np.ndarray) -> np.ndarray:

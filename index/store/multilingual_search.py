@@ -76,8 +76,9 @@ def search_multilingual(
     pool = min(weights.pool, len(rows))
     nearest = rows[np.argpartition(-dense_all, pool - 1)[:pool]]
     best_bm25 = rows[np.argpartition(-bm25[rows], pool - 1)[:pool]]
-    latent_all = second.latent.scores(query_terms, rows)
-    closest = rows[np.argpartition(-latent_all, pool - 1)[:pool]]
+    latent_of = np.zeros(len(index.passages), dtype=np.float32)  # by passage id
+    latent_of[rows] = second.latent.scores(query_terms, rows)
+    closest = rows[np.argpartition(-latent_of[rows], pool - 1)[:pool]]
     candidates = np.asarray(
         list(
             dict.fromkeys(
@@ -95,7 +96,7 @@ def search_multilingual(
     starts = np.cumsum([0] + [len(span) for span in spans[:-1]])
     sentence_best = np.maximum.reduceat(second.sentences.scores(query_vector, flat), starts)
     bm25_norm = bm25[candidates] / _ceiling(second.terms, tokens, within)
-    latent = second.latent.scores(query_terms, candidates)
+    latent = latent_of[candidates]
     fused = (
         weights.passage_dense * dense
         + weights.sentence_dense * sentence_best
