@@ -72,9 +72,11 @@ def search_multilingual(
     tokens = language_tokens(question, languages)
     within = second.terms.subset(mask)
     bm25 = second.terms.scores(tokens, within)
-    dense_all = second.passages.scores(query_vector, rows)
+    # Each channel scores every passage asked once; the pool's candidates read theirs back.
+    dense_of = np.zeros(len(index.passages), dtype=np.float32)  # by passage id
+    dense_of[rows] = second.passages.scores(query_vector, rows)
     pool = min(weights.pool, len(rows))
-    nearest = rows[np.argpartition(-dense_all, pool - 1)[:pool]]
+    nearest = rows[np.argpartition(-dense_of[rows], pool - 1)[:pool]]
     best_bm25 = rows[np.argpartition(-bm25[rows], pool - 1)[:pool]]
     latent_of = np.zeros(len(index.passages), dtype=np.float32)  # by passage id
     latent_of[rows] = second.latent.scores(query_terms, rows)
@@ -90,7 +92,7 @@ def search_multilingual(
             )
         )
     )
-    dense = second.passages.scores(query_vector, candidates)
+    dense = dense_of[candidates]
     spans = [index.passages[p].sentence_ids for p in candidates]
     flat = np.asarray([sid for span in spans for sid in span])
     starts = np.cumsum([0] + [len(span) for span in spans[:-1]])
