@@ -69,12 +69,10 @@ _ABBREVIATIONS = {
     "oct", "nov", "dec", "gen", "col", "sen", "rep", "gov", "u.s", "u.k", "inc", "ltd", "co",
 }  # fmt: skip
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, whitespace,
-# then something that can open a sentence: a capital, a digit, or a letter of a script that
-# has no capitals or whose capitals we do not list (Greek, Cyrillic, Hebrew, Arabic,
-# Devanagari; issue #32).
-_OPENERS = "A-Z0-9\u0370-\u03ff\u0400-\u04ff\u0590-\u06ff\u0900-\u097f"
+# then an optional opening mark (Spanish's inverted marks, guillemets and low quotes among
+# them) and the character that must open a sentence (``_opens_sentence``; issue #32).
 _BOUNDARY = re.compile(
-    r"[.!?][\"'\u2019\u201d)\]]*(\s+)(?=[\"'\u2018\u201c(\[]?[" + _OPENERS + "])"
+    r"[.!?][\"'\u2019\u201d)\]]*(\s+)(?=[\"'\u2018\u201c\u201e\u00ab\u00bf\u00a1(\[]?(\w))"
 )
 _WORD_BEFORE = re.compile(r"([\w.]+)[.!?][\"'\u2019\u201d)\]]*$")
 # Scripts that end sentences with marks of their own (issue #32): the Chinese and Japanese
@@ -91,6 +89,27 @@ _GREEK_QUESTION = f"(?<=[{_GREEK}]{{2}});(?=\\s+[\u0386-\u03a9][{_GREEK}])"
 _OWN_BOUNDARY = re.compile(
     f"(?:[{_OWN_ENDS}]|{_GREEK_QUESTION})[\"'\u2019\u201d\u300d\u300f)\uff09\\]]*(\\s*)(?=\\S)"
 )
+# Thai and Lao write no full stop: a space between two of their letters ends a sentence or a
+# clause (words within one are not spaced), so a paragraph is not quoted whole — but not the
+# space after their abbreviation and repetition marks ("กรุงเทพฯ เป็น…"), which stay inside one.
+_SPACE_BOUNDARY = re.compile(
+    "(?<=[\u0e00-\u0e2e\u0e30-\u0e45\u0e47-\u0eae\u0eb0-\u0ec5\u0ec7-\u0eff])(\\s+)(?=[\u0e00-\u0eff])"
+)
+
+
+# Chinese and Japanese end sentences with their own full stop (above): after a Latin dot their
+# characters follow an initial ("J.A. 霍布森"), not a sentence's end.
+_OWN_STOP_SCRIPTS = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def _opens_sentence(first: str) -> bool:
+    """Whether ``first`` may open a sentence after a Latin full stop: a capital of any script
+    ("Über", "État", "Şehir", "Đây"), a digit, or a letter of a script without capitals
+    (Arabic, Devanagari, Hebrew, Hangul). A lowercase letter does not: a Russian or Greek
+    abbreviation's dot before a lowercase word ends no sentence."""
+    if _OWN_STOP_SCRIPTS.match(first):
+        return False
+    return first.isupper() or first.isdigit() or (first.isalpha() and not first.islower())
 
 
 def _is_abbreviation(text: str, dot_at: int) -> bool:
@@ -116,8 +135,13 @@ def split_sentences(text: str, start: int = 0, end: int | None = None) -> list[t
     region = text[start:end]
     spans: list[tuple[int, int]] = []
     cursor = 0
-    boundaries = [m for m in _BOUNDARY.finditer(region) if not _is_abbreviation(region, m.start())]
+    boundaries = [
+        m
+        for m in _BOUNDARY.finditer(region)
+        if _opens_sentence(m.group(2)) and not _is_abbreviation(region, m.start())
+    ]
     boundaries += _OWN_BOUNDARY.finditer(region)
+    boundaries += _SPACE_BOUNDARY.finditer(region)
     for match in sorted(boundaries, key=lambda m: m.start()):
         spans.append((cursor, match.start(1)))
         cursor = match.end(1)

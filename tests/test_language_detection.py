@@ -162,6 +162,38 @@ def test_split_sentences_at_the_ends_of_greek_urdu_and_armenian(
     assert [text[a:b] for a, b in split_sentences(text)] == pieces
 
 
+@pytest.mark.parametrize(
+    ("text", "pieces"),
+    [
+        ("Das war 1990. Über die Jahre wuchs sie.", ["Das war 1990.", "Über die Jahre wuchs sie."]),
+        ("Il est parti. État et ville.", ["Il est parti.", "État et ville."]),
+        ("Şehir büyüdü. Çok insan geldi.", ["Şehir büyüdü.", "Çok insan geldi."]),
+        ("Hà Nội là thủ đô. Đây là thành phố lớn.", ["Hà Nội là thủ đô.", "Đây là thành phố lớn."]),
+        ("Llegó tarde. ¿Por qué? ¡No lo sé!", ["Llegó tarde.", "¿Por qué?", "¡No lo sé!"]),
+        ("Powiedział tak. „Nie wiem” – dodał.", ["Powiedział tak.", "„Nie wiem” – dodał."]),
+        (
+            "Он сказал: «Нет». «Почему?» спросила она.",
+            ["Он сказал: «Нет».", "«Почему?» спросила она."],
+        ),
+        ("서울은 수도이다. 부산은 항구이다.", ["서울은 수도이다.", "부산은 항구이다."]),
+        # A lowercase word after a dot: an abbreviation's, not a sentence's end.
+        ("Было 5 млн. человек в городе.", ["Было 5 млн. человек в городе."]),
+        # Chinese ends sentences with its own stop: after a Latin dot, an initial.
+        ("许多辩论都是由 J.A. 霍布森倡导的。", ["许多辩论都是由 J.A. 霍布森倡导的。"]),
+        (
+            "กรุงเทพฯ เป็นเมืองหลวงของประเทศไทย ประชากรมีมากกว่าสิบล้านคน",
+            ["กรุงเทพฯ เป็นเมืองหลวงของประเทศไทย", "ประชากรมีมากกว่าสิบล้านคน"],
+        ),
+        ("ข้อมูลต่างๆ มีมาก ปี 1990 เริ่ม", ["ข้อมูลต่างๆ มีมาก", "ปี 1990 เริ่ม"]),
+    ],
+)
+def test_split_sentences_of_languages_beyond_english(text: str, pieces: list[str]) -> None:
+    """A sentence opens with a capital of any script, after an inverted or low opening mark,
+    or in a script without capitals; Thai, which writes no full stop, ends one at a space
+    (not after its abbreviation or repetition mark)."""
+    assert [text[a:b] for a, b in split_sentences(text)] == pieces
+
+
 def test_split_sentences_leaves_english_as_it_was() -> None:
     text = "Mr. Smith arrived in 2014. He left! Did he? Yes."
     pieces = [text[a:b] for a, b in split_sentences(text)]

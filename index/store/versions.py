@@ -20,8 +20,10 @@ from ..problems import BuildInProgress
 # words a question is cut into now. 10: Arabic-script vowel points are dropped from those words,
 # and sentences end at the Greek question mark, the Urdu full stop and the full stops of other
 # scripts (index/text.py), so a version 9 holds sentences and terms cut otherwise. 11: the
-# second phase holds the passages' latent terms (latent.py), which a version 10's lacks.
-FORMAT_VERSION = 11
+# second phase holds the passages' latent terms (latent.py), which a version 10's lacks. 12:
+# a sentence may open with a capital of any script, after an inverted or low opening mark, in
+# Hangul; not with a lowercase letter; Thai and Lao sentences end at spaces (index/text.py).
+FORMAT_VERSION = 12
 # How the English sentence and word vectors are kept, on disk and in memory: float16 halves
 # them (sentences are ~2 per passage, the bulk of the vectors), so the multilingual 8-bit set
 # fits beside them in less than the float32 English vectors took alone (issue #32); cosines
