@@ -45,7 +45,7 @@ READERS = [
         "de-DE",
         [
             "Welchen Rang belegte Kasachstan 2014 im Index der Pressefreiheit?",
-            "Wer hat die Fußball-Weltmeisterschaft gewonnen?",
+            "Wie hoch ist der Eiffelturm?",
         ],
     ),
     (
@@ -53,7 +53,7 @@ READERS = [
         "ar-EG",
         [
             "ما هو ترتيب كازاخستان في مؤشر حرية الصحافة العالمي لعام 2014؟",
-            "من فاز بكأس العالم لكرة القدم؟",
+            "ما هو ارتفاع برج إيفل؟",
         ],
     ),
 ]

@@ -54,7 +54,7 @@ GERMAN = Reader(
     lang="de",
     direction="ltr",
     answered="Welchen Rang belegte Kasachstan 2014 im Index der Pressefreiheit?",
-    refused="Wer hat die Fußball-Weltmeisterschaft gewonnen?",
+    refused="Wie hoch ist der Eiffelturm?",
     heading="Fragen Sie das Dokument",
     placeholder="Stellen Sie eine Frage…",
     ask="Fragen",
@@ -71,7 +71,7 @@ ARABIC = Reader(
     lang="ar",
     direction="rtl",
     answered="ما هو ترتيب كازاخستان في مؤشر حرية الصحافة العالمي لعام 2014؟",
-    refused="من فاز بكأس العالم لكرة القدم؟",
+    refused="ما هو ارتفاع برج إيفل؟",
     heading="اسأل المستند",
     placeholder="اطرح سؤالاً…",
     ask="اسأل",
@@ -83,6 +83,10 @@ ARABIC = Reader(
     library="المكتبة",
     indexed="مفهرس",
 )
+# The refused questions are far from anything the briefing says (probability 0.010 and 0.009
+# against thresholds of 0.059 and 0.019): "Who won the football World Cup?" sits at the
+# threshold in both languages (it meets the press-freedom ranking; 0.086 and 0.017), and which
+# side it falls on moved from machine to machine.
 READERS = [pytest.param(GERMAN, id="de"), pytest.param(ARABIC, id="ar")]
 # The quote is the briefing's own English, whoever reads it.
 QUOTED = "161 of 180 countries"
