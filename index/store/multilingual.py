@@ -10,13 +10,16 @@ renamed; a version without it is simply not ready yet)::
     languages.json   each document's detected language
     terms.npz  terms.json   BM25 counts of the passages, stemmed in each document's language
 
-The English files of the version are never touched, so English answers cannot change.
+The English files of the version are never touched, so English answers cannot change. The
+vectors are e5's own; they are scored with the language directions taken out
+(``multilingual_vectors.py``), so new directions need no rebuild.
 Vectors are cached by text like the English ones (``embeddings.sqlite``, another model key):
 a changed passage re-embeds only itself.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import shutil
@@ -29,11 +32,13 @@ from pathlib import Path
 import numpy as np
 
 from ..encoder.cache import EmbeddingCache, embed_with_cache
+from ..encoder.directions import LanguageDirections
 from ..encoder.multilingual import MultilingualEncoder
 from ..languages import detect_language
 from ..stemming import language_tokens
 from .latent import LatentIndex, LatentTermsForCache
 from .loaded import LoadedIndex
+from .multilingual_vectors import NeutralVectors, QuantisedVectors
 from .terms import Terms
 from .versions import fsync_dir, fsync_files, phase_lock
 
@@ -45,35 +50,12 @@ StageCallback = Callable[[str, int, int], None]
 
 
 @dataclass(frozen=True)
-class QuantisedVectors:
-    """Unit vectors kept in 8 bits: each row ``codes[i] * scales[i]`` (a quarter of float32's
-    memory; the recall it costs is measured in docs/performance.md)."""
-
-    codes: np.ndarray  # int8, (n, dimension)
-    scales: np.ndarray  # float32, (n,)
-
-    @classmethod
-    def of(cls, vectors: np.ndarray) -> QuantisedVectors:
-        """Quantise ``vectors`` symmetrically, one scale per row (its largest magnitude)."""
-        largest = np.abs(vectors).max(axis=1) if len(vectors) else np.zeros(0)
-        scales = (np.maximum(largest, 1e-12) / 127.0).astype(np.float32)
-        codes = np.clip(np.rint(vectors / scales[:, None]), -127, 127).astype(np.int8)
-        return cls(codes, scales)
-
-    def scores(self, query: np.ndarray, rows: np.ndarray | None = None) -> np.ndarray:
-        """Inner products of ``query`` with the vectors (of ``rows`` only, when given)."""
-        codes = self.codes if rows is None else self.codes[rows]
-        scales = self.scales if rows is None else self.scales[rows]
-        return (codes.astype(np.float32) @ query.astype(np.float32)) * scales
-
-
-@dataclass(frozen=True)
 class MultilingualIndex:
     """The second phase of one index version, in memory."""
 
     languages: dict[str, str]  # document id → ISO 639-1 code
-    passages: QuantisedVectors
-    sentences: QuantisedVectors
+    passages: NeutralVectors
+    sentences: NeutralVectors
     terms: Terms
     latent: LatentIndex  # the passages'
     sentence_latent: LatentIndex
@@ -81,6 +63,14 @@ class MultilingualIndex:
     def document_languages(self, documents: Iterable[str]) -> set[str]:
         """The languages of ``documents``."""
         return {self.languages[d] for d in documents if d in self.languages}
+
+    def with_directions(self, directions: LanguageDirections) -> MultilingualIndex:
+        """The same phase scored with other language directions taken out (for measuring)."""
+        return dataclasses.replace(
+            self,
+            passages=NeutralVectors.kept(self.passages.vectors, directions),
+            sentences=NeutralVectors(self.sentences.vectors, directions),
+        )
 
 
 @dataclass
@@ -221,8 +211,11 @@ def _write(
         raise
 
 
-def load_multilingual(version_dir: Path) -> MultilingualIndex | None:
-    """The second phase of the version in ``version_dir``; None while it is not ready."""
+def load_multilingual(
+    version_dir: Path, directions: LanguageDirections | None = None
+) -> MultilingualIndex | None:
+    """The second phase of the version in ``version_dir``; None while it is not ready.
+    Its vectors are scored without ``directions`` (by default the shipped ones)."""
     if not is_ready(version_dir):
         return None
     folder = version_dir / FOLDER
@@ -230,10 +223,11 @@ def load_multilingual(version_dir: Path) -> MultilingualIndex | None:
         passages = QuantisedVectors(arrays["passage_codes"], arrays["passage_scales"])
         sentences = QuantisedVectors(arrays["sentence_codes"], arrays["sentence_scales"])
     languages = json.loads((folder / _LANGUAGES).read_text(encoding="utf-8"))
+    directions = directions or LanguageDirections.load()
     return MultilingualIndex(
         languages,
-        passages,
-        sentences,
+        NeutralVectors.kept(passages, directions),
+        NeutralVectors(sentences, directions),
         Terms.load(folder),
         LatentIndex.load(folder, _PASSAGES),
         LatentIndex.load(folder, _SENTENCES, mapped=True),

@@ -149,6 +149,12 @@ def memory(index_dir: Path) -> None:
     stored = index.sentence_vectors.dtype.itemsize
     now = 100_000 * (dim * 4 + (sentences / passages) * dim * stored)
     second = 100_000 * per_passage * (dim + 4)  # int8 codes and a float32 scale
+    # Each passage's length without the language directions, kept for scoring (float32).
+    second += (
+        100_000 * phase.passages.lengths.nbytes / passages
+        if phase.passages.lengths is not None
+        else 0
+    )
     latent_per_100k = 100_000 * _latent_bytes(phase.latent) / passages
     on_disk = 100_000 * _latent_bytes(phase.sentence_latent) / passages
     both = now + second + latent_per_100k

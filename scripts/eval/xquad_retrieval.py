@@ -34,8 +34,10 @@ from crosslingual_data import (
     question_terms,
     questions,
 )
+from language_directions import catalogue_means
 
 from index import load_index
+from index.encoder.directions import LanguageDirections, learn_directions
 from index.store.multilingual import load_multilingual
 from index.store.multilingual_search import MultilingualWeights, search_multilingual
 
@@ -43,18 +45,28 @@ FOLDS = 5
 KS = (1, 3, 10)
 
 
-def variants() -> dict[str, MultilingualWeights]:
-    """The settings measured: the shipped one and the fusion weights around it. (Pseudo-
-    relevance feedback, Rocchio in e5 space and the top passages' English-model vectors as a
-    query, was measured by this script at commit c8ca99a: every variant lowered R@3.)"""
+# A variant: the fusion weights and the language directions taken out (None: the shipped ones).
+Variant = tuple[MultilingualWeights, LanguageDirections | None]
+
+
+def variants() -> dict[str, Variant]:
+    """The settings measured: the shipped one, the fusion weights around it, and how many
+    language directions are taken out (learned from the catalogues as the training script
+    does). (Pseudo-relevance feedback, Rocchio in e5 space and the top passages' English-model
+    vectors as a query, was measured by this script at commit c8ca99a: every variant lowered
+    R@3.)"""
     base = MultilingualWeights()
-    out = {"base": base}
+    out: dict[str, Variant] = {"base": (base, None)}
+    _, means = catalogue_means(models()[1])
+    for count in (0, 2, 4, 6):
+        out[f"directions-{count}"] = (base, LanguageDirections(learn_directions(means, count)))
     for latent in (0.0, 0.1, 0.2, 0.3, 0.4):
         for passage in (0.4, 0.5, 0.6):
             for bm25 in (0.1, 0.15):
                 name = f"fuse-{passage}-{bm25}-latent-{latent}"
-                out[name] = dataclasses.replace(
-                    base, passage_dense=passage, bm25=bm25, latent=latent
+                out[name] = (
+                    dataclasses.replace(base, passage_dense=passage, bm25=bm25, latent=latent),
+                    None,
                 )
     return out
 
@@ -74,7 +86,7 @@ def query_vectors(language: str, ids: list[str], texts: list[str]) -> np.ndarray
 
 
 def measure(
-    chosen: dict[str, MultilingualWeights], corpora: list[str]
+    chosen: dict[str, Variant], corpora: list[str]
 ) -> tuple[dict, list[tuple[str, str, str]]]:
     """Per variant, per question (corpus, language, article) of ``corpora``: the rank of the
     first gold passage (11: none in the first ten)."""
@@ -84,8 +96,12 @@ def measure(
     for corpus in corpora:
         asked = ASKED[corpus]
         index = load_index(build_corpus(corpus, embedder, encoder))
-        second = load_multilingual(index.path)
-        assert second is not None
+        shipped = load_multilingual(index.path)
+        assert shipped is not None
+        seconds = {
+            name: shipped if directions is None else shipped.with_directions(directions)
+            for name, (_, directions) in chosen.items()
+        }
         texts = [normalise(p.text) for p in index.passages]
         gold = gold_spans(corpus)
         for language in asked:
@@ -98,9 +114,9 @@ def measure(
             for qid, vector, latent in zip(ids, vectors, terms, strict=True):
                 spans = [normalise(s) for s in gold[qid][1] if normalise(s)]
                 keys.append((corpus, language, gold[qid][0]))
-                for name, weights in chosen.items():
+                for name, (weights, _) in chosen.items():
                     hits = search_multilingual(
-                        index, second, found[qid], language, vector, latent, 10, weights
+                        index, seconds[name], found[qid], language, vector, latent, 10, weights
                     )
                     rank = next(
                         (

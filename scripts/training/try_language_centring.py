@@ -44,6 +44,7 @@ from train_crosslingual import FOLDS, TARGET_FALSE_REFUSALS, figures, fit, thres
 from xquad_retrieval import query_vectors
 
 from index import load_index
+from index.encoder.directions import LanguageDirections
 from index.store.multilingual import load_multilingual
 from service.answering.crosslingual import threshold_of
 from service.answering.crosslingual_candidates import FEATURES
@@ -51,6 +52,9 @@ from service.answering.crosslingual_candidates import FEATURES
 WORK = cd.ROOT / "var" / "xquad-centring"
 EVAL = cd.ROOT.parent / "shared" / "eval"
 Centre = Callable[[str, str], np.ndarray]  # (language, article) → the vector to subtract
+# Centring was measured against e5's own vectors, before the language directions were taken
+# out of them (index/encoder/directions.py); it still is.
+RAW = LanguageDirections.none(384)
 
 
 def english_questions() -> list[list[str]]:
@@ -126,9 +130,10 @@ def dense_table(vectors: Vectors) -> None:
     print("1. e5 alone, R@1/R@3 (paragraphs/asked)")
     for corpus in cd.ASKED:
         index = load_index(cd.build_corpus(corpus, embedder, vectors.encoder))
-        second = load_multilingual(index.path)
+        second = load_multilingual(index.path, RAW)
         assert second is not None
-        passages = second.passages.codes.astype(np.float32) * second.passages.scales[:, None]
+        stored = second.passages.vectors
+        passages = stored.codes.astype(np.float32) * stored.scales[:, None]
         texts = [cd.normalise(p.text) for p in index.passages]
         gold = cd.gold_spans(corpus)
         for language in (lang for lang in cd.ASKED[corpus] if lang != corpus):
@@ -158,7 +163,7 @@ def rows_of(vectors: Vectors, kind: str) -> list[cd.Row]:
     rows = []
     for corpus in cd.ASKED:
         whole = load_index(cd.build_corpus(corpus, embedder, vectors.encoder))
-        second = load_multilingual(whole.path)
+        second = load_multilingual(whole.path, RAW)
         assert second is not None
         by_article = {Path(d.path).stem: key for key, d in whole.documents.items()}
         gold = cd.gold_spans(corpus)
