@@ -1,8 +1,8 @@
 """Learn the directions along which multilingual-e5 tells languages apart (issue #32;
 ``index/encoder/directions.py`` says what they are for) and write them beside the encoder.
 
-    .venv/bin/python scripts/training/language_directions.py             # 4 directions
-    .venv/bin/python scripts/training/language_directions.py --count 6
+    .venv/bin/python scripts/training/language_directions.py             # 6 directions
+    .venv/bin/python scripts/training/language_directions.py --count 4
 
 The texts are the product's own interface catalogues (``web/locales/*/LC_MESSAGES``): the
 messages translated in every catalogue, in English (their ids) and in each language — the
@@ -28,6 +28,9 @@ from index.encoder.multilingual import MultilingualEncoder
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = ROOT / "web" / "locales"
+# How many directions: the folds of scripts/eval/xquad_retrieval.py chose six over four in 11
+# of 15 choices (every corpus's mean R@3 a little higher; docs/quality.md, #32).
+DIRECTIONS = 6
 # Messages this short ("Sign in", "Library") say little of their language; longer ones do.
 SHORTEST_MESSAGE = 12
 
@@ -71,7 +74,7 @@ def catalogue_means(encoder: MultilingualEncoder) -> tuple[list[str], np.ndarray
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--count", type=int, default=4, help="directions to take out")
+    parser.add_argument("--count", type=int, default=DIRECTIONS, help="directions to take out")
     args = parser.parse_args()
     languages, means = catalogue_means(MultilingualEncoder())
     if not 0 <= args.count < len(languages):
