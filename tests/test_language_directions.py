@@ -6,6 +6,7 @@ not in the catalogues the directions were learned from — translations brought 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -48,6 +49,15 @@ def test_shipped_directions_are_an_orthonormal_basis() -> None:
     assert basis.shape == (manifest["count"], 384)
     assert manifest["count"] < len(manifest["languages"])
     assert np.allclose(basis @ basis.T, np.eye(len(basis)), atol=1e-5)
+
+
+def test_shipped_directions_come_from_every_catalogue() -> None:
+    """A catalogue added (or removed) since the directions were learned: rerun
+    scripts/training/language_directions.py, then retrain the cross-lingual model."""
+    manifest = json.loads(DIRECTIONS_FILE.read_text(encoding="utf-8"))
+    locales = Path(__file__).resolve().parent.parent / "web" / "locales"
+    catalogues = {p.parts[-3] for p in locales.glob("*/LC_MESSAGES/messages.po")}
+    assert set(manifest["languages"]) == catalogues | {"en"}
 
 
 def test_neutral_vectors_lose_the_directions_and_stay_unit(
