@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -217,10 +218,30 @@ def postgres_url() -> Iterator[str]:
 
 
 def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as s:
+    """A TCP port nobody listens on right now, below the kernel's ephemeral range: a port the
+    kernel hands out (bind to 0) can be taken as the source port of an outgoing connection —
+    a replica's to PostgreSQL or Redis — before the server meant for it binds it (CI once saw
+    "server on port 51393 did not start")."""
+    lowest_ephemeral = _lowest_ephemeral_port()
+    for _ in range(200):
+        port = random.randint(max(1024, lowest_ephemeral - 12_000), lowest_ephemeral - 1)
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    with socket.socket() as s:  # everything below the range taken: let the kernel choose
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _lowest_ephemeral_port() -> int:
+    try:
+        text = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text(encoding="ascii")
+        return max(int(text.split()[0]), 2048)
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def settings_env(settings: Settings, **extra: object) -> dict[str, str]:
