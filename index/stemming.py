@@ -4,7 +4,9 @@ optional vowel points dropped, with Chinese, Japanese, Korean, Thai, Lao, Khmer 
 which do not separate words, cut into characters and character pairs.
 
 The unstemmed word is kept beside its stem, so what is written the same in every language —
-names, numbers, years — still matches across languages.
+names, numbers, years — still matches across languages: digits of every script are read as
+ASCII ones, and a month named beside a number, in any language CLDR knows, adds a token of
+its own ("März 1921", "1921年3月" and "March 1921" all hold ``#month3``).
 """
 
 from __future__ import annotations
@@ -96,12 +98,41 @@ def _stemmer(language: str) -> Any:
 # are one word. Dropped before words are cut (a word keeps its other marks, which in
 # Devanagari or Thai are vowels that tell words apart).
 _UNWRITTEN = dict.fromkeys([*range(0x064B, 0x0660), 0x0670, 0x0640])
+# How far (characters) from a month's name a number must be for the name to be read as a date:
+# "12 March", "März 1921", "mayo de 1921", "1921年3月"; "may" or "march" alone are words.
+MONTH_NUMBER_WINDOW = 7
+MONTH_TOKEN = "#month{}"  # "#" is never part of a word, so no word can be taken for it
+# A month's name, folded → the months it names and whether it holds digits ("3月").
+MonthNames = dict[str, tuple[tuple[int, ...], bool]]
+
+
+@functools.cache
+def _folding() -> dict[int, str | None]:
+    """What :func:`fold` replaces: the unwritten Arabic marks by nothing, and every decimal
+    digit of another script ("١٩٢١", "१९२१", "۱۹۲۱") by its ASCII digit, so a number matches
+    across languages whichever digits each text writes it in (NFKC already folds fullwidth
+    ones). Built once (~50 ms)."""
+    table: dict[int, str | None] = dict.fromkeys(_UNWRITTEN)
+    for code in range(0x0660, 0x1FFFF):
+        value = unicodedata.decimal(chr(code), None)
+        if value is not None:
+            table[code] = str(value)
+    return table
+
+
+def fold(text: str) -> str:
+    """``text`` as words are cut from it: NFKC, case-folded, Arabic's unwritten marks dropped,
+    digits ASCII."""
+    return unicodedata.normalize("NFKC", text).casefold().translate(_folding())
 
 
 def words(text: str) -> list[str]:
     """The words of ``text``, case-folded; unspaced scripts as characters and their pairs."""
+    return _words_in(fold(text))
+
+
+def _words_in(folded: str) -> list[str]:
     out: list[str] = []
-    folded = unicodedata.normalize("NFKC", text).casefold().translate(_UNWRITTEN)
     for word in _word().findall(folded):
         if _UNSPACED.search(word):
             out.extend(_unspaced(word))
@@ -126,10 +157,90 @@ def language_tokens(text: str, languages: Iterable[str]) -> list[str]:
     document's language; for a question, its own and the languages of the documents asked)."""
     stemmers = [s for s in (_stemmer(code) for code in dict.fromkeys(languages)) if s]
     tokens: list[str] = []
-    for word in words(text):
+    folded = fold(text)
+    for word in _words_in(folded):
         tokens.append(word)
         for stemmer in stemmers:
             stem = stemmer.stemWord(word)
             if stem != word:
                 tokens.append(stem)
-    return tokens
+    return tokens + month_tokens(folded)
+
+
+def month_tokens(folded: str) -> list[str]:
+    """A ``#month<n>`` token for each month named beside a number in ``folded`` (a text as
+    :func:`fold` left it), in any language: a date then matches across languages as its year
+    and day do."""
+    if not _DIGIT.search(folded):
+        return []
+    spaced, unspaced = _month_names()
+    months: list[int] = []
+    found = list(_word().finditer(folded))
+    for i, match in enumerate(found):
+        if _UNSPACED.search(match.group()):
+            months.extend(_months_in_run(folded, match, unspaced))
+            continue
+        for length in range(1, 4):  # names of up to three words ("di marzu", "tháng 1")
+            run = found[i : i + length]
+            named = spaced.get(" ".join(m.group() for m in run)) if len(run) == length else None
+            if named and _dated(folded, run[0].start(), run[-1].end(), named[1]):
+                months.extend(named[0])
+    return [MONTH_TOKEN.format(m) for m in dict.fromkeys(months)]
+
+
+def _months_in_run(folded: str, run: re.Match[str], names: MonthNames) -> list[int]:
+    """The months named in a run of an unspaced script, longest names first, so "十一月"
+    is November and not also January."""
+    text, taken = run.group(), set[int]()
+    months: list[int] = []
+    for name, (named, digits) in names.items():  # longest first
+        at = text.find(name)
+        while at >= 0:
+            span = range(at, at + len(name))
+            start = run.start() + at
+            if not taken.intersection(span) and _dated(folded, start, start + len(name), digits):
+                taken.update(span)
+                months.extend(named)
+            at = text.find(name, at + 1)
+    return months
+
+
+def _dated(folded: str, start: int, end: int, digits: bool) -> bool:
+    """Whether a month's name at ``folded[start:end]`` stands in a date: a number within
+    ``MONTH_NUMBER_WINDOW`` characters of it, or digits in the name itself ("3月") that do not
+    continue a number before it."""
+    if digits:
+        return start == 0 or not folded[start - 1].isdigit()
+    before = folded[max(0, start - MONTH_NUMBER_WINDOW) : start]
+    return bool(_DIGIT.search(before) or _DIGIT.search(folded[end : end + MONTH_NUMBER_WINDOW]))
+
+
+_DIGIT = re.compile(r"\d")
+
+
+@functools.cache
+def _month_names() -> tuple[MonthNames, MonthNames]:
+    """Each wide month name of CLDR's languages (Babel; both the form used in a date and the
+    one standing alone: Polish "marca" and "marzec"), folded → the months it names (a name may
+    name two: "listopad" is November in Polish and October in Croatian) and whether it holds
+    digits; split into names of spaced scripts (their words joined by a space) and of unspaced
+    ones (longest first). Built once, on first use (~1 s)."""
+    from babel import Locale, localedata
+
+    named: dict[str, set[int]] = {}
+    for identifier in localedata.locale_identifiers():
+        if "_" in identifier:  # regional variants name the months as their language does
+            continue
+        months = Locale.parse(identifier).months
+        for context in ("format", "stand-alone"):
+            for month, name in months.get(context, {}).get("wide", {}).items():
+                named.setdefault(fold(name), set()).add(int(month))
+    spaced: MonthNames = {}
+    unspaced: MonthNames = {}
+    for name in sorted(named, key=len, reverse=True):
+        entry = (tuple(sorted(named[name])), bool(_DIGIT.search(name)))
+        if _UNSPACED.search(name):
+            unspaced[name.replace(" ", "")] = entry
+        else:
+            spaced[" ".join(_word().findall(name))] = entry
+    return spaced, unspaced

@@ -66,6 +66,47 @@ def test_language_tokens_keep_names_and_numbers_across_languages() -> None:
     assert {"luther", "1546", "eisleben"} <= set(german) & set(english)
 
 
+@pytest.mark.parametrize(
+    "written",
+    ["في عام ١٩٢١", "वर्ष १९२१ में", "در سال ۱۹۲۱", "ในปี ๑๙๒๑", "in 1921"],
+)
+def test_numbers_in_any_scripts_digits_are_one_word(written: str) -> None:
+    # A year written in Arabic-Indic, Devanagari, Persian or Thai digits matches the same
+    # year in ASCII digits.
+    assert "1921" in words(written)
+
+
+@pytest.mark.parametrize(
+    "dated",
+    [
+        "The treaty was signed on 12 March 1921.",
+        "Der Vertrag wurde am 12. März 1921 unterzeichnet.",
+        "El tratado se firmó el 12 de marzo de 1921.",
+        "Traktat podpisano 12 marca 1921 roku.",
+        "条约于1921年3月12日签署。",
+        "وقعت المعاهدة في 12 مارس 1921.",
+        "संधि पर 12 मार्च 1921 को हस्ताक्षर किए गए।",
+    ],
+)
+def test_a_month_beside_a_number_is_one_token_in_every_language(dated: str) -> None:
+    tokens = language_tokens(dated, [])
+    assert tokens.count("#month3") == 1
+    assert not [t for t in tokens if t.startswith("#month") and t != "#month3"]
+
+
+def test_a_month_name_without_a_number_is_only_a_word() -> None:
+    # "may" and "march" are words too; only a date makes them months.
+    tokens = language_tokens("You may march to the square in May, she said.", ["en"])
+    assert not [t for t in tokens if t.startswith("#")]
+    assert "#month5" in language_tokens("In May 2020 she left.", ["en"])
+
+
+def test_the_longest_month_name_of_an_unspaced_script_is_the_month() -> None:
+    # "十一月" (November) holds "一月" (January); "11月" holds "1月".
+    assert [t for t in language_tokens("2021年十一月", []) if t[0] == "#"] == ["#month11"]
+    assert [t for t in language_tokens("2021年11月", []) if t[0] == "#"] == ["#month11"]
+
+
 def test_words_cut_chinese_into_characters_and_pairs() -> None:
     cut = words("马丁路德1546年")
     assert {"马", "丁", "马丁", "1546", "年"} <= set(cut)

@@ -23,7 +23,9 @@ from ..problems import BuildInProgress
 # second phase holds the passages' latent terms (latent.py), which a version 10's lacks. 12:
 # a sentence may open with a capital of any script, after an inverted or low opening mark, in
 # Hangul; not with a lowercase letter; Thai and Lao sentences end at spaces (index/text.py).
-FORMAT_VERSION = 12
+# 13: the multilingual BM25 reads every script's digits as ASCII ones and holds a token for
+# each month named beside a number (index/stemming.py), which a version 12's terms lack.
+FORMAT_VERSION = 13
 # How the English sentence and word vectors are kept, on disk and in memory: float16 halves
 # them (sentences are ~2 per passage, the bulk of the vectors), so the multilingual 8-bit set
 # fits beside them in less than the float32 English vectors took alone (issue #32); cosines
