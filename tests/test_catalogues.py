@@ -158,7 +158,14 @@ def test_words_know_their_tag_and_direction(locale: str, tag: str, direction: st
 
 @pytest.mark.parametrize(
     ("locale", "name"),
-    [("de", "Deutsch"), ("fr", "Français"), ("pt_PT", "Português (Portugal)"), ("ar", "العربية")],
+    [
+        ("de", "Deutsch"),
+        ("fr", "Français"),
+        ("pt_PT", "Português (Portugal)"),
+        ("ar", "العربية"),
+        ("el", "Ελληνικά"),
+        ("ru", "Русский"),
+    ],
 )
 def test_words_name_their_language_in_itself(locale: str, name: str) -> None:
     assert Words(locale).name == name

@@ -60,6 +60,16 @@ def test_shipped_directions_come_from_every_catalogue() -> None:
     assert set(manifest["languages"]) == catalogues | {"en"}
 
 
+def test_shipped_cross_lingual_model_was_trained_through_the_shipped_directions() -> None:
+    """Directions relearned without the model retrained: its features would be read through
+    other directions than it learned from. Rerun scripts/training/crosslingual_data.py (after
+    removing var/xquad/rows-*.pkl) and train_crosslingual.py."""
+    shipped = json.loads(DIRECTIONS_FILE.read_text(encoding="utf-8"))
+    model = DIRECTIONS_FILE.parents[2] / "service" / "answering" / "model" / "crosslingual.json"
+    trained = json.loads(model.read_text(encoding="utf-8"))["directions"]
+    assert trained == {key: shipped[key] for key in ("count", "languages", "learned")}
+
+
 def test_neutral_vectors_lose_the_directions_and_stay_unit(
     random_vectors: tuple[np.ndarray, np.ndarray, LanguageDirections],
 ) -> None:

@@ -59,7 +59,7 @@ def variants() -> dict[str, Variant]:
     R@3.)"""
     base = MultilingualWeights()
     out: dict[str, Variant] = {"base": (base, None)}
-    for count in (0, 2, 4, 6):
+    for count in (0, 2, 4, 6, 8):
         out[f"directions-{count}"] = (base, count)
     for latent in (0.0, 0.1, 0.2, 0.3, 0.4):
         for passage in (0.4, 0.5, 0.6):

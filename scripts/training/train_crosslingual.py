@@ -34,6 +34,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from crosslingual_data import ASKED, ROOT, WORK, Row, collect, models
 
+from index.encoder.directions import DIRECTIONS_FILE
 from service.answering.crosslingual import kind_key, pair_key, quoted_beside, threshold_of
 from service.answering.crosslingual_candidates import FEATURES
 from service.answering.tunables import MARKER_CHARS, SECOND_SENTENCE_MARGIN
@@ -231,6 +232,13 @@ def all_rows() -> list[Row]:
     return [row for corpus in ASKED for row in collect(corpus, embedder, encoder)]
 
 
+def directions_stamp() -> dict[str, object]:
+    """Which language directions the rows were made with: the shipped file's count, languages
+    and date."""
+    shipped = json.loads(DIRECTIONS_FILE.read_text(encoding="utf-8"))
+    return {key: shipped[key] for key in ("count", "languages", "learned")}
+
+
 def main() -> None:
     rows = all_rows()
     found, per_row = held_out(rows)
@@ -255,6 +263,9 @@ def main() -> None:
         "rows": len(rows),
         "held_out": f"{FOLDS} folds by article",
         "figures": {f"{c}/{lang}": cell for (c, lang), cell in sorted(table.items())},
+        # The features were read through these directions: a model must be retrained when they
+        # are relearned (tests/test_language_directions.py holds the two together).
+        "directions": directions_stamp(),
     }
     (OUT / "crosslingual.json").write_text(json.dumps(manifest, indent=1) + "\n")
     print("thresholds", thresholds, "written to", OUT / "crosslingual.txt")
