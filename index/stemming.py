@@ -128,12 +128,13 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """The words of ``text``, case-folded; unspaced scripts as characters and their pairs."""
-    return _words_in(fold(text))
+    return _words_in(_word().findall(fold(text)))
 
 
-def _words_in(folded: str) -> list[str]:
+def _words_in(found: Iterable[str]) -> list[str]:
+    """The words of the runs ``_word()`` found, unspaced scripts cut."""
     out: list[str] = []
-    for word in _word().findall(folded):
+    for word in found:
         if _UNSPACED.search(word):
             out.extend(_unspaced(word))
         else:
@@ -158,27 +159,29 @@ def language_tokens(text: str, languages: Iterable[str]) -> list[str]:
     stemmers = [s for s in (_stemmer(code) for code in dict.fromkeys(languages)) if s]
     tokens: list[str] = []
     folded = fold(text)
-    for word in _words_in(folded):
+    found = list(_word().finditer(folded))
+    for word in _words_in(m.group() for m in found):
         tokens.append(word)
         for stemmer in stemmers:
             stem = stemmer.stemWord(word)
             if stem != word:
                 tokens.append(stem)
-    return tokens + month_tokens(folded)
+    return tokens + _month_tokens(folded, found)
 
 
-def month_tokens(folded: str) -> list[str]:
+def _month_tokens(folded: str, found: list[re.Match[str]]) -> list[str]:
     """A ``#month<n>`` token for each month named beside a number in ``folded`` (a text as
-    :func:`fold` left it), in any language: a date then matches across languages as its year
-    and day do."""
+    :func:`fold` left it; ``found``, its runs of word characters), in any language: a date
+    then matches across languages as its year and day do."""
     if not _DIGIT.search(folded):
         return []
-    spaced, unspaced = _month_names()
+    spaced, first_words, unspaced = _month_names()
     months: list[int] = []
-    found = list(_word().finditer(folded))
     for i, match in enumerate(found):
         if _UNSPACED.search(match.group()):
             months.extend(_months_in_run(folded, match, unspaced))
+            continue
+        if match.group() not in first_words:  # most words begin no month's name
             continue
         for length in range(1, 4):  # names of up to three words ("di marzu", "tháng 1")
             run = found[i : i + length]
@@ -219,12 +222,12 @@ _DIGIT = re.compile(r"\d")
 
 
 @functools.cache
-def _month_names() -> tuple[MonthNames, MonthNames]:
+def _month_names() -> tuple[MonthNames, frozenset[str], MonthNames]:
     """Each wide month name of CLDR's languages (Babel; both the form used in a date and the
     one standing alone: Polish "marca" and "marzec"), folded → the months it names (a name may
     name two: "listopad" is November in Polish and October in Croatian) and whether it holds
-    digits; split into names of spaced scripts (their words joined by a space) and of unspaced
-    ones (longest first). Built once, on first use (~1 s)."""
+    digits; split into names of spaced scripts (their words joined by a space; with the words
+    they begin with) and of unspaced ones (longest first). Built once, on first use (~1 s)."""
     from babel import Locale, localedata
 
     named: dict[str, set[int]] = {}
@@ -243,4 +246,4 @@ def _month_names() -> tuple[MonthNames, MonthNames]:
             unspaced[name.replace(" ", "")] = entry
         else:
             spaced[" ".join(_word().findall(name))] = entry
-    return spaced, unspaced
+    return spaced, frozenset(name.split(" ")[0] for name in spaced), unspaced
